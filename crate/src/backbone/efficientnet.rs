@@ -1,0 +1,194 @@
+//! EfficientNet-Lite0 with its BatchNorms folded into the convolutions.
+//!
+//! Lite0 is EfficientNet-B0 made quantisation-friendly: ReLU6 instead of swish, no
+//! squeeze-excite, and a stem and head that are not scaled. The padding is TensorFlow's
+//! "same" (asymmetric on stride-2 layers), which Burn's `PaddingConfig2d::Same` reproduces,
+//! because the weights were trained in TensorFlow.
+
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
+use burn::prelude::*;
+use burn::tensor::activation::relu6;
+
+/// Width of the pooled feature vector that heads train on.
+pub const FEATURE_DIM: usize = 1280;
+/// Number of ImageNet classes of the pretrained classifier.
+pub const IMAGENET_CLASSES: usize = 1000;
+/// Side of the square input image.
+pub const INPUT_SIZE: usize = 224;
+
+const STEM_CHANNELS: usize = 32;
+
+/// One stage of the block table: `repeats` blocks, the first of which applies `stride` and
+/// changes the width from `input` to `output` channels.
+#[derive(Debug, Clone, Copy)]
+pub struct Stage {
+    pub repeats: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    pub expand: usize,
+    pub input: usize,
+    pub output: usize,
+}
+
+/// Lite0's stages, as in TensorFlow's `efficientnet_lite_builder` (width and depth 1.0).
+pub const LITE0_STAGES: [Stage; 7] = [
+    Stage { repeats: 1, kernel: 3, stride: 1, expand: 1, input: 32, output: 16 },
+    Stage { repeats: 2, kernel: 3, stride: 2, expand: 6, input: 16, output: 24 },
+    Stage { repeats: 2, kernel: 5, stride: 2, expand: 6, input: 24, output: 40 },
+    Stage { repeats: 3, kernel: 3, stride: 2, expand: 6, input: 40, output: 80 },
+    Stage { repeats: 3, kernel: 5, stride: 1, expand: 6, input: 80, output: 112 },
+    Stage { repeats: 4, kernel: 5, stride: 2, expand: 6, input: 112, output: 192 },
+    Stage { repeats: 1, kernel: 3, stride: 1, expand: 6, input: 192, output: 320 },
+];
+
+/// The shape of one inverted-residual block, derived from the stage table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockShape {
+    pub input: usize,
+    pub hidden: usize,
+    pub output: usize,
+    pub kernel: usize,
+    pub stride: usize,
+}
+
+/// Every block of Lite0, in order (16 of them).
+pub fn lite0_blocks() -> Vec<BlockShape> {
+    LITE0_STAGES
+        .iter()
+        .flat_map(|stage| {
+            (0..stage.repeats).map(move |i| {
+                let input = if i == 0 { stage.input } else { stage.output };
+                BlockShape {
+                    input,
+                    hidden: input * stage.expand,
+                    output: stage.output,
+                    kernel: stage.kernel,
+                    stride: if i == 0 { stage.stride } else { 1 },
+                }
+            })
+        })
+        .collect()
+}
+
+fn conv(channels: [usize; 2], kernel: usize, stride: usize, groups: usize, device: &Device) -> Conv2d {
+    Conv2dConfig::new(channels, [kernel, kernel])
+        .with_stride([stride, stride])
+        .with_groups(groups)
+        .with_padding(PaddingConfig2d::Same)
+        .with_bias(true) // the folded BatchNorm's shift
+        .init(device)
+}
+
+/// Mobile inverted bottleneck: 1×1 expand, k×k depthwise, 1×1 linear projection.
+#[derive(Module, Debug)]
+pub struct MbConv {
+    pub expand: Option<Conv2d>,
+    pub depthwise: Conv2d,
+    pub project: Conv2d,
+    #[module(skip)]
+    residual: bool,
+}
+
+impl MbConv {
+    pub fn new(shape: BlockShape, device: &Device) -> Self {
+        let expand = (shape.hidden != shape.input)
+            .then(|| conv([shape.input, shape.hidden], 1, 1, 1, device));
+        Self {
+            expand,
+            depthwise: conv([shape.hidden, shape.hidden], shape.kernel, shape.stride, shape.hidden, device),
+            project: conv([shape.hidden, shape.output], 1, 1, 1, device),
+            residual: shape.stride == 1 && shape.input == shape.output,
+        }
+    }
+
+    pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
+        let x = match &self.expand {
+            Some(expand) => relu6(expand.forward(input.clone())),
+            None => input.clone(),
+        };
+        let x = relu6(self.depthwise.forward(x));
+        let x = self.project.forward(x);
+        if self.residual { x + input } else { x }
+    }
+}
+
+/// The whole network. Inputs are normalised `[N, 3, 224, 224]` images (see `preprocess`).
+#[derive(Module, Debug)]
+pub struct Lite0 {
+    pub stem: Conv2d,
+    pub blocks: Vec<MbConv>,
+    pub head: Conv2d,
+    pub classifier: Linear,
+}
+
+impl Lite0 {
+    /// A network with random weights; load real ones with `weights::load`.
+    pub fn new(device: &Device) -> Self {
+        let blocks = lite0_blocks();
+        let last = blocks.last().map(|b| b.output).unwrap_or(STEM_CHANNELS);
+        Self {
+            stem: conv([3, STEM_CHANNELS], 3, 2, 1, device),
+            blocks: blocks.into_iter().map(|shape| MbConv::new(shape, device)).collect(),
+            head: conv([last, FEATURE_DIM], 1, 1, 1, device),
+            classifier: LinearConfig::new(FEATURE_DIM, IMAGENET_CLASSES).init(device),
+        }
+    }
+
+    /// The feature map after the first `blocks` blocks (0 = after the stem). This is the seam
+    /// for reading an intermediate block or for fine-tuning only the blocks above it.
+    pub fn trunk(&self, input: Tensor<4>, blocks: usize) -> Tensor<4> {
+        let x = relu6(self.stem.forward(input));
+        self.blocks[..blocks.min(self.blocks.len())]
+            .iter()
+            .fold(x, |x, block| block.forward(x))
+    }
+
+    /// Runs blocks `from..` and the head on a trunk output, returning pooled `[N, 1280]` features.
+    pub fn features_from(&self, trunk: Tensor<4>, from: usize) -> Tensor<2> {
+        let x = self.blocks[from.min(self.blocks.len())..]
+            .iter()
+            .fold(trunk, |x, block| block.forward(x));
+        let x = relu6(self.head.forward(x));
+        let [n, c, _, _] = x.dims();
+        x.mean_dim(3).mean_dim(2).reshape([n, c])
+    }
+
+    /// Pooled pre-classifier features, `[N, 1280]`.
+    pub fn features(&self, input: Tensor<4>) -> Tensor<2> {
+        self.features_from(self.trunk(input, 0), 0)
+    }
+
+    /// ImageNet logits from pooled features, `[N, 1000]`.
+    pub fn classify(&self, features: Tensor<2>) -> Tensor<2> {
+        self.classifier.forward(features)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_table_matches_lite0() {
+        let blocks = lite0_blocks();
+        assert_eq!(blocks.len(), 16);
+        assert_eq!(blocks[0], BlockShape { input: 32, hidden: 32, output: 16, kernel: 3, stride: 1 });
+        assert_eq!(blocks[1], BlockShape { input: 16, hidden: 96, output: 24, kernel: 3, stride: 2 });
+        assert_eq!(blocks[2].stride, 1);
+        assert_eq!(blocks[15], BlockShape { input: 192, hidden: 1152, output: 320, kernel: 3, stride: 1 });
+        let strides: usize = blocks.iter().map(|b| b.stride).product();
+        assert_eq!(strides * 2, 32, "224 input must reach a 7x7 map");
+    }
+
+    #[test]
+    fn shapes_flow_through_the_network() {
+        let device = Device::flex();
+        let model = Lite0::new(&device);
+        let input = Tensor::<4>::zeros([2, 3, INPUT_SIZE, INPUT_SIZE], &device);
+        assert_eq!(model.trunk(input.clone(), 1).dims(), [2, 16, 112, 112]);
+        let features = model.features(input);
+        assert_eq!(features.dims(), [2, FEATURE_DIM]);
+        assert_eq!(model.classify(features).dims(), [2, IMAGENET_CLASSES]);
+    }
+}

@@ -1,0 +1,77 @@
+//! The pretrained image backbone: frames in, features (and ImageNet predictions) out.
+
+pub mod efficientnet;
+pub mod imagenet;
+pub mod profile;
+pub mod weights;
+
+use burn::prelude::{Device, Tensor, TensorData};
+
+pub use efficientnet::{FEATURE_DIM, IMAGENET_CLASSES, INPUT_SIZE, Lite0};
+pub use imagenet::ImagenetClass;
+
+use crate::device::read_floats;
+use crate::preprocess::{Frame, Preprocess};
+use crate::Error;
+
+/// Lite0 with its weights, on one device, with the preprocessing it was trained with.
+#[derive(Debug)]
+pub struct Backbone {
+    model: Lite0,
+    device: Device,
+    preprocess: Preprocess,
+}
+
+impl Backbone {
+    /// Loads the weights file `bytes` (named `source` in errors) onto `device`.
+    pub fn load(bytes: &[u8], source: &str, device: &Device) -> Result<Self, Error> {
+        Ok(Self {
+            model: weights::load(bytes, source, device)?,
+            device: device.clone(),
+            preprocess: Preprocess::LITE,
+        })
+    }
+
+    pub fn model(&self) -> &Lite0 {
+        &self.model
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    pub fn preprocess(&self) -> &Preprocess {
+        &self.preprocess
+    }
+
+    /// Preprocesses frames and uploads them as one `[N, 3, 224, 224]` batch.
+    pub fn input(&self, frames: &[Frame<'_>]) -> Result<Tensor<4>, Error> {
+        if frames.is_empty() {
+            return Err(Error::NoFrames);
+        }
+        let size = self.preprocess.size as usize;
+        let data = TensorData::new(self.preprocess.batch(frames), [frames.len(), 3, size, size]);
+        Ok(Tensor::from_data(data, &self.device))
+    }
+
+    /// Pooled features `[N, 1280]`, left on the device for heads that train there.
+    pub fn features_tensor(&self, frames: &[Frame<'_>]) -> Result<Tensor<2>, Error> {
+        Ok(self.model.features(self.input(frames)?))
+    }
+
+    /// Pooled features, row-major `N × 1280`.
+    pub async fn features(&self, frames: &[Frame<'_>]) -> Result<Vec<f32>, Error> {
+        read_floats(self.features_tensor(frames)?).await
+    }
+
+    /// ImageNet logits, row-major `N × 1000`.
+    pub async fn imagenet_logits(&self, frames: &[Frame<'_>]) -> Result<Vec<f32>, Error> {
+        read_floats(self.model.classify(self.features_tensor(frames)?)).await
+    }
+
+    /// The `k` most probable ImageNet classes of each frame.
+    pub async fn imagenet_top_k(&self, frames: &[Frame<'_>], k: usize) -> Result<Vec<Vec<ImagenetClass>>, Error> {
+        let logits = self.imagenet_logits(frames).await?;
+        Ok(logits.chunks(IMAGENET_CLASSES).map(|row| imagenet::top_k(row, k)).collect())
+    }
+}

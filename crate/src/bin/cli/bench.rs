@@ -1,0 +1,52 @@
+//! `glimpse bench`: backbone speed on the CPU and on native wgpu, batch 1 and 8.
+
+use std::time::Instant;
+
+use glimpse::backbone::profile::{Timing, time_features};
+use glimpse::Frame;
+
+use super::{Options, device, load_backbone};
+
+/// A deterministic textured frame, so that runs compare like with like.
+fn frame_pixels(seed: u32, width: u32, height: u32) -> Vec<u8> {
+    (0..width * height)
+        .flat_map(|i| {
+            let (x, y) = (i % width, i / width);
+            let v = (x * 7 + y * 13 + seed * 31) % 256;
+            [v as u8, ((x ^ y) % 256) as u8, ((x + seed) * 3 % 256) as u8, 255]
+        })
+        .collect()
+}
+
+pub fn run(options: &Options) -> Result<(), String> {
+    let (width, height) = (640, 480);
+    let pixels: Vec<Vec<u8>> = (0..8).map(|seed| frame_pixels(seed, width, height)).collect();
+    let frames: Vec<Frame> = pixels.iter().map(|p| Frame::new(p, width, height).unwrap()).collect();
+    let origin = Instant::now();
+    let clock = move || origin.elapsed().as_secs_f64() * 1000.0;
+    println!("backend\tadapter\tbatch\tcold ms/frame\twarm ms/frame\tdepthwise share");
+    let mut reference: Option<f64> = None;
+    for backend in ["cpu", "wgpu"] {
+        let device = match device(backend) {
+            Ok(device) => device,
+            Err(e) => {
+                println!("{backend}\tunavailable: {e}");
+                continue;
+            }
+        };
+        let backbone = load_backbone(options, &device)?;
+        for batch in [1, 8] {
+            let Timing { cold_ms_per_frame, warm_ms_per_frame, depthwise_share, .. } =
+                pollster::block_on(time_features(&backbone, &frames[..batch], options.iterations, &clock))
+                    .map_err(|e| e.to_string())?;
+            let ratio = reference.get_or_insert(warm_ms_per_frame);
+            println!(
+                "{backend}\t{}\t{batch}\t{cold_ms_per_frame:.1}\t{warm_ms_per_frame:.1} ({:.2}x cpu batch 1)\t{:.0}%",
+                device.adapter,
+                warm_ms_per_frame / *ratio,
+                depthwise_share * 100.0
+            );
+        }
+    }
+    Ok(())
+}

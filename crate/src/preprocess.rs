@@ -1,0 +1,153 @@
+//! The one path from a camera frame to the backbone's input, shared by capture, training and
+//! prediction so that they can never disagree.
+
+use image::imageops::{self, FilterType};
+use image::{ImageBuffer, Rgb};
+
+use crate::Error;
+
+/// An RGBA8 image as a canvas, `ImageData` or `VideoFrame` gives it: rows top to bottom,
+/// four bytes per pixel, no padding between rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame<'a> {
+    pub rgba: &'a [u8],
+    pub width: u32,
+    pub height: u32,
+}
+
+impl<'a> Frame<'a> {
+    /// Checks that the buffer holds exactly `width × height` RGBA pixels.
+    pub fn new(rgba: &'a [u8], width: u32, height: u32) -> Result<Self, Error> {
+        let expected = width as usize * height as usize * 4;
+        if width == 0 || height == 0 || rgba.len() != expected {
+            return Err(Error::FrameSize { width, height, len: rgba.len() });
+        }
+        Ok(Self { rgba, width, height })
+    }
+}
+
+/// How frames become network inputs. Stored with projects so that a project trained with one
+/// setting is never fed inputs made with another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preprocess {
+    /// Side of the square the centre crop is resized to.
+    pub size: u32,
+    /// Per-channel mean and standard deviation on the 0..1 scale, RGB order.
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+}
+
+impl Preprocess {
+    /// What EfficientNet-Lite was trained with in TensorFlow: `(x - 127) / 128` on 0..255.
+    pub const LITE: Self = Self {
+        size: crate::backbone::INPUT_SIZE as u32,
+        mean: [127.0 / 255.0; 3],
+        std: [128.0 / 255.0; 3],
+    };
+
+    /// The torchvision ImageNet statistics that the PyTorch port's demo uses.
+    pub const IMAGENET: Self = Self {
+        size: crate::backbone::INPUT_SIZE as u32,
+        mean: [0.485, 0.456, 0.406],
+        std: [0.229, 0.224, 0.225],
+    };
+
+    /// Centre-crops the frame to a square, resizes it to `size × size` (bilinear, with the
+    /// filter widened when shrinking so that it averages instead of aliasing), drops alpha and
+    /// normalises. Returns channel-major (CHW) values.
+    pub fn apply(&self, frame: Frame<'_>) -> Vec<f32> {
+        let side = frame.width.min(frame.height);
+        let (x0, y0) = ((frame.width - side) / 2, (frame.height - side) / 2);
+        let crop: ImageBuffer<Rgb<f32>, Vec<f32>> = ImageBuffer::from_fn(side, side, |x, y| {
+            let i = (((y0 + y) * frame.width + x0 + x) * 4) as usize;
+            let px = &frame.rgba[i..i + 3];
+            Rgb([px[0] as f32 / 255.0, px[1] as f32 / 255.0, px[2] as f32 / 255.0])
+        });
+        let resized = if side == self.size {
+            crop
+        } else {
+            imageops::resize(&crop, self.size, self.size, FilterType::Triangle)
+        };
+        let plane = (self.size * self.size) as usize;
+        let mut chw = vec![0.0; 3 * plane];
+        for (i, px) in resized.pixels().enumerate() {
+            for c in 0..3 {
+                chw[c * plane + i] = (px[c] - self.mean[c]) / self.std[c];
+            }
+        }
+        chw
+    }
+
+    /// Preprocesses several frames into one `[N, 3, size, size]` buffer.
+    pub fn batch(&self, frames: &[Frame<'_>]) -> Vec<f32> {
+        frames.iter().flat_map(|frame| self.apply(*frame)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn solid(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
+        (0..width * height).flat_map(|_| [rgb[0], rgb[1], rgb[2], 255]).collect()
+    }
+
+    #[test]
+    fn wrong_buffer_lengths_are_refused() {
+        let buf = solid(4, 4, [0, 0, 0]);
+        assert!(Frame::new(&buf, 4, 4).is_ok());
+        assert!(matches!(Frame::new(&buf, 4, 5), Err(Error::FrameSize { .. })));
+        assert!(matches!(Frame::new(&buf[..63], 4, 4), Err(Error::FrameSize { .. })));
+        assert!(matches!(Frame::new(&[], 0, 0), Err(Error::FrameSize { .. })));
+    }
+
+    #[test]
+    fn solid_colour_normalises_per_channel() {
+        let buf = solid(640, 480, [255, 127, 0]);
+        let p = Preprocess::LITE;
+        let out = p.apply(Frame::new(&buf, 640, 480).unwrap());
+        let plane = 224 * 224;
+        assert_eq!(out.len(), 3 * plane);
+        for (c, want) in [(0, 128.0 / 128.0), (1, 0.0), (2, -127.0 / 128.0)] {
+            for v in &out[c * plane..(c + 1) * plane] {
+                assert!((v - want).abs() < 1e-5, "channel {c}: {v} vs {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn crop_keeps_the_centre_square() {
+        // A 300x100 frame: red left third, green centre, blue right third. The centre crop is
+        // exactly the green square, so no red or blue may leak in.
+        let mut buf = Vec::new();
+        for _y in 0..100 {
+            for x in 0..300 {
+                let rgb = match x { 0..=99 => [255, 0, 0], 100..=199 => [0, 255, 0], _ => [0, 0, 255] };
+                buf.extend_from_slice(&[rgb[0], rgb[1], rgb[2], 255]);
+            }
+        }
+        let p = Preprocess { size: 50, mean: [0.0; 3], std: [1.0; 3] };
+        let out = p.apply(Frame::new(&buf, 300, 100).unwrap());
+        let plane = 50 * 50;
+        assert!(out[..plane].iter().all(|v| v.abs() < 1e-6), "red leaked");
+        assert!(out[plane..2 * plane].iter().all(|v| (v - 1.0).abs() < 1e-6));
+        assert!(out[2 * plane..].iter().all(|v| v.abs() < 1e-6), "blue leaked");
+    }
+
+    #[test]
+    fn shrinking_averages_instead_of_aliasing() {
+        // A one-pixel checkerboard shrunk 8x must come out as flat grey, not as a pattern.
+        let mut buf = Vec::new();
+        for y in 0..448u32 {
+            for x in 0..448u32 {
+                let v = if (x + y) % 2 == 0 { 255 } else { 0 };
+                buf.extend_from_slice(&[v, v, v, 255]);
+            }
+        }
+        let p = Preprocess { size: 56, mean: [0.0; 3], std: [1.0; 3] };
+        let out = p.apply(Frame::new(&buf, 448, 448).unwrap());
+        for v in &out {
+            assert!((v - 0.5).abs() < 0.02, "{v}");
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Bad weights files fail with a message naming the file and the problem, never a panic.
+
+mod common;
+
+use common::weights_path;
+use glimpse::{Backbone, ComputeDevice, Error};
+
+fn load_error(bytes: &[u8]) -> String {
+    match Backbone::load(bytes, "bad.bpk", &ComputeDevice::cpu().device) {
+        Err(e @ Error::Weights { .. }) => e.to_string(),
+        Err(e) => panic!("wrong error kind: {e}"),
+        Ok(_) => panic!("bad weights were accepted"),
+    }
+}
+
+#[test]
+fn committed_weights_load_and_match_their_digest() {
+    let bytes = std::fs::read(weights_path()).unwrap();
+    assert!(Backbone::load(&bytes, "ok.bpk", &ComputeDevice::cpu().device).is_ok());
+    let recorded = glimpse::backbone::weights::WEIGHTS_SHA256.split_whitespace().next().unwrap();
+    assert_eq!(glimpse::backbone::weights::sha256_hex(&bytes), recorded);
+}
+
+#[test]
+fn empty_truncated_foreign_and_altered_files_are_refused() {
+    let bytes = std::fs::read(weights_path()).unwrap();
+    let message = load_error(&[]);
+    assert!(message.contains("bad.bpk") && message.contains("empty"), "{message}");
+
+    for cut in [10, 4096, bytes.len() / 2, bytes.len() - 1] {
+        let message = load_error(&bytes[..cut]);
+        assert!(message.starts_with("weights file bad.bpk:"), "cut at {cut}: {message}");
+    }
+
+    let png = b"\x89PNG\r\n\x1a\n not weights at all";
+    let message = load_error(png);
+    assert!(message.contains("not a readable Burn weights file"), "{message}");
+
+    // A well-formed burnpack of another network.
+    let other = burn::store::burn_pack::Writer::new(vec![burn::store::bridge::from_data(
+        burn::tensor::TensorData::new(vec![1.0f32; 4], [2, 2]),
+        "encoder.weight".into(),
+        None,
+    )])
+    .into_bytes()
+    .unwrap();
+    let message = load_error(&other);
+    assert!(message.contains("not EfficientNet-Lite0 weights"), "{message}");
+
+    // The right layout with one value changed.
+    let mut altered = bytes.clone();
+    let last = altered.len() - 1;
+    altered[last] ^= 0x40;
+    let message = load_error(&altered);
+    assert!(message.contains("differ from the ones this build ships"), "{message}");
+}
