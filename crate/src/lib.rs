@@ -10,3 +10,6 @@ pub use backbone::Backbone;
 pub use device::{Backend, ComputeDevice};
 pub use error::Error;
 pub use preprocess::{Frame, Preprocess};
+
+#[cfg(target_family = "wasm")]
+mod web;

@@ -21,7 +21,7 @@ fn top5_of_real_photos_contains_the_obvious_class() {
         let top = pollster::block_on(backbone.imagenet_top_k(&[image.frame()], 5)).unwrap();
         let indices: Vec<usize> = top[0].iter().map(|c| c.index).collect();
         assert!(expected.contains(&indices[0]), "{name}: top-1 {:?} not in {expected:?} (top-5 {:?})", top[0][0], top[0]);
-        assert!(top[0][0].probability > 0.25, "{name}: unsure top-1 {:?}", top[0][0]);
+        assert!(top[0][0].probability > 0.2, "{name}: unsure top-1 {:?}", top[0][0]);
     }
 }
 

@@ -1,0 +1,135 @@
+//! The JavaScript surface (wasm-bindgen). Thin: converts types and maps errors to JS `Error`s;
+//! all the work is in the library.
+
+use std::rc::Rc;
+
+use js_sys::{Float32Array, Promise};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::backbone::profile::time_features;
+use crate::{Backbone, Backend, ComputeDevice, Error, Frame};
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+fn js_error(e: Error) -> JsValue {
+    JsError::new(&e.to_string()).into()
+}
+
+/// `performance.now()` in a page or a worker.
+fn now() -> f64 {
+    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| js_sys::Reflect::get(&p, &"now".into()).ok().map(|f| (p, f)))
+        .and_then(|(p, f)| f.dyn_into::<js_sys::Function>().ok()?.call0(&p).ok())
+        .and_then(|v| v.as_f64())
+        .unwrap_or_else(js_sys::Date::now)
+}
+
+/// Which device to run on: `"webgpu"`, `"cpu"`, or `"auto"` (WebGPU when the browser offers an
+/// adapter, else the CPU).
+async fn choose_device(backend: &str) -> Result<ComputeDevice, Error> {
+    match backend {
+        "cpu" => Ok(ComputeDevice::cpu()),
+        "webgpu" => ComputeDevice::wgpu().await,
+        _ => Ok(ComputeDevice::wgpu().await.unwrap_or_else(|_| ComputeDevice::cpu())),
+    }
+}
+
+#[derive(Serialize)]
+struct ClassJs {
+    index: usize,
+    label: &'static str,
+    probability: f32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TimingJs {
+    batch: usize,
+    cold_ms_per_frame: f64,
+    warm_ms_per_frame: f64,
+    depthwise_share: f64,
+}
+
+/// The pretrained backbone, loaded on one device. Methods return Promises.
+#[wasm_bindgen]
+pub struct GlimpseBackbone {
+    inner: Rc<(Backbone, ComputeDevice)>,
+}
+
+#[wasm_bindgen]
+impl GlimpseBackbone {
+    /// Loads the Lite0 weights (the bytes of `efficientnet-lite0.bpk`) on `backend`.
+    pub async fn load(weights: Vec<u8>, backend: String) -> Result<GlimpseBackbone, JsValue> {
+        let device = choose_device(&backend).await.map_err(js_error)?;
+        let backbone = Backbone::load(&weights, "efficientnet-lite0.bpk", &device.device).map_err(js_error)?;
+        Ok(Self { inner: Rc::new((backbone, device)) })
+    }
+
+    /// `"webgpu"` or `"cpu"`.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        match self.inner.1.backend {
+            Backend::Wgpu => "webgpu".into(),
+            Backend::Cpu => "cpu".into(),
+        }
+    }
+
+    /// The adapter's name, e.g. "SwiftShader Device (Subzero)".
+    #[wasm_bindgen(getter)]
+    pub fn adapter(&self) -> String {
+        self.inner.1.adapter.clone()
+    }
+
+    /// True when the adapter is a software rasteriser (the CPU path is then faster).
+    #[wasm_bindgen(getter)]
+    pub fn software(&self) -> bool {
+        self.inner.1.software
+    }
+
+    /// The 1280 pooled features of one RGBA frame, as a `Float32Array`.
+    pub fn features(&self, rgba: Vec<u8>, width: u32, height: u32) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let frame = Frame::new(&rgba, width, height).map_err(js_error)?;
+            let features = inner.0.features(&[frame]).await.map_err(js_error)?;
+            Ok(Float32Array::from(features.as_slice()).into())
+        })
+    }
+
+    /// The five most probable ImageNet classes of one RGBA frame: `[{index, label, probability}]`.
+    #[wasm_bindgen(js_name = imagenetTop5)]
+    pub fn imagenet_top5(&self, rgba: Vec<u8>, width: u32, height: u32) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let frame = Frame::new(&rgba, width, height).map_err(js_error)?;
+            let top = inner.0.imagenet_top_k(&[frame], 5).await.map_err(js_error)?;
+            let top: Vec<ClassJs> =
+                top[0].iter().map(|c| ClassJs { index: c.index, label: c.label, probability: c.probability }).collect();
+            Ok(serde_wasm_bindgen::to_value(&top)?)
+        })
+    }
+
+    /// Times feature extraction on `batch` copies of a frame: `{batch, coldMsPerFrame,
+    /// warmMsPerFrame, depthwiseShare}`.
+    pub fn bench(&self, rgba: Vec<u8>, width: u32, height: u32, batch: usize, iterations: usize) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let frame = Frame::new(&rgba, width, height).map_err(js_error)?;
+            let frames = vec![frame; batch.max(1)];
+            let t = time_features(&inner.0, &frames, iterations, &now).await.map_err(js_error)?;
+            let t = TimingJs {
+                batch: t.batch,
+                cold_ms_per_frame: t.cold_ms_per_frame,
+                warm_ms_per_frame: t.warm_ms_per_frame,
+                depthwise_share: t.depthwise_share,
+            };
+            Ok(serde_wasm_bindgen::to_value(&t)?)
+        })
+    }
+}

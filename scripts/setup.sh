@@ -1,0 +1,74 @@
+# Sourced by serve.sh, test.sh and bench.sh: installs what a fresh Debian machine lacks, saying
+# what it does. Each step is skipped when its tool is already there.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Debian packages: browsers and their drivers, software Vulkan for native wgpu, wasm-opt.
+need_apt() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+need_wasm_toolchain() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the Rust target wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+  # wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly, or wasm-pack would try
+  # to download one (which fails offline).
+  local version
+  version=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+  if ! wasm-bindgen --version 2>/dev/null | grep -q "$version"; then
+    say "installing wasm-bindgen-cli $version (matches Cargo.lock)"
+    cargo install --quiet wasm-bindgen-cli --version "=$version"
+  fi
+  if ! command -v wasm-pack >/dev/null; then
+    say "installing wasm-pack"
+    cargo install --quiet wasm-pack --locked
+  fi
+  need_apt binaryen # wasm-opt, which wasm-pack would otherwise try to download
+}
+
+need_browsers() {
+  need_apt chromium chromium-driver firefox-esr mesa-vulkan-drivers
+  if ! command -v geckodriver >/dev/null; then
+    say "installing geckodriver"
+    cargo install --quiet geckodriver --locked
+  fi
+}
+
+# A virtual environment with the independent reference's packages.
+need_python_reference() {
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import numpy, onnx, onnxruntime' 2>/dev/null; then
+    need_apt python3-venv
+    say "creating .venv with the reference's Python packages (numpy, onnx, onnxruntime)"
+    python3 -m venv .venv
+    .venv/bin/pip install --quiet -r tests/reference/requirements.txt
+  fi
+}
+
+need_node_packages() {
+  if [ ! -d node_modules/playwright-core ]; then
+    say "installing npm packages (playwright-core; it drives Debian's Chromium, no browser download)"
+    npm ci --silent --no-audit --no-fund
+  fi
+}
+
+# The browser tests' drivers and flags (webdriver.json beside crate/Cargo.toml holds the flags).
+browser_env() {
+  export CHROMEDRIVER=/usr/bin/chromedriver
+  GECKODRIVER=$(command -v geckodriver)
+  export GECKODRIVER
+  export WASM_BINDGEN_TEST_TIMEOUT=900
+}

