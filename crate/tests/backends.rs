@@ -1,5 +1,7 @@
 //! The CPU backend and native wgpu (software Vulkan in CI) compute the same features.
 
+#![cfg(not(target_family = "wasm"))]
+
 mod common;
 
 use common::{backbone, max_abs_diff, noise, photo};

@@ -1,5 +1,7 @@
 //! `glimpse imagenet` on real files.
 
+#![cfg(not(target_family = "wasm"))]
+
 mod common;
 
 use std::process::Command;

@@ -1,5 +1,7 @@
 //! The backbone names what is in real photographs (from the scikit-image wheel).
 
+#![cfg(not(target_family = "wasm"))]
+
 mod common;
 
 use common::{backbone, photo};

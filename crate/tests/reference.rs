@@ -2,6 +2,8 @@
 //! the original PyTorch checkpoint itself, keeps BatchNorm unfolded and runs the network as an
 //! ONNX graph in onnxruntime. Both see the same preprocessed inputs.
 
+#![cfg(not(target_family = "wasm"))]
+
 mod common;
 
 use std::path::PathBuf;

@@ -1,5 +1,7 @@
 //! Bad weights files fail with a message naming the file and the problem, never a panic.
 
+#![cfg(not(target_family = "wasm"))]
+
 mod common;
 
 use common::weights_path;
