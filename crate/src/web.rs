@@ -30,13 +30,20 @@ fn now() -> f64 {
         .unwrap_or_else(js_sys::Date::now)
 }
 
-/// Which device to run on: `"webgpu"`, `"cpu"`, or `"auto"` (WebGPU when the browser offers an
-/// adapter, else the CPU).
-async fn choose_device(backend: &str) -> Result<ComputeDevice, Error> {
+/// Which device to run on: `"webgpu"`, `"cpu"`, or `"auto"`: WebGPU on a hardware adapter, the
+/// CPU when there is none or when the adapter is a software fallback (SwiftShader, lavapipe),
+/// where Lite0 measured ~40x slower than the wasm CPU path.
+/// Returns the device and, when it is the CPU, why.
+async fn choose_device(backend: &str) -> Result<(ComputeDevice, Option<String>), Error> {
     match backend {
-        "cpu" => Ok(ComputeDevice::cpu()),
-        "webgpu" => ComputeDevice::wgpu().await,
-        _ => Ok(ComputeDevice::wgpu().await.unwrap_or_else(|_| ComputeDevice::cpu())),
+        "cpu" => Ok((ComputeDevice::cpu(), Some("the CPU was asked for".into()))),
+        "webgpu" => Ok((ComputeDevice::wgpu().await?, None)),
+        "auto" => Ok(match ComputeDevice::wgpu().await {
+            Ok(gpu) if !gpu.software => (gpu, None),
+            Ok(_) => (ComputeDevice::cpu(), Some("the only WebGPU adapter is a slow software one".into())),
+            Err(_) => (ComputeDevice::cpu(), Some("this browser offers no WebGPU adapter".into())),
+        }),
+        other => Err(Error::Gpu(format!("unknown backend {other:?} (webgpu, cpu or auto)"))),
     }
 }
 
@@ -60,15 +67,22 @@ struct TimingJs {
 #[wasm_bindgen]
 pub struct GlimpseBackbone {
     inner: Rc<(Backbone, ComputeDevice)>,
+    fallback_reason: Option<String>,
 }
 
 #[wasm_bindgen]
 impl GlimpseBackbone {
     /// Loads the Lite0 weights (the bytes of `efficientnet-lite0.bpk`) on `backend`.
     pub async fn load(weights: Vec<u8>, backend: String) -> Result<GlimpseBackbone, JsValue> {
-        let device = choose_device(&backend).await.map_err(js_error)?;
+        let (device, fallback_reason) = choose_device(&backend).await.map_err(js_error)?;
         let backbone = Backbone::load(&weights, "efficientnet-lite0.bpk", &device.device).map_err(js_error)?;
-        Ok(Self { inner: Rc::new((backbone, device)) })
+        Ok(Self { inner: Rc::new((backbone, device)), fallback_reason })
+    }
+
+    /// Why the CPU runs the model rather than WebGPU; `undefined` on WebGPU.
+    #[wasm_bindgen(getter, js_name = fallbackReason)]
+    pub fn fallback_reason(&self) -> Option<String> {
+        self.fallback_reason.clone()
     }
 
     /// `"webgpu"` or `"cpu"`.

@@ -1,0 +1,26 @@
+// `node tests/bench/backbone.mjs`: Lite0 in headless Chromium (SwiftShader WebGPU and the wasm
+// CPU fallback), cold and warm ms/frame, and the depthwise share. Prints ratios against the
+// CPU fallback at batch 1, measured in the same browser session.
+import path from 'node:path';
+import { serve, launch, root } from '../browser.mjs';
+
+const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
+const photo = path.relative(root, path.join(fixtures, 'chelsea.png'));
+const iterations = process.env.ITERATIONS ?? 5;
+const server = await serve();
+const browser = await launch();
+try {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}tests/bench/backbone.html?photo=/${photo}&iterations=${iterations}`);
+  const rows = await page.evaluate(() => window.results, null);
+  if (rows.error) throw new Error(rows.error);
+  const reference = rows.find((r) => r.backend === 'cpu' && r.batch === 1).warmMsPerFrame;
+  console.log('backend\tadapter\tbatch\tcold ms/frame\twarm ms/frame\tratio to wasm cpu batch 1\tdepthwise share');
+  for (const r of rows) {
+    console.log([r.backend, r.adapter, r.batch, r.coldMsPerFrame.toFixed(1), r.warmMsPerFrame.toFixed(1),
+      `${(r.warmMsPerFrame / reference).toFixed(2)}x`, `${(r.depthwiseShare * 100).toFixed(0)}%`].join('\t'));
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
