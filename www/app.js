@@ -20,9 +20,10 @@ worker.onmessage = ({ data }) => {
     case 'ready':
       $('progress').hidden = true;
       $('file').disabled = false;
-      setStatus(data.backend === 'webgpu'
-        ? `Ready — running on WebGPU (${data.adapter}).`
-        : `Ready — running on the CPU${data.reason ? ` (${data.reason})` : ''}.`);
+      $('backend').textContent = data.backend === 'webgpu'
+        ? `Running on WebGPU (${data.adapter}).`
+        : `Running on the CPU${data.reason ? ` (${data.reason})` : ''}.`;
+      setStatus('Ready.');
       break;
     case 'top5':
       showTop5(data.classes, data.ms);

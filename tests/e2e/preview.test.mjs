@@ -17,6 +17,15 @@ before(async () => {
 });
 after(async () => { await browser?.close(); server?.close(); });
 
+// Resolves once the worker reports ready; fails at once with the page's message if it reports an error.
+async function waitReady(page) {
+  await page.waitForFunction(() => {
+    const status = document.getElementById('status');
+    return status.textContent === 'Ready.' || status.classList.contains('error');
+  }, null, { timeout: 120_000 });
+  assert.equal(await page.textContent('#status'), 'Ready.');
+}
+
 async function openPage(context) {
   const page = await context.newPage();
   const problems = [], foreign = [];
@@ -30,9 +39,8 @@ async function openPage(context) {
 test('the page names a photo of a cat, on this machine only', async () => {
   const context = await browser.newContext();
   const { page, problems, foreign } = await openPage(context);
-  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Ready'), null, { timeout: 120_000 });
-  const status = await page.textContent('#status');
-  assert.match(status, /running on (WebGPU|the CPU)/);
+  await waitReady(page);
+  assert.match(await page.textContent('#backend'), /^Running on (WebGPU|the CPU)/);
   await page.setInputFiles('#file', path.join(fixtures, 'chelsea.png'));
   await page.waitForSelector('#top5 li', { timeout: 60_000 });
   const labels = await page.$$eval('#top5 li', (items) => items.map((i) => i.textContent));
@@ -47,7 +55,7 @@ test('the page names a photo of a cat, on this machine only', async () => {
 test('a file that is not an image gets a clear message', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);
-  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Ready'), null, { timeout: 120_000 });
+  await waitReady(page);
   await page.setInputFiles('#file', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture') });
   await page.waitForFunction(() => document.getElementById('status').classList.contains('error'));
   assert.match(await page.textContent('#status'), /notes\.png is not an image/);
@@ -60,8 +68,8 @@ test('without WebGPU the page falls back to the CPU and says so', async () => {
     const context = await noGpu.newContext();
     const page = await context.newPage();
     await page.goto(server.url);
-    await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Ready'), null, { timeout: 120_000 });
-    assert.match(await page.textContent('#status'), /running on the CPU \(this browser offers no WebGPU adapter\)/);
+    await waitReady(page);
+    assert.equal(await page.textContent('#backend'), 'Running on the CPU (this browser offers no WebGPU adapter).');
     await page.setInputFiles('#file', path.join(fixtures, 'coffee.png'));
     await page.waitForSelector('#top5 li', { timeout: 60_000 });
     assert.match(await page.textContent('#top5 li'), /espresso/);
