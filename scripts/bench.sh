@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Times the backbone natively (CPU and wgpu) and in headless Chromium (WebGPU and the wasm CPU
+# fallback). Each table's ratios are against a reference run in the same process or browser.
+source "$(dirname "$0")/setup.sh"
+source "$(dirname "$0")/build-web.sh"
+need_apt mesa-vulkan-drivers chromium
+need_wasm_toolchain
+need_node_packages
+tests/fixtures/fetch.sh >/dev/null
+
+say "native: cargo run --release --bin glimpse -- bench"
+cargo run --quiet --release --bin glimpse -- bench --iterations "${ITERATIONS:-10}"
+build_web
+say "browser: node tests/bench/backbone.mjs (headless Chromium)"
+node tests/bench/backbone.mjs
