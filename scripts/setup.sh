@@ -9,7 +9,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages: browsers and their drivers, software Vulkan for native wgpu, wasm-opt.
+# Debian packages: browsers and their drivers, software Vulkan for native wgpu.
 need_apt() {
   local missing=()
   for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
@@ -51,7 +51,6 @@ need_browsers() {
 # A virtual environment with the independent reference's packages.
 need_python_reference() {
   if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import numpy, onnx, onnxruntime' 2>/dev/null; then
-    need_apt python3-venv
     say "creating .venv with the reference's Python packages (numpy, onnx, onnxruntime)"
     python3 -m venv .venv
     .venv/bin/pip install --quiet -r tests/reference/requirements.txt

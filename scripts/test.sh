@@ -4,7 +4,7 @@
 source "$(dirname "$0")/setup.sh"
 source "$(dirname "$0")/build-web.sh"
 
-need_apt python3-venv mesa-vulkan-drivers
+need_apt mesa-vulkan-drivers
 need_browsers
 need_wasm_toolchain
 need_python_reference
