@@ -1,3 +1,5 @@
+use crate::project::ProjectError;
+
 /// Everything the core can refuse, with a message meant for the person using the app.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -11,4 +13,26 @@ pub enum Error {
     Readback(String),
     #[error("nothing to process: no frames were given")]
     NoFrames,
+    #[error("{0}")]
+    Settings(String),
+    #[error("{0}")]
+    ClassName(String),
+    #[error("there is no class with id {0} (it may have been deleted)")]
+    NoSuchClass(u32),
+    #[error("there is no example with id {0} (it may have been deleted)")]
+    NoSuchExample(u32),
+    #[error("training needs at least two classes, this project has {0}")]
+    NotEnoughClasses(usize),
+    #[error("class {0:?} has no examples yet: capture some or delete the class")]
+    EmptyClass(String),
+    #[error("training was cancelled; the previous head is kept")]
+    Cancelled,
+    #[error("there is no trained head yet: train first")]
+    NotTrained,
+    #[error("the classes changed since the head was trained: train again")]
+    StaleHead,
+    #[error("inconsistent data: {0}")]
+    Inconsistent(String),
+    #[error("project file: {0}")]
+    Project(#[from] ProjectError),
 }

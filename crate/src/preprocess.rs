@@ -28,7 +28,7 @@ impl<'a> Frame<'a> {
 
 /// How frames become network inputs. Stored with projects so that a project trained with one
 /// setting is never fed inputs made with another.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Preprocess {
     /// Side of the square the centre crop is resized to.
     pub size: u32,

@@ -54,3 +54,43 @@ fn unreadable_and_non_image_files_fail_clearly() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("weights file"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Train on views of three photos, evaluate on other views, predict, and leave the project in
+/// target/fixtures for the browser test (a project made by the CLI must open in the browser).
+#[test]
+fn train_eval_and_predict_on_folders_of_photos() {
+    let root = common::workspace().join("target/fixtures/views");
+    let _ = std::fs::remove_dir_all(&root);
+    let train_dir = common::view_folders(&root.join("train"), &common::OBJECTS, 5, 1);
+    let test_dir = common::view_folders(&root.join("test"), &common::OBJECTS, 4, 2);
+    let project = common::workspace().join("target/fixtures/cli-project.glimpse");
+    let out = glimpse(&["train", train_dir.to_str().unwrap(), "-o", project.to_str().unwrap(), "--flip", "--validation", "0.4"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("epoch   1  train loss"), "progress per epoch on stderr: {stderr}");
+
+    let out = glimpse(&["eval", project.to_str().unwrap(), test_dir.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("confusion matrix") && text.contains("precision"), "{text}");
+    let accuracy: f32 = text.lines().last().unwrap().strip_prefix("accuracy: ").unwrap().parse().unwrap();
+    assert_eq!(accuracy, 1.0, "held-out views of three distinct objects:\n{text}");
+
+    let coffee = test_dir.join("coffee/00.png");
+    let out = glimpse(&["predict", project.to_str().unwrap(), coffee.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let fields: Vec<&str> = text.trim().split('\t').collect();
+    assert_eq!(fields[1], "coffee", "{text}");
+
+    // Bad input: a folder with one class, an empty class folder, a foreign project file.
+    let one = common::view_folders(&root.join("one"), &common::OBJECTS[..1], 2, 3);
+    let out = glimpse(&["train", one.to_str().unwrap(), "-o", "/tmp/never.glimpse"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least two classes"));
+    std::fs::create_dir_all(root.join("one/empty")).unwrap();
+    let out = glimpse(&["train", one.to_str().unwrap(), "-o", "/tmp/never.glimpse"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no PNG or JPEG images"));
+    let out = glimpse(&["predict", fixture("chelsea.png").to_str().unwrap(), coffee.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a Glimpse project (this is a PNG image)"));
+}

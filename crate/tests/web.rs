@@ -67,3 +67,96 @@ fn bad_input_is_refused_in_the_browser() {
     let err = Frame::new(&[0; 10], 2, 2).unwrap_err().to_string();
     assert!(err.contains("2×2"), "{err}");
 }
+
+static ASTRONAUT: &[u8] = include_bytes!("../../target/fixtures/astronaut.png");
+/// Written by the native CLI test (`glimpse train`), which the test command runs first.
+static CLI_PROJECT: &[u8] = include_bytes!("../../target/fixtures/cli-project.glimpse");
+static CLI_TEST_COFFEE: &[u8] = include_bytes!("../../target/fixtures/views/test/coffee/00.png");
+static CLI_TEST_CAT: &[u8] = include_bytes!("../../target/fixtures/views/test/cat/01.png");
+
+/// A crop of `(x, y, w, h)` fractions of a photo.
+fn crop(photo: &(Vec<u8>, u32, u32), frac: [f32; 4]) -> (Vec<u8>, u32, u32) {
+    let image = image::RgbaImage::from_raw(photo.1, photo.2, photo.0.clone()).unwrap();
+    let [x, y, w, h] = frac;
+    let (x, y) = ((x * photo.1 as f32) as u32, (y * photo.2 as f32) as u32);
+    let (w, h) = ((w * photo.1 as f32) as u32, (h * photo.2 as f32) as u32);
+    let c = image::imageops::crop_imm(&image, x, y, w, h).to_image();
+    let (w, h) = c.dimensions();
+    (c.into_raw(), w, h)
+}
+
+/// Captures two crops (plus their mirror images) of three photos, trains the softmax head on
+/// `device`, and checks a third, unseen crop of each; then a save/open round trip.
+async fn learns_three_objects_on(device: ComputeDevice) {
+    use glimpse::learn::{train, Quiet, Settings};
+    use glimpse::learner::capture;
+
+    let backbone = Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &device.device).unwrap();
+    let photos = [("cat", decode(CAT)), ("coffee", decode(COFFEE)), ("astronaut", decode(ASTRONAUT))];
+    let mut learner = glimpse::Learner::new();
+    let settings = Settings { validation_fraction: 0.0, epochs: 30, augment: glimpse::learn::Augment { flip: true, ..Default::default() }, ..Settings::default() };
+    learner.set_settings(settings).unwrap();
+    let mut ids = Vec::new();
+    for (name, photo) in &photos {
+        let class = learner.examples_mut().add_class(name).unwrap();
+        ids.push(class);
+        for frac in [[0.0, 0.0, 0.8, 0.8], [0.2, 0.15, 0.8, 0.85]] {
+            let (rgba, w, h) = crop(photo, frac);
+            let (augment, mut rng) = learner.next_capture();
+            let captured = capture(&backbone, Frame::new(&rgba, w, h).unwrap(), &augment, &mut rng).await.unwrap();
+            assert_eq!(captured.len(), 2, "the capture and its mirror");
+            learner.add(class, captured).unwrap();
+        }
+    }
+    let data = learner.dataset().unwrap();
+    let trained = train(&data, learner.settings(), backbone.device(), &mut Quiet).await.unwrap();
+    let last = trained.history.last().unwrap().clone();
+    console_log!("{:?}: {} epochs, last train loss {:.4}, accuracy {}", device.backend, trained.history.len(), last.train_loss, last.train_accuracy);
+    assert!(last.train_loss < trained.history[0].train_loss);
+    learner.set_trained(trained).unwrap();
+
+    let unseen: Vec<_> = photos.iter().map(|(_, p)| crop(p, [0.1, 0.1, 0.75, 0.75])).collect();
+    let frames: Vec<Frame> = unseen.iter().map(|(rgba, w, h)| Frame::new(rgba, *w, *h).unwrap()).collect();
+    let predictions = learner.predictor(&backbone).unwrap().predict(&backbone, &frames).await.unwrap();
+    for (p, id) in predictions.iter().zip(&ids) {
+        assert_eq!(p.best, Some(*id), "{p:?}");
+    }
+
+    let mut reopened = glimpse::Learner::new();
+    reopened.open(&learner.save()).unwrap();
+    let again = reopened.predictor(&backbone).unwrap().predict(&backbone, &frames).await.unwrap();
+    for (a, b) in predictions.iter().zip(&again) {
+        assert_eq!(a.best, b.best);
+        for (x, y) in a.classes.iter().zip(&b.classes) {
+            assert!((x.probability - y.probability).abs() < 1e-5);
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn learns_three_objects_on_webgpu() {
+    learns_three_objects_on(ComputeDevice::wgpu().await.expect("no WebGPU adapter")).await;
+}
+
+#[wasm_bindgen_test]
+async fn learns_three_objects_on_the_cpu_fallback() {
+    learns_three_objects_on(ComputeDevice::cpu()).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_project_trained_by_the_cli_opens_in_the_browser() {
+    let backbone = Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &ComputeDevice::cpu().device).unwrap();
+    let mut learner = glimpse::Learner::new();
+    learner.open(CLI_PROJECT).unwrap();
+    let names: Vec<&str> = learner.examples().classes().iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["cat", "coffee", "rocket"]);
+    let (coffee, cw, ch) = decode(CLI_TEST_COFFEE);
+    let (cat, aw, ah) = decode(CLI_TEST_CAT);
+    let frames = [Frame::new(&coffee, cw, ch).unwrap(), Frame::new(&cat, aw, ah).unwrap()];
+    let p = learner.predictor(&backbone).unwrap().predict(&backbone, &frames).await.unwrap();
+    let best = |i: usize| learner.examples().class(p[i].best.unwrap()).unwrap().name.clone();
+    assert_eq!((best(0).as_str(), best(1).as_str()), ("coffee", "cat"));
+    // A damaged copy is refused in the browser too, with the same message as natively.
+    let err = learner.open(&CLI_PROJECT[..CLI_PROJECT.len() - 1]).unwrap_err().to_string();
+    assert!(err.starts_with("project file: the file is cut short"), "{err}");
+}

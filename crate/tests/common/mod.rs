@@ -65,3 +65,35 @@ pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
 }
 
 pub const PHOTOS: [&str; 4] = ["chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png"];
+
+/// `n` views of a fixture photo: random crops of 55–90 % of its area, every other one mirrored.
+/// The same (photo, seed) always gives the same views.
+pub fn views(name: &str, n: usize, seed: u64) -> Vec<image::RgbaImage> {
+    let photo = image::open(fixture(name)).unwrap().into_rgba8();
+    let (w, h) = photo.dimensions();
+    let mut rng = glimpse::learn::rng::Rng::new(seed);
+    (0..n)
+        .map(|i| {
+            let scale = rng.range(0.55, 0.9).sqrt();
+            let (cw, ch) = ((w as f32 * scale) as u32, (h as f32 * scale) as u32);
+            let (x, y) = (rng.below((w - cw) as usize + 1) as u32, rng.below((h - ch) as usize + 1) as u32);
+            let crop = image::imageops::crop_imm(&photo, x, y, cw, ch).to_image();
+            if i % 2 == 1 { image::imageops::flip_horizontal(&crop) } else { crop }
+        })
+        .collect()
+}
+
+/// Writes `DIR/<class>/<i>.png` for each (class, photo), `n` views each; returns DIR.
+pub fn view_folders(dir: &std::path::Path, classes: &[(&str, &str)], n: usize, seed: u64) -> PathBuf {
+    for (class, photo) in classes {
+        let folder = dir.join(class);
+        std::fs::create_dir_all(&folder).unwrap();
+        for (i, view) in views(photo, n, seed).iter().enumerate() {
+            view.save(folder.join(format!("{i:02}.png"))).unwrap();
+        }
+    }
+    dir.to_path_buf()
+}
+
+/// Three clearly different objects from the fixture photos.
+pub const OBJECTS: [(&str, &str); 3] = [("cat", "chelsea.png"), ("coffee", "coffee.png"), ("rocket", "rocket.jpg")];

@@ -1,5 +1,4 @@
-//! The JavaScript surface (wasm-bindgen). Thin: converts types and maps errors to JS `Error`s;
-//! all the work is in the library.
+//! `GlimpseBackbone`: the pretrained network on the chosen device.
 
 use std::rc::Rc;
 
@@ -9,26 +8,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::backbone::profile::time_features;
+use super::js_error;
+use crate::clock::now_ms;
 use crate::{Backbone, Backend, ComputeDevice, Error, Frame};
-
-#[wasm_bindgen(start)]
-fn start() {
-    console_error_panic_hook::set_once();
-}
-
-fn js_error(e: Error) -> JsValue {
-    JsError::new(&e.to_string()).into()
-}
-
-/// `performance.now()` in a page or a worker.
-fn now() -> f64 {
-    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
-        .ok()
-        .and_then(|p| js_sys::Reflect::get(&p, &"now".into()).ok().map(|f| (p, f)))
-        .and_then(|(p, f)| f.dyn_into::<js_sys::Function>().ok()?.call0(&p).ok())
-        .and_then(|v| v.as_f64())
-        .unwrap_or_else(js_sys::Date::now)
-}
 
 /// Which device to run on: `"webgpu"`, `"cpu"`, or `"auto"`: WebGPU on a hardware adapter, the
 /// CPU when there is none or when the adapter is a software fallback (SwiftShader, lavapipe),
@@ -66,7 +48,7 @@ struct TimingJs {
 /// The pretrained backbone, loaded on one device. Methods return Promises.
 #[wasm_bindgen]
 pub struct GlimpseBackbone {
-    inner: Rc<(Backbone, ComputeDevice)>,
+    pub(crate) inner: Rc<(Backbone, ComputeDevice)>,
     fallback_reason: Option<String>,
 }
 
@@ -136,7 +118,7 @@ impl GlimpseBackbone {
         future_to_promise(async move {
             let frame = Frame::new(&rgba, width, height).map_err(js_error)?;
             let frames = vec![frame; batch.max(1)];
-            let t = time_features(&inner.0, &frames, iterations, &now).await.map_err(js_error)?;
+            let t = time_features(&inner.0, &frames, iterations, &now_ms).await.map_err(js_error)?;
             let t = TimingJs {
                 batch: t.batch,
                 cold_ms_per_frame: t.cold_ms_per_frame,

@@ -1,0 +1,18 @@
+//! Learning from a few examples: the store of captured examples, augmentation, the held-out
+//! split, the heads, training and evaluation. Independent of where frames come from.
+
+pub mod augment;
+pub mod examples;
+pub mod head;
+pub mod metrics;
+pub mod rng;
+pub mod settings;
+pub mod split;
+pub mod train;
+
+pub use augment::Augment;
+pub use examples::{Captured, ClassId, ExampleId, Examples};
+pub use head::{DeviceHead, Head};
+pub use metrics::Evaluation;
+pub use settings::{HeadKind, Settings};
+pub use train::{train, Dataset, EpochStats, Progress, Quiet, Trained};

@@ -1,0 +1,114 @@
+//! What the user can choose about learning, with the defaults a newcomer gets.
+
+use serde::{Deserialize, Serialize};
+
+use crate::learn::augment::Augment;
+use crate::Error;
+
+/// The kind of classifier on top of the backbone's features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HeadKind {
+    /// A trained linear layer (or one hidden layer) with a softmax.
+    Softmax,
+    /// Cosine similarity to each class's mean feature; no training.
+    Prototype,
+    /// Majority vote of the k most similar stored examples; no training.
+    Knn,
+}
+
+impl HeadKind {
+    pub fn parse(name: &str) -> Result<Self, Error> {
+        match name {
+            "softmax" => Ok(Self::Softmax),
+            "prototype" | "prototypes" => Ok(Self::Prototype),
+            "knn" => Ok(Self::Knn),
+            other => Err(Error::Settings(format!("unknown head {other:?} (softmax, prototype or knn)"))),
+        }
+    }
+}
+
+/// Learning settings, stored with the project. Missing fields take their defaults, so a page
+/// can send only what the user changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    pub head: HeadKind,
+    /// Width of the softmax head's hidden layer; 0 for a linear head.
+    pub hidden: u32,
+    pub epochs: u32,
+    pub batch_size: u32,
+    pub learning_rate: f32,
+    pub weight_decay: f32,
+    pub dropout: f32,
+    pub label_smoothing: f32,
+    /// Share of each class's captures held out to stop early and to evaluate.
+    pub validation_fraction: f32,
+    /// Epochs without a better validation loss before training stops.
+    pub patience: u32,
+    pub seed: u32,
+    /// Neighbours that vote in the kNN head.
+    pub k: u32,
+    /// Below this top probability a prediction is "none of these".
+    pub threshold: f32,
+    pub augment: Augment,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            head: HeadKind::Softmax,
+            hidden: 0,
+            epochs: 50,
+            batch_size: 32,
+            learning_rate: 1e-3,
+            weight_decay: 1e-4,
+            dropout: 0.2,
+            label_smoothing: 0.1,
+            validation_fraction: 0.2,
+            patience: 10,
+            seed: 42,
+            k: 5,
+            threshold: 0.6,
+            augment: Augment::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// Refuses values that would make training meaningless, naming the field.
+    pub fn check(&self) -> Result<(), Error> {
+        let bad = |field: &str, why: &str| Err(Error::Settings(format!("{field} {why}")));
+        if self.epochs == 0 || self.epochs > 10_000 {
+            return bad("epochs", "must be between 1 and 10000");
+        }
+        if self.batch_size == 0 {
+            return bad("batch size", "must be at least 1");
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
+            return bad("learning rate", "must be in (0, 1]");
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return bad("dropout", "must be in [0, 1)");
+        }
+        if !(0.0..1.0).contains(&self.label_smoothing) {
+            return bad("label smoothing", "must be in [0, 1)");
+        }
+        if !(0.0..=0.9).contains(&self.validation_fraction) {
+            return bad("validation fraction", "must be in [0, 0.9]");
+        }
+        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
+            return bad("weight decay", "must be zero or positive");
+        }
+        if self.k == 0 {
+            return bad("k", "must be at least 1");
+        }
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return bad("threshold", "must be in [0, 1]");
+        }
+        if self.hidden > 4096 {
+            return bad("hidden width", "must be at most 4096");
+        }
+        self.augment.check()
+    }
+}

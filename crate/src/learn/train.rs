@@ -1,0 +1,306 @@
+//! Fitting a head to the stored examples, on the backbone's device, with progress per epoch.
+
+use std::ops::ControlFlow;
+
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{AdamWConfig, GradientsParams};
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::device::read_floats;
+use crate::learn::examples::{ClassId, ExampleId, Examples};
+use crate::learn::head::{Dense, DeviceHead, Head, HeadWeights, SoftmaxNet, COSINE_SCALE};
+use crate::learn::metrics::{evaluate, Evaluation};
+use crate::learn::rng::Rng;
+use crate::learn::settings::{HeadKind, Settings};
+use crate::learn::split::{stratified, Split};
+use crate::Error;
+
+/// The examples as rows: what training needs, detached from the store so that the store can
+/// change (the user keeps capturing) while a head trains.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub classes: Vec<ClassId>,
+    pub dim: usize,
+    /// Row-major `len × dim`.
+    pub features: Vec<f32>,
+    /// Index into `classes` of each row.
+    pub labels: Vec<usize>,
+    pub ids: Vec<ExampleId>,
+    pub captures: Vec<u32>,
+}
+
+impl Dataset {
+    /// Every class, in display order. Refuses fewer than two classes and empty classes, since
+    /// neither can be trained meaningfully.
+    pub fn of(examples: &Examples) -> Result<Self, Error> {
+        let classes = examples.classes();
+        if classes.len() < 2 {
+            return Err(Error::NotEnoughClasses(classes.len()));
+        }
+        if let Some(empty) = classes.iter().find(|c| c.examples.is_empty()) {
+            return Err(Error::EmptyClass(empty.name.clone()));
+        }
+        let mut data = Self {
+            classes: classes.iter().map(|c| c.id).collect(),
+            dim: crate::backbone::FEATURE_DIM,
+            features: Vec::new(),
+            labels: Vec::new(),
+            ids: Vec::new(),
+            captures: Vec::new(),
+        };
+        for (label, class) in classes.iter().enumerate() {
+            for e in &class.examples {
+                data.features.extend_from_slice(&e.feature);
+                data.labels.push(label);
+                data.ids.push(e.id);
+                data.captures.push(e.capture);
+            }
+        }
+        Ok(data)
+    }
+
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    fn rows(&self, indices: &[usize]) -> (Vec<f32>, Vec<usize>) {
+        let mut features = Vec::with_capacity(indices.len() * self.dim);
+        for &i in indices {
+            features.extend_from_slice(&self.features[i * self.dim..(i + 1) * self.dim]);
+        }
+        (features, indices.iter().map(|&i| self.labels[i]).collect())
+    }
+
+    fn upload(&self, features: Vec<f32>, device: &Device) -> Tensor<2> {
+        let n = features.len() / self.dim;
+        Tensor::from_data(TensorData::new(features, [n, self.dim]), device)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EpochStats {
+    pub epoch: u32,
+    pub train_loss: f32,
+    pub train_accuracy: f32,
+    pub validation_loss: Option<f32>,
+    pub validation_accuracy: Option<f32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Stop {
+    /// Ran every epoch (or the head needs no training).
+    Finished,
+    /// Validation loss stopped improving; the best epoch's weights were kept.
+    EarlyStopped,
+}
+
+/// A trained head and how training went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Trained {
+    pub head: Head,
+    pub history: Vec<EpochStats>,
+    pub stop: Stop,
+    /// The epoch whose weights were kept (0 for heads without training).
+    pub best_epoch: u32,
+    /// On the held-out split; `None` when every class had a single capture.
+    pub evaluation: Option<Evaluation>,
+}
+
+/// What training reports to, between epochs.
+pub trait Progress {
+    /// Called after every epoch; `Break` cancels training.
+    fn epoch(&mut self, stats: &EpochStats) -> ControlFlow<()>;
+    /// Lets the caller's event loop run (a browser's, so that the page stays responsive).
+    fn pause(&mut self) -> impl std::future::Future<Output = ()>;
+}
+
+/// Progress that is not reported (tests, batch jobs).
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn epoch(&mut self, _: &EpochStats) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+    async fn pause(&mut self) {}
+}
+
+/// Trains the head that `settings` name on `data`, on `device`.
+pub async fn train(data: &Dataset, settings: &Settings, device: &Device, progress: &mut impl Progress) -> Result<Trained, Error> {
+    settings.check()?;
+    let split = stratified(&data.labels, &data.captures, settings.validation_fraction, settings.seed);
+    match settings.head {
+        HeadKind::Softmax => train_softmax(data, &split, settings, device, progress).await,
+        HeadKind::Prototype | HeadKind::Knn => {
+            // No training: the head for evaluation sees only the training split; the head kept
+            // uses every example, since that costs nothing and only helps.
+            let evaluation = match split.validation.is_empty() {
+                true => None,
+                false => Some(evaluate_head(&instant_head(data, &split.train, settings), data, &split.validation, device).await?),
+            };
+            let all: Vec<usize> = (0..data.len()).collect();
+            Ok(Trained { head: instant_head(data, &all, settings), history: Vec::new(), stop: Stop::Finished, best_epoch: 0, evaluation })
+        }
+    }
+}
+
+fn instant_head(data: &Dataset, rows: &[usize], settings: &Settings) -> Head {
+    let (features, labels) = data.rows(rows);
+    let weights = match settings.head {
+        HeadKind::Knn => {
+            let unit = Head::prototypes(&features, &(0..labels.len()).collect::<Vec<_>>(), labels.len(), data.dim);
+            HeadWeights::Knn { k: settings.k, features: unit, labels: labels.iter().map(|&l| l as u32).collect() }
+        }
+        _ => HeadWeights::Prototype { prototypes: Head::prototypes(&features, &labels, data.classes.len(), data.dim) },
+    };
+    Head { classes: data.classes.clone(), dim: data.dim as u32, weights }
+}
+
+/// Predicted class index of each row.
+async fn predict_rows(head: &DeviceHead, data: &Dataset, rows: &[usize], device: &Device) -> Result<Vec<usize>, Error> {
+    let (features, _) = data.rows(rows);
+    let p = head.probabilities(data.upload(features, device)).await?;
+    Ok(p.chunks(data.classes.len()).map(argmax).collect())
+}
+
+pub fn argmax(row: &[f32]) -> usize {
+    (0..row.len()).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0)
+}
+
+async fn evaluate_head(head: &Head, data: &Dataset, rows: &[usize], device: &Device) -> Result<Evaluation, Error> {
+    let predicted = predict_rows(&DeviceHead::new(head, device), data, rows, device).await?;
+    let truth: Vec<usize> = rows.iter().map(|&i| data.labels[i]).collect();
+    let ids: Vec<ExampleId> = rows.iter().map(|&i| data.ids[i]).collect();
+    Ok(evaluate(&data.classes, &truth, &predicted, &ids))
+}
+
+/// A new softmax head. The linear head starts from the class prototypes ("weight imprinting",
+/// Qi et al. 2018), so that it predicts as well as the prototype head before its first step
+/// and training only has to improve on that; the hidden-layer head starts at random.
+fn init_softmax(data: &Dataset, train: &[usize], settings: &Settings, device: &Device) -> SoftmaxNet {
+    let (c, d) = (data.classes.len(), data.dim);
+    let (features, labels) = data.rows(train);
+    if settings.hidden == 0 {
+        let prototypes = Head::prototypes(&features, &labels, c, d);
+        // Input is unit × √d, so weights prototype · scale / √d give logits scale · cos.
+        let w = COSINE_SCALE / (d as f32).sqrt();
+        let mut weight = vec![0.0; d * c];
+        for class in 0..c {
+            for j in 0..d {
+                weight[j * c + class] = prototypes[class * d + j] * w;
+            }
+        }
+        let output = Dense { inputs: d as u32, outputs: c as u32, weight, bias: vec![0.0; c] };
+        SoftmaxNet::from_dense(None, &output, settings.dropout, device)
+    } else {
+        let h = settings.hidden as usize;
+        SoftmaxNet {
+            hidden: Some(burn::nn::LinearConfig::new(d, h).init(device)),
+            output: burn::nn::LinearConfig::new(h, c).init(device),
+            dropout: burn::nn::DropoutConfig::new(settings.dropout as f64).init(),
+        }
+    }
+}
+
+fn int_tensor(values: &[usize], device: &Device) -> Tensor<1, Int> {
+    Tensor::from_data(TensorData::new(values.iter().map(|&v| v as i64).collect::<Vec<_>>(), [values.len()]), device)
+}
+
+/// Mean cross-entropy loss (with label smoothing when `smoothing > 0`).
+pub fn loss(logits: Tensor<2>, targets: Tensor<1, Int>, smoothing: f32) -> Tensor<1> {
+    let config = CrossEntropyLossConfig::new().with_smoothing((smoothing > 0.0).then_some(smoothing));
+    config.init(&logits.device()).forward(logits, targets)
+}
+
+/// Summed loss and correct count of a batch, as one `[2]` tensor (detached).
+fn batch_stats(logits: Tensor<2>, targets: Tensor<1, Int>, loss: Tensor<1>) -> Tensor<1> {
+    let n = targets.dims()[0] as f32;
+    let correct = logits.argmax(1).squeeze_dim::<1>(1).equal(targets).int().sum().float();
+    Tensor::cat(vec![loss * n, correct], 0)
+}
+
+async fn train_softmax(
+    data: &Dataset,
+    split: &Split,
+    settings: &Settings,
+    device: &Device,
+    progress: &mut impl Progress,
+) -> Result<Trained, Error> {
+    let autodiff = device.clone().autodiff();
+    autodiff.seed(settings.seed as u64);
+    let mut rng = Rng::new(settings.seed as u64);
+    let mut net = init_softmax(data, &split.train, settings, &autodiff);
+    let mut optimizer = AdamWConfig::new().with_weight_decay(settings.weight_decay).init();
+
+    let (train_x, train_y) = data.rows(&split.train);
+    let train_x = SoftmaxNet::input(data.upload(train_x, &autodiff));
+    let train_y = int_tensor(&train_y, &autodiff);
+    let validation = (!split.validation.is_empty()).then(|| {
+        let (x, y) = data.rows(&split.validation);
+        (SoftmaxNet::input(data.upload(x, device)), int_tensor(&y, device))
+    });
+
+    let mut history = Vec::new();
+    let mut best = (f32::INFINITY, 0u32, net.valid());
+    let mut stop = Stop::Finished;
+    let mut order: Vec<usize> = (0..split.train.len()).collect();
+    for epoch in 1..=settings.epochs {
+        rng.shuffle(&mut order);
+        let mut sums = Tensor::<1>::zeros([2], device);
+        for batch in order.chunks(settings.batch_size as usize) {
+            let rows = int_tensor(batch, &autodiff);
+            let (x, y) = (train_x.clone().select(0, rows.clone()), train_y.clone().select(0, rows));
+            let logits = net.forward(x);
+            let l = loss(logits.clone(), y.clone(), settings.label_smoothing);
+            sums = sums + batch_stats(logits.inner(), y.inner(), l.clone().inner());
+            let grads = GradientsParams::from_grads(l.backward(), &net);
+            net = optimizer.step(settings.learning_rate as f64, net, grads);
+        }
+        // One read per epoch: the only synchronisation with the device while training.
+        let sums = read_floats(sums).await?;
+        let n = split.train.len() as f32;
+        let mut stats = EpochStats {
+            epoch,
+            train_loss: sums[0] / n,
+            train_accuracy: sums[1] / n,
+            validation_loss: None,
+            validation_accuracy: None,
+        };
+        let current = net.valid();
+        if let Some((x, y)) = &validation {
+            let logits = current.forward(x.clone());
+            let v = read_floats(batch_stats(logits.clone(), y.clone(), loss(logits, y.clone(), 0.0))).await?;
+            let m = split.validation.len() as f32;
+            stats.validation_loss = Some(v[0] / m);
+            stats.validation_accuracy = Some(v[1] / m);
+        }
+        // Without a validation split the last epoch is kept.
+        let score = stats.validation_loss.unwrap_or(-(epoch as f32));
+        if score < best.0 - 1e-4 || validation.is_none() {
+            best = (score, epoch, current);
+        }
+        history.push(stats);
+        if progress.epoch(history.last().expect("just pushed")).is_break() {
+            return Err(Error::Cancelled);
+        }
+        if validation.is_some() && epoch - best.1 >= settings.patience.max(1) {
+            stop = Stop::EarlyStopped;
+            break;
+        }
+        progress.pause().await;
+    }
+    let (_, best_epoch, best_net) = best;
+    let head = Head { classes: data.classes.clone(), dim: data.dim as u32, weights: best_net.weights().await? };
+    let evaluation = match split.validation.is_empty() {
+        true => None,
+        false => Some(evaluate_head(&head, data, &split.validation, device).await?),
+    };
+    Ok(Trained { head, history, stop, best_epoch, evaluation })
+}

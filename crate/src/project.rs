@@ -1,0 +1,219 @@
+//! The project file: one versioned binary holding everything a user made (classes, examples,
+//! settings, the trained head and its evaluation), the same in the browser and the CLI.
+//!
+//! Layout (little-endian):
+//! ```text
+//! 0   8   magic "GLIMPSE\0"
+//! 8   2   format version
+//! 10  1   kind: 0 = whole project, 1 = model only (no examples)
+//! 11  1   reserved, 0
+//! 12  8   body length in bytes
+//! 20  32  SHA-256 of the body
+//! 52  …   body: postcard-encoded `Body`
+//! ```
+//! Everything before the body is checked before the body is decoded, so that a damaged file gets
+//! a precise message rather than a decoder's guess.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::learn::{Examples, Settings, Trained};
+use crate::preprocess::Preprocess;
+use crate::Error;
+
+pub const MAGIC: &[u8; 8] = b"GLIMPSE\0";
+/// The newest format this build writes and reads.
+pub const FORMAT_VERSION: u16 = 1;
+pub const HEADER_LEN: usize = 52;
+/// File extension for projects and model-only exports.
+pub const EXTENSION: &str = "glimpse";
+
+/// What the user made; the part of the file that does not describe the backbone.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    pub examples: Examples,
+    pub settings: Settings,
+    pub trained: Option<Trained>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Kind {
+    Project,
+    /// Classes and head without examples: small, for classifying elsewhere.
+    ModelOnly,
+}
+
+/// The backbone a project's features came from. Features from another network (or other
+/// weights) mean nothing to a head, so such a file is refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackboneId {
+    pub name: String,
+    pub weights_sha256: String,
+}
+
+impl BackboneId {
+    pub fn lite0() -> Self {
+        Self { name: "efficientnet-lite0".into(), weights_sha256: crate::backbone::weights::WEIGHTS_SHA256.into() }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Body {
+    backbone: BackboneId,
+    preprocess: Preprocess,
+    project: Project,
+}
+
+/// Why a file is not a project this build can open.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProjectError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("not a Glimpse project ({0})")]
+    Foreign(String),
+    #[error("the file is cut short: {found} bytes, the header alone needs {HEADER_LEN}")]
+    ShortHeader { found: usize },
+    #[error("made by a newer Glimpse (format {found}); this version reads format {FORMAT_VERSION} and older")]
+    NewerVersion { found: u16 },
+    #[error("unknown file kind {0}")]
+    UnknownKind(u8),
+    #[error("the file is cut short: it should hold {expected} bytes of data after the header, it holds {found}")]
+    Truncated { expected: u64, found: u64 },
+    #[error("{extra} unexpected bytes after the end of the data")]
+    TrailingBytes { extra: u64 },
+    #[error("the data is corrupted (checksum mismatch)")]
+    Checksum,
+    #[error("the data cannot be decoded ({0})")]
+    Undecodable(String),
+    #[error("made with another backbone ({found}); this app runs {expected}")]
+    WrongBackbone { found: String, expected: String },
+    #[error("made with other preprocessing than this backbone's")]
+    WrongPreprocessing,
+    #[error("inconsistent contents: {0}")]
+    Inconsistent(String),
+}
+
+impl Project {
+    /// The whole project.
+    pub fn to_bytes(&self, backbone: &BackboneId, preprocess: &Preprocess) -> Vec<u8> {
+        encode(Kind::Project, backbone, preprocess, self)
+    }
+
+    /// Classes, settings and head, without examples or thumbnails.
+    pub fn model_bytes(&self, backbone: &BackboneId, preprocess: &Preprocess) -> Vec<u8> {
+        let model = Project { examples: self.examples.without_examples(), ..self.clone() };
+        encode(Kind::ModelOnly, backbone, preprocess, &model)
+    }
+
+    /// Reads and checks a file written by [`Project::to_bytes`] or [`Project::model_bytes`].
+    pub fn from_bytes(bytes: &[u8], backbone: &BackboneId, preprocess: &Preprocess) -> Result<(Kind, Self), ProjectError> {
+        let (kind, body) = open(bytes)?;
+        let body: Body = match postcard::take_from_bytes(body) {
+            Ok((body, [])) => body,
+            Ok((_, rest)) => return Err(ProjectError::Undecodable(format!("{} bytes left over", rest.len()))),
+            Err(e) => return Err(ProjectError::Undecodable(e.to_string())),
+        };
+        if &body.backbone != backbone {
+            let describe = |b: &BackboneId| format!("{}, weights {}…", b.name, b.weights_sha256.get(..12).unwrap_or(&b.weights_sha256));
+            return Err(ProjectError::WrongBackbone { found: describe(&body.backbone), expected: describe(backbone) });
+        }
+        if &body.preprocess != preprocess {
+            return Err(ProjectError::WrongPreprocessing);
+        }
+        body.project.validate().map_err(|e| ProjectError::Inconsistent(e.to_string()))?;
+        Ok((kind, body.project))
+    }
+
+    /// What a decoder cannot check: ids, shapes, and a head that fits the classes.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.examples.validate()?;
+        self.settings.check()?;
+        if let Some(trained) = &self.trained {
+            trained.head.validate()?;
+            if trained.head.dim as usize != crate::backbone::FEATURE_DIM {
+                return Err(Error::Inconsistent(format!("the head reads {} features, the backbone gives {}", trained.head.dim, crate::backbone::FEATURE_DIM)));
+            }
+            if let Some(e) = &trained.evaluation {
+                if e.confusion.len() != trained.head.classes.len() {
+                    return Err(Error::Inconsistent("the evaluation does not fit the head".into()));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn encode(kind: Kind, backbone: &BackboneId, preprocess: &Preprocess, project: &Project) -> Vec<u8> {
+    let body = Body { backbone: backbone.clone(), preprocess: preprocess.clone(), project: project.clone() };
+    let body = postcard::to_allocvec(&body).expect("serialising to memory cannot fail");
+    let mut out = Vec::with_capacity(HEADER_LEN + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.push(match kind {
+        Kind::Project => 0,
+        Kind::ModelOnly => 1,
+    });
+    out.push(0);
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(&Sha256::digest(&body));
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Checks the header and the checksum; returns the kind and the body.
+fn open(bytes: &[u8]) -> Result<(Kind, &[u8]), ProjectError> {
+    if bytes.is_empty() {
+        return Err(ProjectError::Empty);
+    }
+    let prefix = &bytes[..bytes.len().min(MAGIC.len())];
+    if prefix != &MAGIC[..prefix.len()] {
+        return Err(ProjectError::Foreign(guess_format(bytes)));
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(ProjectError::ShortHeader { found: bytes.len() });
+    }
+    let version = u16::from_le_bytes([bytes[8], bytes[9]]);
+    if version > FORMAT_VERSION || version == 0 {
+        return Err(ProjectError::NewerVersion { found: version });
+    }
+    if bytes[11] != 0 {
+        return Err(ProjectError::UnknownKind(bytes[11]));
+    }
+    let kind = match bytes[10] {
+        0 => Kind::Project,
+        1 => Kind::ModelOnly,
+        other => return Err(ProjectError::UnknownKind(other)),
+    };
+    let expected = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+    let found = (bytes.len() - HEADER_LEN) as u64;
+    if found < expected {
+        return Err(ProjectError::Truncated { expected, found });
+    }
+    if found > expected {
+        return Err(ProjectError::TrailingBytes { extra: found - expected });
+    }
+    let body = &bytes[HEADER_LEN..];
+    if Sha256::digest(body).as_slice() != &bytes[20..52] {
+        return Err(ProjectError::Checksum);
+    }
+    Ok((kind, body))
+}
+
+/// A plain-language guess at what a foreign file is, for the error message.
+fn guess_format(bytes: &[u8]) -> String {
+    let known: [(&[u8], &str); 7] = [
+        (b"\x89PNG", "this is a PNG image"),
+        (b"\xff\xd8\xff", "this is a JPEG image"),
+        (b"PK\x03\x04", "this is a ZIP archive"),
+        (b"GIF8", "this is a GIF image"),
+        (b"NRUB", "this is a Burn weights file, not a project"),
+        (b"{", "this looks like JSON"),
+        (b"%PDF", "this is a PDF document"),
+    ];
+    known
+        .iter()
+        .find(|(magic, _)| bytes.starts_with(magic))
+        .map(|(_, what)| what.to_string())
+        .unwrap_or_else(|| "unknown header".into())
+}

@@ -1,0 +1,201 @@
+//! The heads and their training on synthetic features, where the right answer is known.
+#![cfg(not(target_family = "wasm"))]
+
+use std::ops::ControlFlow;
+
+use burn::prelude::*;
+use glimpse::backbone::FEATURE_DIM;
+use glimpse::learn::head::{knn_vote, Dense, DeviceHead, Head, HeadWeights, SoftmaxNet};
+use glimpse::learn::rng::Rng;
+use glimpse::learn::train::{loss, Stop};
+use glimpse::learn::{train, Dataset, EpochStats, HeadKind, Progress, Quiet, Settings};
+use glimpse::{ComputeDevice, Error};
+
+fn cpu() -> Device {
+    ComputeDevice::cpu().device
+}
+
+fn random(rng: &mut Rng, n: usize, scale: f32) -> Vec<f32> {
+    (0..n).map(|_| rng.range(-scale, scale)).collect()
+}
+
+fn floats(t: Tensor<2>) -> Vec<f32> {
+    t.into_data().try_to_vec::<f32>().unwrap()
+}
+
+#[test]
+fn softmax_gradients_match_finite_differences() {
+    let mut rng = Rng::new(3);
+    let (n, d, h, c) = (5, 6, 4, 3);
+    let hidden = Dense { inputs: d as u32, outputs: h as u32, weight: random(&mut rng, d * h, 0.8), bias: random(&mut rng, h, 0.3) };
+    let output = Dense { inputs: h as u32, outputs: c as u32, weight: random(&mut rng, h * c, 0.8), bias: random(&mut rng, c, 0.3) };
+    let x = random(&mut rng, n * d, 1.0);
+    let y = [0i64, 1, 2, 1, 0];
+    let loss_at = |hidden: &Dense, output: &Dense, device: &Device| {
+        let net = SoftmaxNet::from_dense(Some(hidden), output, 0.0, device);
+        let x = Tensor::<2>::from_data(TensorData::new(x.clone(), [n, d]), device);
+        let y = Tensor::<1, Int>::from_data(TensorData::new(y.to_vec(), [n]), device);
+        (net.clone(), loss(net.forward(x), y, 0.1))
+    };
+    let autodiff = cpu().autodiff();
+    let (net, l) = loss_at(&hidden, &output, &autodiff);
+    let grads = l.backward();
+    let analytic_out = floats(net.output.weight.val().grad(&grads).unwrap());
+    let analytic_hidden = floats(net.hidden.as_ref().unwrap().weight.val().grad(&grads).unwrap());
+
+    let value = |hidden: &Dense, output: &Dense| loss_at(hidden, output, &cpu()).1.into_data().try_to_vec::<f32>().unwrap()[0] as f64;
+    let eps = 1e-2;
+    let mut worst: f64 = 0.0;
+    for i in 0..h * c {
+        let (mut plus, mut minus) = (output.clone(), output.clone());
+        plus.weight[i] += eps;
+        minus.weight[i] -= eps;
+        let numeric = (value(&hidden, &plus) - value(&hidden, &minus)) / (2.0 * eps as f64);
+        worst = worst.max((numeric - analytic_out[i] as f64).abs());
+    }
+    for i in 0..d * h {
+        let (mut plus, mut minus) = (hidden.clone(), hidden.clone());
+        plus.weight[i] += eps;
+        minus.weight[i] -= eps;
+        let numeric = (value(&plus, &output) - value(&minus, &output)) / (2.0 * eps as f64);
+        worst = worst.max((numeric - analytic_hidden[i] as f64).abs());
+    }
+    let scale = analytic_out.iter().chain(&analytic_hidden).fold(0f32, |m, g| m.max(g.abs()));
+    assert!(scale > 1e-3, "gradients are all ~0, the check would be vacuous");
+    assert!(worst < 2e-3, "autodiff and finite differences differ by {worst} (largest gradient {scale})");
+}
+
+/// Three well-separated clusters in feature space, `per_class` captures each.
+fn clusters(per_class: usize, seed: u64) -> Dataset {
+    let mut rng = Rng::new(seed);
+    let centres: Vec<Vec<f32>> = (0..3).map(|_| (0..FEATURE_DIM).map(|_| rng.range(0.0, 1.0)).collect()).collect();
+    let mut data = Dataset { classes: vec![11, 22, 33], dim: FEATURE_DIM, features: vec![], labels: vec![], ids: vec![], captures: vec![] };
+    for i in 0..per_class * 3 {
+        let label = i % 3;
+        data.features.extend(centres[label].iter().map(|v| v + rng.range(-0.3, 0.3)));
+        data.labels.push(label);
+        data.ids.push(i as u32 + 1);
+        data.captures.push(i as u32 + 1);
+    }
+    data
+}
+
+#[derive(Default)]
+struct Record(Vec<EpochStats>, Option<u32>);
+
+impl Progress for Record {
+    fn epoch(&mut self, stats: &EpochStats) -> ControlFlow<()> {
+        self.0.push(stats.clone());
+        if Some(stats.epoch) == self.1 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+    }
+    async fn pause(&mut self) {}
+}
+
+#[test]
+fn the_hidden_layer_head_learns_separable_features() {
+    let data = clusters(20, 1);
+    let settings = Settings { hidden: 16, epochs: 40, learning_rate: 3e-3, validation_fraction: 0.25, patience: 40, ..Settings::default() };
+    let mut record = Record::default();
+    let trained = pollster::block_on(train(&data, &settings, &cpu(), &mut record)).unwrap();
+    let first = &record.0[0];
+    let last = record.0.last().unwrap();
+    assert!(last.train_loss < first.train_loss * 0.5, "loss fell only from {} to {}", first.train_loss, last.train_loss);
+    assert_eq!(last.train_accuracy, 1.0, "{last:?}");
+    let evaluation = trained.evaluation.unwrap();
+    assert_eq!(evaluation.accuracy, 1.0);
+    assert_eq!(evaluation.examples, 15, "a quarter of 60 captures is held out");
+    assert_eq!(trained.history, record.0);
+    assert!(matches!(trained.head.weights, HeadWeights::Softmax { hidden: Some(_), .. }));
+}
+
+#[test]
+fn the_linear_head_starts_from_prototypes_and_stops_early() {
+    let data = clusters(10, 2);
+    let settings = Settings { epochs: 200, patience: 3, ..Settings::default() };
+    let mut record = Record::default();
+    let trained = pollster::block_on(train(&data, &settings, &cpu(), &mut record)).unwrap();
+    assert_eq!(record.0[0].train_accuracy, 1.0, "imprinted weights classify before any training");
+    assert_eq!(trained.stop, Stop::EarlyStopped, "ran {} epochs", record.0.len());
+    assert!(record.0.len() < 200);
+    let best = &record.0[trained.best_epoch as usize - 1];
+    let min = record.0.iter().filter_map(|s| s.validation_loss).fold(f32::INFINITY, f32::min);
+    assert_eq!(best.validation_loss, Some(min), "the kept epoch is the one with the lowest validation loss");
+}
+
+#[test]
+fn training_can_be_cancelled_and_refuses_bad_settings() {
+    let data = clusters(5, 3);
+    let mut record = Record(Vec::new(), Some(2));
+    let result = pollster::block_on(train(&data, &Settings::default(), &cpu(), &mut record));
+    assert!(matches!(result, Err(Error::Cancelled)));
+    assert_eq!(record.0.len(), 2);
+    let bad = Settings { learning_rate: 0.0, ..Settings::default() };
+    let err = pollster::block_on(train(&data, &bad, &cpu(), &mut Quiet)).unwrap_err();
+    assert!(err.to_string().contains("learning rate"), "{err}");
+}
+
+/// Features that are zero but in the first two coordinates.
+fn planar(points: &[[f32; 2]]) -> Vec<f32> {
+    points.iter().flat_map(|p| { let mut row = vec![0.0; FEATURE_DIM]; row[0] = p[0]; row[1] = p[1]; row }).collect()
+}
+
+#[test]
+fn prototype_and_knn_heads_are_exact_on_hand_made_cases() {
+    // Class 0 near the x axis, class 1 on the y axis.
+    let features = planar(&[[1.0, 0.0], [1.0, 0.2], [0.0, 2.0]]);
+    let labels = [0, 0, 1];
+    let prototypes = Head::prototypes(&features, &labels, 2, FEATURE_DIM);
+    let unit = 1.0 / 1.04f32.sqrt();
+    let expected_x = (1.0 + unit) / ((1.0 + unit).powi(2) + (0.2 * unit).powi(2)).sqrt();
+    assert!((prototypes[0] - expected_x).abs() < 1e-6 && prototypes[FEATURE_DIM + 1] == 1.0);
+
+    let head = Head { classes: vec![5, 6], dim: FEATURE_DIM as u32, weights: HeadWeights::Prototype { prototypes } };
+    let device = cpu();
+    let query = planar(&[[0.9, 0.1], [0.1, 0.9], [1.0, 1.3]]);
+    let x = Tensor::<2>::from_data(TensorData::new(query.clone(), [3, FEATURE_DIM]), &device);
+    let p = pollster::block_on(DeviceHead::new(&head, &device).probabilities(x)).unwrap();
+    assert!(p[0] > p[1] && p[3] > p[2] && p[5] > p[4], "{p:?}");
+    // softmax(10·cos): the probabilities follow from the cosines exactly.
+    let cos = |q: [f32; 2], k: usize| (q[0] * prototypes_of(&head)[k][0] + q[1] * prototypes_of(&head)[k][1]) / (q[0].hypot(q[1]));
+    let odds = (10.0 * (cos([0.9, 0.1], 0) - cos([0.9, 0.1], 1))).exp();
+    assert!((p[0] - odds / (1.0 + odds)).abs() < 1e-5);
+
+    // kNN on given similarities: the 3 nearest are one of class 0 and two of class 1.
+    let votes = knn_vote(&[0.1, 0.9, 0.5], &[0, 1, 1], 3, 2);
+    assert!((votes[1] - 2.0 / 3.0).abs() < 1e-3 && votes[0] < votes[1]);
+    let tie = knn_vote(&[0.9, 0.8], &[0, 1], 2, 2);
+    assert!(tie[0] > tie[1], "a tie goes to the closer neighbours");
+    let knn = Head {
+        classes: vec![5, 6],
+        dim: FEATURE_DIM as u32,
+        weights: HeadWeights::Knn { k: 3, features: unit_rows(&features), labels: vec![0, 0, 1] },
+    };
+    let x = Tensor::<2>::from_data(TensorData::new(query, [3, FEATURE_DIM]), &device);
+    let p = pollster::block_on(DeviceHead::new(&knn, &device).probabilities(x)).unwrap();
+    for row in p.chunks(2) {
+        assert!((row[0] - 2.0 / 3.0).abs() < 1e-3, "with k = 3 every query gets class 0's two votes: {p:?}");
+    }
+}
+
+fn prototypes_of(head: &Head) -> Vec<[f32; 2]> {
+    match &head.weights {
+        HeadWeights::Prototype { prototypes } => prototypes.chunks(FEATURE_DIM).map(|r| [r[0], r[1]]).collect(),
+        _ => unreachable!(),
+    }
+}
+
+fn unit_rows(features: &[f32]) -> Vec<f32> {
+    features.chunks(FEATURE_DIM).flat_map(|r| { let n = r.iter().map(|v| v * v).sum::<f32>().sqrt(); r.iter().map(move |v| v / n) }).collect()
+}
+
+#[test]
+fn instant_heads_train_without_epochs_and_evaluate() {
+    let data = clusters(6, 4);
+    for head in [HeadKind::Prototype, HeadKind::Knn] {
+        let settings = Settings { head, k: 3, ..Settings::default() };
+        let trained = pollster::block_on(train(&data, &settings, &cpu(), &mut Quiet)).unwrap();
+        assert!(trained.history.is_empty());
+        assert_eq!(trained.evaluation.unwrap().accuracy, 1.0, "{head:?}");
+        trained.head.validate().unwrap();
+    }
+}

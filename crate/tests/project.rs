@@ -1,0 +1,205 @@
+//! The project file: lossless round trips, a catalogue of damaged and foreign files each with
+//! its own error, and random bytes that must never make the loader panic.
+#![cfg(not(target_family = "wasm"))]
+
+use glimpse::backbone::FEATURE_DIM;
+use glimpse::learn::examples::{Captured, Thumbnail, THUMBNAIL_SIZE};
+use glimpse::learn::rng::Rng;
+use glimpse::learn::{train, HeadKind, Quiet, Settings};
+use glimpse::learner::HeadState;
+use glimpse::project::{BackboneId, Kind, Project, ProjectError, HEADER_LEN};
+use glimpse::{ComputeDevice, Error, Learner, Preprocess};
+use sha2::{Digest, Sha256};
+
+fn captured(rng: &mut Rng, centre: f32) -> Captured {
+    Captured {
+        feature: (0..FEATURE_DIM).map(|i| if i % 3 == 0 { centre } else { 0.0 } + rng.range(0.0, 0.3)).collect(),
+        thumbnail: Thumbnail { rgb: (0..THUMBNAIL_SIZE * THUMBNAIL_SIZE * 3).map(|_| rng.below(256) as u8).collect() },
+    }
+}
+
+/// A trained project: two classes, a few captures each (some with a second view).
+fn trained_learner(head: HeadKind) -> Learner {
+    let mut rng = Rng::new(9);
+    let mut learner = Learner::new();
+    learner.set_settings(Settings { head, epochs: 5, ..Settings::default() }).unwrap();
+    let a = learner.examples_mut().add_class("mug").unwrap();
+    let b = learner.examples_mut().add_class("plant 🌱").unwrap();
+    for i in 0..4 {
+        learner.add(a, vec![captured(&mut rng, 1.0), captured(&mut rng, 1.0)]).unwrap();
+        if i < 3 {
+            learner.add(b, vec![captured(&mut rng, 0.0)]).unwrap();
+        }
+    }
+    let data = learner.dataset().unwrap();
+    let trained = pollster::block_on(train(&data, learner.settings(), &ComputeDevice::cpu().device, &mut Quiet)).unwrap();
+    learner.set_trained(trained).unwrap();
+    learner
+}
+
+fn lite0() -> (BackboneId, Preprocess) {
+    (BackboneId::lite0(), Preprocess::LITE)
+}
+
+fn load(bytes: &[u8]) -> Result<(Kind, Project), ProjectError> {
+    let (id, pre) = lite0();
+    Project::from_bytes(bytes, &id, &pre)
+}
+
+#[test]
+fn projects_round_trip_losslessly() {
+    for head in [HeadKind::Softmax, HeadKind::Prototype, HeadKind::Knn] {
+        let learner = trained_learner(head);
+        let bytes = learner.save();
+        let (kind, project) = load(&bytes).unwrap();
+        assert_eq!(kind, Kind::Project);
+        assert_eq!(&project, learner.project(), "{head:?}");
+        let mut reopened = Learner::new();
+        reopened.open(&bytes).unwrap();
+        assert_eq!(reopened.save(), bytes, "saving what was opened gives the same bytes");
+        assert_eq!(reopened.head_state(), HeadState::Current);
+    }
+}
+
+#[test]
+fn a_model_only_file_classifies_and_re_imports_without_losing_examples() {
+    let learner = trained_learner(HeadKind::Softmax);
+    let model = learner.export_model().unwrap();
+    assert!(model.len() * 10 < learner.save().len(), "model {} bytes vs project {}", model.len(), learner.save().len());
+    let (kind, project) = load(&model).unwrap();
+    assert_eq!(kind, Kind::ModelOnly);
+    assert_eq!(project.examples.example_count(), 0);
+    assert_eq!(project.trained, learner.project().trained);
+
+    // A fresh page: classes and head, no examples, and the head is usable.
+    let mut elsewhere = Learner::new();
+    assert_eq!(elsewhere.open(&model).unwrap(), Kind::ModelOnly);
+    assert_eq!(elsewhere.head_state(), HeadState::Current);
+    assert!(matches!(elsewhere.dataset(), Err(Error::EmptyClass(_))));
+
+    // The app that still has its examples re-imports the model and keeps them.
+    let mut app = trained_learner(HeadKind::Prototype);
+    let before = app.examples().example_count();
+    app.open(&model).unwrap();
+    assert_eq!(app.examples().example_count(), before);
+    assert_eq!(app.head_state(), HeadState::Current);
+    assert_eq!(app.project().trained, learner.project().trained);
+    assert!(app.dataset().is_ok(), "training can go on");
+}
+
+fn with_checksum(mut file: Vec<u8>) -> Vec<u8> {
+    let digest = Sha256::digest(&file[HEADER_LEN..]);
+    file[20..52].copy_from_slice(&digest);
+    file
+}
+
+#[test]
+fn every_bad_file_gets_its_own_error_and_changes_nothing() {
+    let learner = trained_learner(HeadKind::Softmax);
+    let good = learner.save();
+    let len = good.len();
+    let (id, pre) = lite0();
+    let mut other_id = id.clone();
+    other_id.weights_sha256 = "0".repeat(64);
+    let mut bad_head = learner.project().clone();
+    bad_head.trained.as_mut().unwrap().head.classes.push(999);
+
+    let mut catalogue: Vec<(&str, Vec<u8>, fn(&ProjectError) -> bool)> = vec![
+        ("empty", vec![], |e| matches!(e, ProjectError::Empty)),
+        ("random bytes", (0..500u32).map(|i| (i * 7919 % 251) as u8).collect(), |e| matches!(e, ProjectError::Foreign(w) if w == "unknown header")),
+        ("a PNG", b"\x89PNG\r\n\x1a\n....".to_vec(), |e| matches!(e, ProjectError::Foreign(w) if w.contains("PNG"))),
+        ("the weights file", b"NRUB\x01\x00".to_vec(), |e| matches!(e, ProjectError::Foreign(w) if w.contains("weights"))),
+        ("other backbone", bad_head_bytes(learner.project(), &other_id, &pre), |e| matches!(e, ProjectError::WrongBackbone { .. })),
+        ("other preprocessing", bad_head_bytes(learner.project(), &id, &Preprocess::IMAGENET), |e| matches!(e, ProjectError::WrongPreprocessing)),
+        ("head for missing classes", bad_head.to_bytes(&id, &pre), |e| matches!(e, ProjectError::Inconsistent(_))),
+    ];
+    for cut in [3, 8, 20, 51] {
+        catalogue.push(("cut in the header", good[..cut].to_vec(), |e| matches!(e, ProjectError::ShortHeader { .. })));
+    }
+    for cut in [HEADER_LEN, HEADER_LEN + 1, len / 2, len - 1] {
+        catalogue.push(("cut in the body", good[..cut].to_vec(), |e| matches!(e, ProjectError::Truncated { .. })));
+    }
+    let mut future = good.clone();
+    future[8..10].copy_from_slice(&2u16.to_le_bytes());
+    catalogue.push(("future version", future, |e| matches!(e, ProjectError::NewerVersion { found: 2 })));
+    let mut kind = good.clone();
+    kind[10] = 7;
+    catalogue.push(("unknown kind", kind, |e| matches!(e, ProjectError::UnknownKind(7))));
+    let mut longer = good.clone();
+    longer[12..20].copy_from_slice(&((len - HEADER_LEN + 10) as u64).to_le_bytes());
+    catalogue.push(("length says more", longer, |e| matches!(e, ProjectError::Truncated { .. })));
+    let mut shorter = good.clone();
+    shorter[12..20].copy_from_slice(&((len - HEADER_LEN - 10) as u64).to_le_bytes());
+    catalogue.push(("length says less", shorter, |e| matches!(e, ProjectError::TrailingBytes { extra: 10 })));
+    let mut flipped = good.clone();
+    flipped[len / 2] ^= 0x40;
+    catalogue.push(("a flipped bit", flipped, |e| matches!(e, ProjectError::Checksum)));
+    // An inner length prefix tampered with, and the checksum recomputed to match: the decoder
+    // itself must notice.
+    let mut inner = good.clone();
+    inner[HEADER_LEN] = 0xff;
+    inner[HEADER_LEN + 1] = 0xff;
+    catalogue.push(("tampered inner length", with_checksum(inner), |e| matches!(e, ProjectError::Undecodable(_))));
+
+    let mut app = trained_learner(HeadKind::Prototype);
+    let saved = app.save();
+    for (name, bytes, expected) in catalogue {
+        let err = load(&bytes).expect_err(name);
+        assert!(expected(&err), "{name}: got {err:?}");
+        assert!(!err.to_string().is_empty());
+        let message = app.open(&bytes).unwrap_err().to_string();
+        assert!(message.starts_with("project file: "), "{name}: {message}");
+        assert_eq!(app.save(), saved, "{name}: a failed open changed the project");
+    }
+}
+
+fn bad_head_bytes(project: &Project, id: &BackboneId, pre: &Preprocess) -> Vec<u8> {
+    project.to_bytes(id, pre)
+}
+
+#[test]
+fn random_and_mutated_bytes_never_panic_the_loader() {
+    let good = trained_learner(HeadKind::Knn).save();
+    let mut rng = Rng::new(2024);
+    // Accepted files per kind of damage; a valid checksum over a mutated body may well be a valid
+    // project (a changed feature value), so only the first two kinds must always be refused.
+    let mut accepted = [0usize; 3];
+    for round in 0..6000 {
+        let bytes = match round % 3 {
+            // Random bytes, sometimes behind a valid magic and version.
+            0 => {
+                let n = rng.below(300);
+                let mut b: Vec<u8> = (0..n).map(|_| rng.below(256) as u8).collect();
+                if rng.uniform() < 0.5 && n > 10 {
+                    b[..10].copy_from_slice(&good[..10]);
+                }
+                b
+            }
+            // A good file with a few bytes changed, cut or extended.
+            1 => {
+                let mut b = good.clone();
+                for _ in 0..1 + rng.below(8) {
+                    let i = rng.below(b.len());
+                    b[i] = rng.below(256) as u8;
+                }
+                match rng.below(3) {
+                    0 => b.truncate(rng.below(good.len())),
+                    1 => b.extend((0..rng.below(40)).map(|_| rng.below(256) as u8)),
+                    _ => {}
+                }
+                b
+            }
+            // A valid header and checksum over a mutated body: only the decoder stands guard.
+            _ => {
+                let mut b = good.clone();
+                for _ in 0..1 + rng.below(16) {
+                    let i = HEADER_LEN + rng.below(b.len() - HEADER_LEN);
+                    b[i] = rng.below(256) as u8;
+                }
+                with_checksum(b)
+            }
+        };
+        accepted[round % 3] += load(&bytes).is_ok() as usize;
+    }
+    assert_eq!(accepted[..2], [0, 0], "damaged files were accepted");
+}
