@@ -8,8 +8,9 @@ need_wasm_toolchain
 need_node_packages
 tests/fixtures/fetch.sh >/dev/null
 
-say "native: cargo run --release --bin glimpse -- bench"
+say "native: glimpse bench, glimpse bench learn"
 cargo run --quiet --release --bin glimpse -- bench --iterations "${ITERATIONS:-10}"
+cargo run --quiet --release --bin glimpse -- bench learn --iterations "${ITERATIONS:-10}"
 build_web
 say "browser: node tests/bench/backbone.mjs (headless Chromium)"
 node tests/bench/backbone.mjs

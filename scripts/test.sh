@@ -26,6 +26,9 @@ done
 echo "models/ matches a fresh conversion"
 rm -rf "$out"
 
+say "few-shot quality on scikit-learn's digits through the CLI (tests/quality/digits.sh)"
+tests/quality/digits.sh
+
 browser_env
 for browser in chrome firefox; do
   say "browser tests in headless $browser (WebGPU and the CPU fallback)"

@@ -100,7 +100,15 @@ fn the_hidden_layer_head_learns_separable_features() {
     let first = &record.0[0];
     let last = record.0.last().unwrap();
     assert!(last.train_loss < first.train_loss * 0.5, "loss fell only from {} to {}", first.train_loss, last.train_loss);
-    assert_eq!(last.train_accuracy, 1.0, "{last:?}");
+    // Epoch statistics are taken with dropout active (and Burn's dropout RNG is process-wide, so
+    // tests running beside this one shift its masks): judge the fitted head itself instead.
+    assert!(last.train_accuracy >= 0.85, "{last:?}");
+    let head = DeviceHead::new(&trained.head, &cpu());
+    let n = data.labels.len();
+    let features = Tensor::<2>::from_data(TensorData::new(data.features.clone(), [n, FEATURE_DIM]), &cpu());
+    let probabilities = pollster::block_on(head.probabilities(features)).unwrap();
+    let predicted: Vec<usize> = probabilities.chunks(3).map(|p| (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap()).collect();
+    assert_eq!(predicted, data.labels, "the trained head misclassifies training features");
     let evaluation = trained.evaluation.unwrap();
     assert_eq!(evaluation.accuracy, 1.0);
     assert_eq!(evaluation.examples, 15, "a quarter of 60 captures is held out");

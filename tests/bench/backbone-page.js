@@ -15,6 +15,7 @@ async function run() {
   const photo = await rgbaOf(new URLSearchParams(location.search).get('photo'));
   const iterations = Number(new URLSearchParams(location.search).get('iterations') ?? 5);
   const rows = [];
+  const learning = [];
   for (const backend of ['cpu', 'webgpu']) {
     const backbone = await GlimpseBackbone.load(weights, backend);
     for (const batch of [1, 8]) {
@@ -22,8 +23,12 @@ async function run() {
       rows.push({ backend, adapter: backbone.adapter, ...t });
       document.getElementById('out').textContent = JSON.stringify(rows, null, 1);
     }
+    for (const examples of [100, 1000]) {
+      const t = await backbone.benchLearning(examples);
+      learning.push({ backend, ...t });
+    }
   }
-  return rows;
+  return { rows, learning };
 }
 
 window.results = run().catch((e) => ({ error: String(e.message ?? e) }));

@@ -12,13 +12,21 @@ const browser = await launch();
 try {
   const page = await browser.newPage();
   await page.goto(`${server.url}tests/bench/backbone.html?photo=/${photo}&iterations=${iterations}`);
-  const rows = await page.evaluate(() => window.results, null);
-  if (rows.error) throw new Error(rows.error);
+  const results = await page.evaluate(() => window.results, null);
+  if (results.error) throw new Error(results.error);
+  const { rows, learning } = results;
   const reference = rows.find((r) => r.backend === 'cpu' && r.batch === 1).warmMsPerFrame;
   console.log('backend\tadapter\tbatch\tcold ms/frame\twarm ms/frame\tratio to wasm cpu batch 1\tdepthwise share');
   for (const r of rows) {
     console.log([r.backend, r.adapter, r.batch, r.coldMsPerFrame.toFixed(1), r.warmMsPerFrame.toFixed(1),
       `${(r.warmMsPerFrame / reference).toFixed(2)}x`, `${(r.depthwiseShare * 100).toFixed(0)}%`].join('\t'));
+  }
+  // Training is compared with extracting as many features once at batch 1 on the same backend.
+  console.log('\nbackend\texamples\tms/epoch\t50 epochs ms\tvs extracting them\tpredict ms (head only)');
+  for (const t of learning) {
+    const extract = rows.find((r) => r.backend === t.backend && r.batch === 1).warmMsPerFrame * t.examples;
+    console.log([t.backend, t.examples, t.msPerEpoch.toFixed(1), t.msTotal.toFixed(0),
+      `${(t.msTotal / extract).toFixed(3)}x`, t.msPerPrediction.toFixed(2)].join('\t'));
   }
 } finally {
   await browser.close();

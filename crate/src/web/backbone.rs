@@ -128,4 +128,15 @@ impl GlimpseBackbone {
             Ok(serde_wasm_bindgen::to_value(&t)?)
         })
     }
+
+    /// Trains the default head 50 epochs on `examples` synthetic features on this device and
+    /// times single predictions: `{examples, epochs, msPerEpoch, msTotal, msPerPrediction}`.
+    #[wasm_bindgen(js_name = benchLearning)]
+    pub fn bench_learning(&self, examples: usize) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let t = crate::learn::profile::time_learning(examples, inner.0.device(), &now_ms).await.map_err(js_error)?;
+            Ok(serde_wasm_bindgen::to_value(&t)?)
+        })
+    }
 }

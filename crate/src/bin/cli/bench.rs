@@ -19,6 +19,9 @@ fn frame_pixels(seed: u32, width: u32, height: u32) -> Vec<u8> {
 }
 
 pub fn run(options: &Options) -> Result<(), String> {
+    if options.rest.first().map(String::as_str) == Some("learn") {
+        return learning(options);
+    }
     let (width, height) = (640, 480);
     let pixels: Vec<Vec<u8>> = (0..8).map(|seed| frame_pixels(seed, width, height)).collect();
     let frames: Vec<Frame> = pixels.iter().map(|p| Frame::new(p, width, height).unwrap()).collect();
@@ -45,6 +48,52 @@ pub fn run(options: &Options) -> Result<(), String> {
                 device.adapter,
                 warm_ms_per_frame / *ratio,
                 depthwise_share * 100.0
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `glimpse bench learn`: adding an example, training the default head at 100 and 1,000
+/// examples, predicting; on the CPU and on wgpu. Training is compared with extracting the same
+/// number of features once (the cost a user already paid while capturing).
+fn learning(options: &Options) -> Result<(), String> {
+    let pixels = frame_pixels(1, 640, 480);
+    let frame = Frame::new(&pixels, 640, 480).unwrap();
+    let origin = Instant::now();
+    let clock = move || origin.elapsed().as_secs_f64() * 1000.0;
+    println!("backend\tadd example ms\texamples\tms/epoch\t50 epochs ms\tvs extracting them\tpredict ms (head only)");
+    for backend in ["cpu", "wgpu"] {
+        let device = match device(backend) {
+            Ok(device) => device,
+            Err(e) => {
+                println!("{backend}\tunavailable: {e}");
+                continue;
+            }
+        };
+        let backbone = load_backbone(options, &device)?;
+        let mut add = Vec::new();
+        for i in 0..options.iterations.max(3) + 1 {
+            let mut learner = glimpse::Learner::new();
+            let class = learner.examples_mut().add_class("a").map_err(|e| e.to_string())?;
+            let (augment, mut rng) = learner.next_capture();
+            let t = clock();
+            let captured = pollster::block_on(glimpse::learner::capture(&backbone, frame, &augment, &mut rng)).map_err(|e| e.to_string())?;
+            learner.add(class, captured).map_err(|e| e.to_string())?;
+            if i > 0 {
+                add.push(clock() - t);
+            }
+        }
+        add.sort_by(f64::total_cmp);
+        let add_ms = add[add.len() / 2];
+        for examples in [100, 1000] {
+            let t = pollster::block_on(glimpse::learn::profile::time_learning(examples, &device.device, &clock)).map_err(|e| e.to_string())?;
+            println!(
+                "{backend}\t{add_ms:.1}\t{examples}\t{:.1}\t{:.0}\t{:.3}x\t{:.2}",
+                t.ms_per_epoch,
+                t.ms_total,
+                t.ms_total / (add_ms * examples as f64),
+                t.ms_per_prediction
             );
         }
     }

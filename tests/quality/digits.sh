@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Few-shot accuracy of each head on scikit-learn's digits, through the CLI: train on 1, 5 and 10
+# images per digit, evaluate on 30 others per digit. Writes target/quality/digits.md and fails
+# if the default head is not the best (within one test image) at every number of shots.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+glimpse=target/release/glimpse
+out=target/quality
+rm -rf "$out/digits" && mkdir -p "$out"
+python3 tests/quality/digits_folders.py target/fixtures/digits.csv.gz "$out/digits" 1 5 10
+default=softmax
+heads=(softmax prototype knn)
+table="| examples per class | softmax (default) | prototype | knn |
+|---|---|---|---|"
+status=0
+for shots in 1 5 10; do
+  row="| $shots |"
+  declare -A acc=()
+  for head in "${heads[@]}"; do
+    # No held-out split: with this few examples every one is needed for training.
+    "$glimpse" train "$out/digits/train-$shots" -o "$out/digits-$head-$shots.glimpse" --head "$head" --k 3 --validation 0 >/dev/null 2>"$out/train.log" \
+      || { cat "$out/train.log"; exit 1; }
+    acc[$head]=$("$glimpse" eval "$out/digits-$head-$shots.glimpse" "$out/digits/test" | tail -1 | cut -d' ' -f2)
+    row="$row ${acc[$head]} |"
+  done
+  echo "digits, $shots per class: softmax ${acc[softmax]}, prototype ${acc[prototype]}, knn ${acc[knn]}"
+  table="$table
+$row"
+  for head in "${heads[@]}"; do
+    # One test image in 300 is 0.0033.
+    if python3 -c "import sys; sys.exit(0 if ${acc[$default]} + 0.0034 >= ${acc[$head]} else 1)"; then :; else
+      echo "the default head ($default, ${acc[$default]}) is worse than $head (${acc[$head]}) at $shots per class"
+      status=1
+    fi
+  done
+done
+echo "$table" > "$out/digits.md"
+cat "$out/digits.md"
+exit $status
