@@ -2,5 +2,9 @@
 build_web() {
   say "building the wasm core into www/pkg (wasm-pack build --release)"
   wasm-pack build --release --target web --no-typescript --no-pack --out-dir ../www/pkg crate
+  # The page's two libraries, from node_modules (pinned in package-lock.json), served from this origin.
+  mkdir -p www/vendor
+  cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css www/vendor/
+  cp node_modules/idb-keyval/dist/index.js www/vendor/idb-keyval.js
   ls -l www/pkg/*.wasm | awk '{printf "    wasm size: %.1f MB\n", $5 / 1e6}'
 }

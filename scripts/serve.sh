@@ -3,5 +3,6 @@
 source "$(dirname "$0")/setup.sh"
 source "$(dirname "$0")/build-web.sh"
 need_wasm_toolchain
+need_node_packages
 build_web
 exec python3 scripts/serve.py "${PORT:-8080}"

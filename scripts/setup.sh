@@ -58,8 +58,8 @@ need_python_reference() {
 }
 
 need_node_packages() {
-  if [ ! -d node_modules/playwright-core ]; then
-    say "installing npm packages (playwright-core; it drives Debian's Chromium, no browser download)"
+  if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/uplot ] || [ ! -d node_modules/idb-keyval ]; then
+    say "installing npm packages (uPlot and idb-keyval for the page; playwright-core, which drives Debian's Chromium, no browser download)"
     npm ci --silent --no-audit --no-fund
   fi
 }

@@ -20,8 +20,14 @@ export async function serve() {
   return { url: `http://127.0.0.1:${port}/`, close: () => server.kill() };
 }
 
-/** Headless Chromium, with software WebGPU or with WebGPU switched off. */
-export function launch({ webgpu = true } = {}) {
-  const args = [...FLAGS, ...(webgpu ? WEBGPU : NO_WEBGPU)];
+/**
+ * Headless Chromium, with software WebGPU or with WebGPU switched off. `webcam`: a .y4m file the
+ * fake camera plays in a loop (access granted), or 'denied' (a camera exists, access is refused).
+ */
+export function launch({ webgpu = true, webcam = null } = {}) {
+  const camera = webcam === 'denied'
+    ? ['--use-fake-device-for-media-stream', '--deny-permission-prompts']
+    : webcam ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${webcam}`] : [];
+  const args = [...FLAGS, ...(webgpu ? WEBGPU : NO_WEBGPU), ...camera];
   return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args });
 }

@@ -1,80 +1,68 @@
-// The page: draws, captures and talks to the worker. No ML happens here.
-const $ = (id) => document.getElementById(id);
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+// The page: wires the panels to the worker. It draws, captures and stores; no ML happens here.
+import { on } from './rpc.js';
+import { decode } from './frames.js';
+import { createCamera } from './camera.js';
+import { createClasses } from './classes.js';
+import { createTraining } from './training.js';
+import { createLive } from './live.js';
+import { createProject } from './project.js';
+import * as thumbnails from './thumbnails.js';
 
-function setStatus(text, isError = false) {
+const $ = (id) => document.getElementById(id);
+
+function report(text, isError = false) {
   $('status').textContent = text;
   $('status').classList.toggle('error', isError);
 }
 
-worker.onmessage = ({ data }) => {
-  switch (data.type) {
-    case 'progress': {
-      const { stage, loaded, total } = data;
-      $('progress').max = total || 1;
-      $('progress').value = loaded;
-      const mb = (n) => (n / 1e6).toFixed(1);
-      setStatus(total ? `${stage}: ${mb(loaded)} of ${mb(total)} MB` : `${stage}…`);
-      break;
-    }
-    case 'ready':
-      $('progress').hidden = true;
-      $('file').disabled = false;
-      $('backend').textContent = data.backend === 'webgpu'
-        ? `Running on WebGPU (${data.adapter}).`
-        : `Running on the CPU${data.reason ? ` (${data.reason})` : ''}.`;
-      setStatus('Ready.');
-      break;
-    case 'top5':
-      showTop5(data.classes, data.ms);
-      break;
-    case 'error':
-      $('progress').hidden = true;
-      setStatus(data.message, true);
-      break;
-  }
-};
+let headState = 'none';
+const camera = createCamera({ onChange: (cameraOn) => live.update({ headState, cameraOn }) });
+const classes = createClasses({ grabFrame: () => camera.grab(), decodeFile: decode, report });
+const training = createTraining({ report });
+const live = createLive({ grabFrame: () => camera.grab(), decodeFile: decode, report });
+createProject({ report, getClasses: () => classes.classes });
 
-function showTop5(classes, ms) {
-  const list = $('top5');
-  list.replaceChildren(...classes.map(({ label, probability }) => {
-    const item = document.createElement('li');
-    item.textContent = `${label.split(',')[0]} — ${(probability * 100).toFixed(1)}%`;
-    const bar = document.createElement('div');
-    bar.className = 'bar';
-    bar.style.width = `${Math.max(1, probability * 100)}%`;
-    item.append(bar);
-    return item;
-  }));
-  setStatus(`Classified in ${ms.toFixed(0)} ms.`);
-}
-
-async function classify(file) {
-  let bitmap;
-  try {
-    bitmap = await createImageBitmap(file);
-  } catch {
-    setStatus(`${file.name} is not an image this browser can read.`, true);
-    return;
-  }
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const context = canvas.getContext('2d');
-  context.drawImage(bitmap, 0, 0);
-  const pixels = context.getImageData(0, 0, bitmap.width, bitmap.height);
-  const preview = $('preview').getContext('2d');
-  const side = Math.min(bitmap.width, bitmap.height);
-  preview.drawImage(bitmap, (bitmap.width - side) / 2, (bitmap.height - side) / 2, side, side, 0, 0, 224, 224);
-  setStatus('Classifying…');
-  worker.postMessage({ type: 'top5', rgba: pixels.data.buffer, width: pixels.width, height: pixels.height },
-    [pixels.data.buffer]);
-}
-
-$('file').addEventListener('change', (e) => e.target.files[0] && classify(e.target.files[0]));
-const drop = $('drop');
-drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
-drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-drop.addEventListener('drop', (e) => {
-  e.preventDefault();
-  drop.classList.remove('over');
-  if (e.dataTransfer.files[0]) classify(e.dataTransfer.files[0]);
+on('progress', ({ stage, loaded, total }) => {
+  $('progress').max = total || 1;
+  $('progress').value = loaded;
+  const mb = (n) => (n / 1e6).toFixed(1);
+  report(total ? `${stage}: ${mb(loaded)} of ${mb(total)} MB` : `${stage}…`);
 });
+
+on('ready', ({ backend, adapter, reason, notice, thumbnailSize }) => {
+  $('progress').hidden = true;
+  $('backend').textContent = backend === 'webgpu'
+    ? `Running on WebGPU (${adapter}).`
+    : `Running on the CPU${reason ? ` (${reason})` : ''}.`;
+  $('backend').dataset.backend = backend;
+  thumbnails.setSize(thumbnailSize);
+  classes.setEnabled(true);
+  report(notice ?? 'Ready.', !!notice);
+  document.body.dataset.ready = 'true';
+});
+
+on('state', (state) => {
+  headState = state.headState;
+  classes.render(state.classes);
+  training.update(state);
+  live.update({ headState, cameraOn: camera.on });
+  document.body.dataset.head = state.headState;
+});
+
+on('epoch', ({ stats }) => training.onEpoch(stats));
+on('notice', ({ message }) => report(message, true));
+on('fatal', ({ message }) => {
+  $('progress').hidden = true;
+  report(message, true);
+});
+
+// Enter trains, unless focus is somewhere Enter already means something.
+document.addEventListener('keydown', (e) => {
+  if (e.key !== 'Enter' || e.defaultPrevented || document.body.dataset.ready !== 'true') return;
+  const target = e.target;
+  if (target.closest('button, input, select, textarea, summary, a, dialog')) return;
+  e.preventDefault();
+  training.train();
+});
+
+camera.start();

@@ -1,8 +1,18 @@
 // Hosts the wasm core off the main thread, so the page never stutters while the model works.
-import init, { GlimpseBackbone } from './pkg/glimpse.js';
+// It owns the project: every change is saved to IndexedDB from here, so closing the tab loses at
+// most the last fraction of a second. Messages: {id, op, args} in, {id, ok, value|error} out,
+// plus unsolicited {type: 'progress' | 'ready' | 'state' | 'epoch' | 'fatal'} events.
+import init, { GlimpseBackbone, GlimpseLearner } from './pkg/glimpse.js';
+import { get, set, del } from './vendor/idb-keyval.js';
 
 const WEIGHTS_URL = new URL('../models/efficientnet-lite0.bpk', import.meta.url);
+const SAVED = 'project';            // the IndexedDB key of the open project
+const UNREADABLE = 'project-unreadable'; // where a saved project that fails to open is kept
+const SAVE_DELAY_MS = 300;
+
 let backbone = null;
+let learner = null;
+let training = false;
 
 // Fetches with a byte count, so that the page can show how much of the model has arrived.
 async function fetchWithProgress(url, stage) {
@@ -25,27 +35,119 @@ async function fetchWithProgress(url, stage) {
   return bytes;
 }
 
+function state() {
+  return { type: 'state', classes: learner.classes(), headState: learner.headState, settings: learner.settings(), training, lastTraining: learner.lastTraining() };
+}
+
+// Saving serialises the whole project, so bursts of changes are coalesced; `flush` writes now.
+let saveTimer = null;
+let saving = Promise.resolve();
+function persist() {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(flush, SAVE_DELAY_MS);
+}
+function flush() {
+  clearTimeout(saveTimer);
+  saveTimer = null;
+  const bytes = learner.save();
+  saving = saving.then(() => set(SAVED, bytes)).catch((e) => postMessage({ type: 'notice', message: `Could not save in this browser: ${e.message ?? e}` }));
+  return saving;
+}
+
+function fresh() {
+  learner?.free();
+  learner = new GlimpseLearner(backbone);
+  learner.addClass('Class 1');
+  learner.addClass('Class 2');
+}
+
+async function restore() {
+  const saved = await get(SAVED);
+  if (saved) {
+    try {
+      learner = new GlimpseLearner(backbone);
+      learner.open(saved);
+      return null;
+    } catch (e) {
+      // Keep the unreadable bytes rather than overwrite them with an empty project.
+      await set(UNREADABLE, saved);
+      await del(SAVED);
+      fresh();
+      return `The project saved in this browser could not be opened (${e.message}); it was set aside and a new project started.`;
+    }
+  }
+  fresh();
+  return null;
+}
+
 async function start() {
   postMessage({ type: 'progress', stage: 'Loading the wasm core', loaded: 0, total: 0 });
   await init();
   const weights = await fetchWithProgress(WEIGHTS_URL, 'Downloading the model');
   postMessage({ type: 'progress', stage: 'Setting up the GPU', loaded: 0, total: 0 });
-  backbone = await GlimpseBackbone.load(weights, 'auto');
-  postMessage({ type: 'ready', backend: backbone.backend, adapter: backbone.adapter, reason: backbone.fallbackReason });
+  backbone = await GlimpseBackbone.load(weights, new URL(self.location).searchParams.get('backend') ?? 'auto');
+  const notice = await restore();
+  postMessage({ type: 'ready', backend: backbone.backend, adapter: backbone.adapter, reason: backbone.fallbackReason, notice, thumbnailSize: GlimpseLearner.thumbnailSize });
+  postMessage(state());
 }
 
-const ready = start().catch((e) => postMessage({ type: 'error', message: `Could not start: ${e.message ?? e}` }));
+const frame = ({ rgba, width, height }) => [new Uint8Array(rgba), width, height];
 
-onmessage = async ({ data }) => {
-  await ready;
-  if (!backbone) return;
-  try {
-    if (data.type === 'top5') {
-      const started = performance.now();
-      const classes = await backbone.imagenetTop5(new Uint8Array(data.rgba), data.width, data.height);
-      postMessage({ type: 'top5', classes, ms: performance.now() - started });
+// Each operation returns its value; `changes` marks those after which the project is saved
+// and the page gets the new state.
+const ops = {
+  addClass: ({ name }) => learner.addClass(name),
+  renameClass: ({ id, name }) => learner.renameClass(id, name),
+  deleteClass: ({ id }) => learner.deleteClass(id),
+  undoDelete: () => learner.undoDelete(),
+  moveClass: ({ id, position }) => learner.moveClass(id, position),
+  clearClass: ({ id }) => learner.clearClass(id),
+  deleteExample: ({ id }) => learner.deleteExample(id),
+  setSettings: ({ settings }) => learner.setSettings(settings),
+  capture: ({ class: id, image }) => learner.addExample(id, ...frame(image)),
+  thumbnails: ({ ids }) => ids.map((id) => ({ id, rgba: learner.thumbnail(id) })),
+  async train() {
+    training = true;
+    postMessage(state());
+    try {
+      return await learner.train((stats) => postMessage({ type: 'epoch', stats }));
+    } finally {
+      training = false;
     }
+  },
+  cancelTraining: () => learner.cancelTraining(),
+  async predict({ image, top3 }) {
+    const pixels = frame(image);
+    const prediction = await learner.predict(...pixels);
+    const seen = top3 ? (await backbone.imagenetTop5(...pixels)).slice(0, 3) : null;
+    return { prediction, seen };
+  },
+  async imagenet({ image }) {
+    return (await backbone.imagenetTop5(...frame(image))).slice(0, 3);
+  },
+  save: () => learner.save(),
+  exportModel: () => learner.exportModel(),
+  open: ({ bytes }) => learner.open(new Uint8Array(bytes)),
+  flush: () => flush(),
+  reset: () => { if (training) throw new Error('Cancel the training first.'); fresh(); },
+};
+const changes = new Set(['addClass', 'renameClass', 'deleteClass', 'undoDelete', 'moveClass', 'clearClass', 'deleteExample', 'setSettings', 'capture', 'train', 'open', 'reset']);
+
+const ready = start().catch((e) => postMessage({ type: 'fatal', message: `Could not start: ${e.message ?? e}` }));
+
+onmessage = async ({ data: { id, op, args } }) => {
+  await ready;
+  if (!learner) return postMessage({ id, ok: false, error: 'The model did not load.' });
+  let reply;
+  try {
+    reply = { id, ok: true, value: await ops[op](args ?? {}) };
   } catch (e) {
-    postMessage({ type: 'error', message: e.message ?? String(e) });
+    reply = { id, ok: false, error: e.message ?? String(e) };
   }
+  // The new state goes first, so that the page has drawn it when the caller's promise settles.
+  if (changes.has(op)) {
+    if (op === 'train' || op === 'open') flush(); else persist();
+    postMessage(state());
+  }
+  postMessage(reply);
 };

@@ -1,0 +1,305 @@
+// The page end to end in headless Chromium, with a real video as the webcam (tests/e2e/make_webcam.py:
+// scikit-image's cat for 8 s, then its coffee cup for 8 s, in a loop). The video's side bands
+// (outside the centre square the model sees) tell the test which object is on screen.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { serve, launch, root } from '../browser.mjs';
+
+const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
+const artifacts = path.join(root, 'tests/artifacts');
+const webcam = path.join(fixtures, 'webcam.y4m');
+const views = (split, object) => readdirSync(path.join(fixtures, 'views', split, object)).sort().map((f) => path.join(fixtures, 'views', split, object, f));
+let server;
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  server = await serve();
+});
+after(() => server?.close());
+
+/** A new page that records requests to other origins and every error that reaches the console. */
+async function openPage(browser, query = '') {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [], foreign = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console error: ${m.text()}`));
+  context.on('request', (r) => { if (!r.url().startsWith(server.url) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) foreign.push(r.url()); });
+  await page.goto(server.url + query);
+  await waitReady(page);
+  return { context, page, problems, foreign };
+}
+
+async function waitReady(page) {
+  await page.waitForFunction(() => document.body.dataset.ready === 'true' || document.getElementById('status').classList.contains('error'), null, { timeout: 180_000 });
+  assert.equal(await page.getAttribute('body', 'data-ready'), 'true', await page.textContent('#status'));
+}
+
+const card = (page, n) => page.locator('.class-card').nth(n);
+const count = async (page, n) => Number((await card(page, n).locator('.count').textContent()).split(' ')[0]);
+const classState = (page) => page.$$eval('.class-card', (cards) => cards.map((c) => [c.querySelector('.class-name').value, c.querySelector('.count').textContent]));
+
+async function rename(page, n, name) {
+  const input = card(page, n).locator('.class-name');
+  await input.fill(name);
+  await input.press('Enter');
+  await page.waitForFunction(([i, v]) => document.querySelectorAll('.class-card')[i].getAttribute('aria-label')?.startsWith(`Class ${v},`), [n, name]);
+}
+
+/** 'cat' or 'cup' from the video's side band, as the page's <video> shows it now. */
+const onScreen = (page) => page.evaluate(() => {
+  const video = document.getElementById('video');
+  const canvas = new OffscreenCanvas(video.videoWidth, video.videoHeight);
+  const context = canvas.getContext('2d');
+  context.drawImage(video, 0, 0);
+  const { data } = context.getImageData(2, 0, 16, video.videoHeight);
+  let sum = 0;
+  for (let i = 0; i < data.length; i += 4) sum += data[i + 1];
+  const mean = sum / (data.length / 4);
+  return mean > 180 ? 'cat' : mean < 60 ? 'cup' : 'between';
+});
+
+/** Waits until `object` has just come on screen (so that several seconds of it follow). */
+async function waitForStart(page, object) {
+  let previous = await onScreen(page);
+  for (const started = Date.now(); Date.now() - started < 60_000;) {
+    const now = await onScreen(page);
+    if (now === object && previous !== object) return;
+    previous = now;
+    await page.waitForTimeout(50);
+  }
+  throw new Error(`${object} never came on screen`);
+}
+
+/** Holds the class's capture button for `ms`, then waits until every queued capture landed. */
+async function holdCapture(page, n, ms) {
+  const before = await count(page, n);
+  const button = card(page, n).locator('.capture');
+  await button.hover();
+  await page.mouse.down();
+  await page.waitForTimeout(ms);
+  await page.mouse.up();
+  await page.waitForFunction(([i, b]) => {
+    const c = document.querySelectorAll('.class-card')[i];
+    return Number(c.querySelector('.count').textContent.split(' ')[0]) > b && !c.querySelector('.capture.recording');
+  }, [n, before]);
+  await page.waitForTimeout(1500); // the last frames of the burst are still being extracted
+  return (await count(page, n)) - before;
+}
+
+async function train(page) {
+  await page.locator('#train').click();
+  await page.waitForFunction(() => /^Trained|error/.test(document.getElementById('train-status').textContent) || document.getElementById('train-status').classList.contains('error'), null, { timeout: 300_000 });
+  const status = await page.textContent('#train-status');
+  assert.match(status, /^Trained/, status);
+  return status;
+}
+
+async function download(page, button) {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.locator(button).click()]);
+  return readFileSync(await file.path());
+}
+
+test('webcam: capture two objects, train, live prediction follows the video; reload, export and import', async () => {
+  const browser = await launch({ webcam });
+  try {
+    const { context, page, problems, foreign } = await openPage(browser);
+    assert.match(await page.textContent('#backend'), /^Running on (WebGPU|the CPU)/);
+    await page.waitForFunction(() => document.getElementById('video').videoWidth > 0, null, { timeout: 30_000 });
+    assert.equal(await page.textContent('#camera-message'), '');
+    assert.deepEqual(await classState(page), [['Class 1', '0 examples'], ['Class 2', '0 examples']]);
+    await rename(page, 0, 'cat');
+    await rename(page, 1, 'cup');
+
+    // A burst while the cat is on screen, one click and one key press; the same for the cup.
+    await waitForStart(page, 'cat');
+    const burstCat = await holdCapture(page, 0, 2000);
+    assert.ok(burstCat >= 10, `a 2 s hold captured ${burstCat} frames`);
+    assert.equal(await onScreen(page), 'cat', 'the cat left the screen during its captures');
+    await waitForStart(page, 'cup');
+    const burstCup = await holdCapture(page, 1, 2000);
+    assert.ok(burstCup >= 10, `a 2 s hold captured ${burstCup} frames`);
+    const cups = await count(page, 1);
+    await card(page, 1).locator('.capture').click();
+    await page.waitForFunction((c) => document.querySelectorAll('.class-card .count')[1].textContent === `${c + 1} examples`, cups);
+    await card(page, 1).focus();
+    await page.keyboard.down('c');
+    await page.keyboard.up('c');
+    await page.waitForFunction((c) => document.querySelectorAll('.class-card .count')[1].textContent === `${c + 2} examples`, cups);
+    assert.equal(await onScreen(page), 'cup', 'the cup left the screen during its captures');
+    assert.equal(await card(page, 1).locator('.strip canvas').count(), Math.min(12, cups + 2), 'the strip shows the newest 12');
+
+    // Enter trains (focus on the page, not in a field).
+    await page.locator('h1').click();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /^Trained/.test(document.getElementById('train-status').textContent), null, { timeout: 300_000 });
+    assert.equal(await page.locator('#curves .uplot').count(), 2, 'loss and accuracy curves');
+    assert.equal(await page.locator('#per-class tr').count(), 4, 'header, two classes, macro average');
+    await page.locator('#confusion button').first().click();
+    assert.match(await page.textContent('#cell-examples p'), /^cat predicted as cat: \d+ example/);
+
+    // Live: the top class follows the video, except just after the object changes.
+    const samples = [];
+    let lastChange = Date.now(), shown = await onScreen(page);
+    await page.waitForFunction(() => document.getElementById('live-state').dataset.class, null, { timeout: 60_000 });
+    for (const started = Date.now(); Date.now() - started < 20_000;) {
+      const now = await onScreen(page);
+      if (now !== shown) { shown = now; lastChange = Date.now(); }
+      const predicted = await page.getAttribute('#live-state', 'data-class');
+      if (Date.now() - lastChange > 1500 && now !== 'between') samples.push([now, predicted]);
+      await page.waitForTimeout(200);
+    }
+    const right = samples.filter(([truth, p]) => truth === p);
+    assert.ok(samples.length >= 40, `${samples.length} samples`);
+    assert.ok(right.length >= 0.9 * samples.length, `live prediction matched the video in ${right.length} of ${samples.length} samples: ${JSON.stringify(samples)}`);
+    assert.deepEqual(new Set(right.map(([t]) => t)), new Set(['cat', 'cup']), 'both objects were recognised live');
+    assert.ok(Number(await page.getAttribute('#live-speed', 'data-fps')) > 0);
+    await page.locator('#seen-toggle').check();
+    await page.waitForFunction(() => document.querySelectorAll('#seen li').length === 3, null, { timeout: 30_000 });
+    await page.screenshot({ path: path.join(artifacts, 'live.png'), fullPage: true });
+
+    // Reload: classes, examples and the trained head come back; live prediction resumes.
+    const before = await classState(page);
+    await page.reload();
+    await waitReady(page);
+    await page.waitForFunction(() => document.body.dataset.head === 'current', null, { timeout: 30_000 });
+    assert.deepEqual(await classState(page), before);
+    await page.waitForFunction(() => document.getElementById('live-state').dataset.class, null, { timeout: 60_000 });
+    assert.match(await page.textContent('#eval-summary'), /held-out examples: accuracy/);
+
+    // Export, a broken import that changes nothing, then the real import.
+    const project = await download(page, '#export-project');
+    assert.equal(project.subarray(0, 8).toString('latin1'), 'GLIMPSE\0');
+    const broken = path.join(artifacts, 'broken.glimpse');
+    writeFileSync(broken, project.subarray(0, 200));
+    await page.setInputFiles('#import', broken);
+    await page.waitForFunction(() => document.getElementById('project-status').classList.contains('error'));
+    assert.match(await page.textContent('#project-status'), /^broken\.glimpse was not opened: .*cut short.*Your project is unchanged\.$/);
+    assert.deepEqual(await classState(page), before);
+    await page.locator('#new-project').click(); // confirm() is declined: nothing happens
+    assert.deepEqual(await classState(page), before);
+    page.once('dialog', (d) => d.accept());
+    await page.locator('#new-project').click();
+    await page.waitForFunction(() => document.querySelectorAll('.class-card').length === 2 && document.querySelector('.class-name').value === 'Class 1');
+    const saved = path.join(artifacts, 'exported.glimpse');
+    writeFileSync(saved, project);
+    await page.setInputFiles('#import', saved);
+    await page.waitForFunction(() => /^Opened/.test(document.getElementById('project-status').textContent));
+    assert.deepEqual(await classState(page), before);
+    await page.waitForFunction(() => document.body.dataset.head === 'current');
+
+    // The model-only file: small, and it opens on a new project as classes plus head.
+    const model = await download(page, '#export-model');
+    assert.ok(model.length < project.length / 10, `model ${model.length} B vs project ${project.length} B`);
+    assert.match(await page.textContent('#snippet'), /learner\.open\(model\)/);
+
+    assert.deepEqual(foreign, [], 'requests left the origin');
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('camera refused: the page says so, and upload, training and classifying files still work', async () => {
+  const browser = await launch({ webcam: 'denied' });
+  try {
+    const { context, page, problems, foreign } = await openPage(browser);
+    await page.waitForFunction(() => /blocked/.test(document.getElementById('camera-message').textContent));
+    // Too few examples: the core's own messages.
+    await page.locator('#train').click();
+    await page.waitForFunction(() => document.getElementById('train-status').classList.contains('error'));
+    assert.match(await page.textContent('#train-status'), /no examples/i);
+    await card(page, 0).locator('.upload').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture') });
+    await page.waitForFunction(() => /notes\.png is not an image/.test(document.getElementById('status').textContent));
+    assert.equal(await count(page, 0), 0);
+
+    await rename(page, 0, 'cat');
+    await rename(page, 1, 'coffee');
+    // Names must stay unique: the rename is refused and the old name comes back.
+    const input = card(page, 1).locator('.class-name');
+    await input.fill('cat');
+    await input.press('Enter');
+    await page.waitForFunction(() => /already/.test(document.getElementById('status').textContent));
+    assert.equal(await input.inputValue(), 'coffee');
+
+    await card(page, 0).locator('.upload').setInputFiles(views('train', 'cat'));
+    await card(page, 1).locator('.upload').setInputFiles(views('train', 'coffee'));
+    await page.waitForFunction(() => [...document.querySelectorAll('.class-card .count')].every((c) => c.textContent === '5 examples'), null, { timeout: 60_000 });
+
+    // A third, empty class: training names it; deleting it can be undone, and then deleted again.
+    await page.locator('#add-class').click();
+    await page.waitForFunction(() => document.querySelectorAll('.class-card').length === 3);
+    await page.locator('#train').click();
+    await page.waitForFunction(() => document.getElementById('train-status').classList.contains('error'));
+    assert.match(await page.textContent('#train-status'), /Class 3/);
+    await card(page, 2).locator('.delete').click();
+    await page.waitForFunction(() => document.querySelectorAll('.class-card').length === 2);
+    await page.locator('#undo').click();
+    await page.waitForFunction(() => document.querySelectorAll('.class-card').length === 3);
+    await card(page, 2).locator('.delete').click();
+    await page.waitForFunction(() => document.querySelectorAll('.class-card').length === 2);
+
+    // Deleting one example from its thumbnail.
+    await card(page, 1).locator('.thumb').first().click();
+    await page.waitForFunction(() => document.querySelectorAll('.class-card .count')[1].textContent === '4 examples');
+
+    // The prototype head from the advanced panel, then unseen views of each object from files.
+    await page.locator('#advanced summary').click();
+    await page.selectOption('#settings select[name=head]', 'prototype');
+    await page.locator('#settings input[name=epochs]').fill('0');
+    await page.locator('#settings input[name=epochs]').dispatchEvent('change');
+    await page.waitForFunction(() => /epochs/.test(document.getElementById('settings-error').textContent));
+    await page.locator('#settings input[name=epochs]').fill('30');
+    await page.locator('#settings input[name=epochs]').dispatchEvent('change');
+    await page.waitForFunction(() => document.getElementById('settings-error').textContent === '');
+    await train(page);
+    for (const [object, file] of [['cat', views('test', 'cat')[0]], ['coffee', views('test', 'coffee')[0]]]) {
+      await page.setInputFiles('#classify-file', file);
+      await page.waitForFunction((o) => document.getElementById('live-state').dataset.class === o, object, { timeout: 30_000 });
+    }
+    await page.screenshot({ path: path.join(artifacts, 'no-camera.png'), fullPage: true });
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(problems.filter((p) => !/Permission|NotAllowed/.test(p)), []);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('without WebGPU the page runs on the CPU, says why, and shows what the model sees', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { context, page, problems } = await openPage(browser);
+    assert.equal(await page.textContent('#backend'), 'Running on the CPU (this browser offers no WebGPU adapter).');
+    await page.setInputFiles('#classify-file', path.join(fixtures, 'chelsea.png'));
+    await page.waitForFunction(() => document.querySelectorAll('#seen li').length === 3, null, { timeout: 60_000 });
+    assert.match(await page.textContent('#seen li'), /cat/i);
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('forced onto WebGPU (SwiftShader), the page captures, trains and classifies there', async () => {
+  const browser = await launch();
+  try {
+    const { context, page, problems } = await openPage(browser, '?backend=webgpu');
+    assert.match(await page.textContent('#backend'), /^Running on WebGPU \(/);
+    await card(page, 0).locator('.upload').setInputFiles(views('train', 'cat').slice(0, 2));
+    await card(page, 1).locator('.upload').setInputFiles(views('train', 'rocket').slice(0, 2));
+    await page.waitForFunction(() => [...document.querySelectorAll('.class-card .count')].every((c) => c.textContent === '2 examples'), null, { timeout: 120_000 });
+    await page.locator('#advanced summary').click();
+    await page.selectOption('#settings select[name=head]', 'prototype');
+    await train(page);
+    await page.setInputFiles('#classify-file', views('test', 'rocket')[0]);
+    await page.waitForFunction(() => document.getElementById('live-state').dataset.class === 'Class 2', null, { timeout: 60_000 });
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});

@@ -1,0 +1,82 @@
+// The webcam: opens it, lists the cameras to pick from (front, rear, external…), mirrors the
+// preview on request, and explains in plain words when there is no camera or it was refused.
+import { grab } from './frames.js';
+
+const $ = (id) => document.getElementById(id);
+const CHOICE = 'glimpse.camera';
+const MIRROR = 'glimpse.mirror';
+
+function explain(error) {
+  switch (error?.name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return 'The camera is blocked for this page. Allow it in the browser’s site settings and reload — or add examples by uploading or dropping images on a class.';
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return 'No camera was found. Connect one and reload — or add examples by uploading or dropping images on a class.';
+    case 'NotReadableError':
+      return 'The camera is in use by another program. Close it and pick the camera again — or upload images.';
+    default:
+      return `The camera could not start (${error?.message ?? error}). You can still upload images.`;
+  }
+}
+
+export function createCamera({ onChange }) {
+  const video = $('video');
+  const select = $('camera-select');
+  let stream = null;
+
+  const mirror = $('mirror');
+  mirror.checked = localStorage.getItem(MIRROR) !== 'off';
+  const applyMirror = () => video.classList.toggle('mirrored', mirror.checked);
+  mirror.addEventListener('change', () => { localStorage.setItem(MIRROR, mirror.checked ? 'on' : 'off'); applyMirror(); });
+  applyMirror();
+
+  function say(text) {
+    $('camera-message').textContent = text;
+    $('camera-message').hidden = !text;
+  }
+
+  async function listCameras(activeId) {
+    const cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
+    select.replaceChildren(...cameras.map((d, i) => new Option(d.label || `Camera ${i + 1}`, d.deviceId, false, d.deviceId === activeId)));
+    select.disabled = cameras.length < 2;
+  }
+
+  async function open(deviceId) {
+    stream?.getTracks().forEach((t) => t.stop());
+    stream = null;
+    if (!navigator.mediaDevices?.getUserMedia) {
+      say('This browser gives the page no camera (it needs https or localhost). You can still upload images.');
+      onChange(false);
+      return;
+    }
+    say('Starting the camera…');
+    try {
+      const video_ = deviceId ? { deviceId: { exact: deviceId } } : { facingMode: 'user', width: { ideal: 640 }, height: { ideal: 480 } };
+      stream = await navigator.mediaDevices.getUserMedia({ video: video_, audio: false });
+    } catch (e) {
+      if (deviceId && e.name === 'OverconstrainedError') return open(null); // the saved camera is gone
+      say(explain(e));
+      onChange(false);
+      return;
+    }
+    video.srcObject = stream;
+    await video.play().catch(() => {});
+    const track = stream.getVideoTracks()[0];
+    const active = track.getSettings().deviceId;
+    if (active) localStorage.setItem(CHOICE, active);
+    track.addEventListener('ended', () => { say('The camera stopped. Pick it again to restart.'); onChange(false); });
+    await listCameras(active);
+    say('');
+    onChange(true);
+  }
+
+  select.addEventListener('change', () => open(select.value));
+
+  return {
+    start: () => open(localStorage.getItem(CHOICE)),
+    grab: () => (stream ? grab(video) : null),
+    get on() { return !!stream; },
+  };
+}

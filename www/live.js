@@ -1,0 +1,139 @@
+// Live classification: one frame in flight at a time (the next is grabbed when the answer
+// arrives, at most once per video frame), a bar per class, "unknown" below the threshold, and
+// the measured rate and latency of the whole path (grab → worker → prediction → bars).
+import { call } from './rpc.js';
+
+const $ = (id) => document.getElementById(id);
+const WINDOW_MS = 2000; // rate and latency are averaged over this window
+
+export function createLive({ grabFrame, decodeFile, report }) {
+  let headState = 'none';
+  let running = false;
+  let stopped = false;
+  const recent = []; // [finishedAt, ms] of the predictions in the window
+  let bars = new Map(); // class id → {item, fill, value}
+
+  function drawBars(prediction) {
+    const ids = prediction.classes.map((c) => c.id).join(',');
+    if ($('bars').dataset.ids !== ids) {
+      $('bars').dataset.ids = ids;
+      bars = new Map();
+      $('bars').replaceChildren(...prediction.classes.map((c) => {
+        const item = document.createElement('li');
+        const label = document.createElement('span');
+        label.className = 'bar-label';
+        const meter = document.createElement('meter');
+        meter.min = 0; meter.max = 1;
+        const value = document.createElement('span');
+        value.className = 'bar-value';
+        item.append(label, meter, value);
+        bars.set(c.id, { item, label, meter, value });
+        return item;
+      }));
+    }
+    for (const c of prediction.classes) {
+      const bar = bars.get(c.id);
+      bar.label.textContent = c.name;
+      bar.meter.value = c.probability;
+      bar.meter.setAttribute('aria-label', c.name);
+      bar.value.textContent = `${(c.probability * 100).toFixed(0)} %`;
+      bar.item.classList.toggle('top', c.id === prediction.best);
+    }
+    const best = prediction.classes.find((c) => c.id === prediction.best);
+    const state = $('live-state');
+    state.textContent = prediction.unknown ? 'Unknown: none of the classes is likely enough.' : best.name;
+    state.dataset.class = prediction.unknown ? '' : best.name;
+    state.classList.toggle('unknown', prediction.unknown);
+  }
+
+  function drawSeen(seen) {
+    const list = $('seen');
+    list.hidden = !seen;
+    if (!seen) return;
+    list.replaceChildren(...seen.map(({ label, probability }) => {
+      const item = document.createElement('li');
+      item.textContent = `${label.split(',')[0]} — ${(probability * 100).toFixed(0)} %`;
+      return item;
+    }));
+  }
+
+  function measure(ms) {
+    const now = performance.now();
+    recent.push([now, ms]);
+    while (recent.length && recent[0][0] < now - WINDOW_MS) recent.shift();
+    const span = Math.max(now - recent[0][0], 1);
+    const fps = recent.length > 1 ? ((recent.length - 1) * 1000) / span : 0;
+    const mean = recent.reduce((sum, [, m]) => sum + m, 0) / recent.length;
+    $('live-speed').textContent = `${fps.toFixed(1)} frames/s, ${mean.toFixed(0)} ms per frame`;
+    $('live-speed').dataset.fps = fps.toFixed(2);
+    $('live-speed').dataset.ms = mean.toFixed(1);
+  }
+
+  async function step() {
+    const top3 = $('seen-toggle').checked;
+    const started = performance.now();
+    const image = grabFrame();
+    if (!image) return;
+    if (headState !== 'current') {
+      // Without a head there is nothing to show live except what the model sees.
+      if (top3) drawSeen(await call('imagenet', { image }, [image.rgba]));
+      return;
+    }
+    const { prediction, seen } = await call('predict', { image, top3 }, [image.rgba]);
+    drawBars(prediction);
+    drawSeen(seen);
+    $('live-state').dataset.frames = String(Number($('live-state').dataset.frames ?? 0) + 1);
+    measure(performance.now() - started);
+  }
+
+  async function loop() {
+    if (running) return;
+    running = true;
+    while (!stopped) {
+      try {
+        await step();
+      } catch (e) {
+        $('live-state').textContent = e.message;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      // At most one prediction per displayed frame; pauses with the tab.
+      await new Promise((r) => requestAnimationFrame(r));
+      if (headState !== 'current' && !$('seen-toggle').checked) break;
+    }
+    running = false;
+  }
+
+  $('seen-toggle').addEventListener('change', () => { if ($('seen-toggle').checked) loop(); else drawSeen(null); });
+
+  $('classify-file').addEventListener('change', async (e) => {
+    const file = e.target.files[0];
+    e.target.value = '';
+    if (!file) return;
+    try {
+      const image = await decodeFile(file);
+      const started = performance.now();
+      if (headState === 'current') {
+        const { prediction, seen } = await call('predict', { image, top3: $('seen-toggle').checked }, [image.rgba]);
+        drawBars(prediction);
+        drawSeen(seen);
+      } else {
+        // No head yet: the file still gets what the model itself sees in it.
+        drawSeen(await call('imagenet', { image }, [image.rgba]));
+      }
+      $('live-speed').textContent = `${file.name}: ${(performance.now() - started).toFixed(0)} ms`;
+    } catch (err) {
+      report(err.message, true);
+    }
+  });
+
+  return {
+    /** Starts or stops the loop as the head and the camera come and go. */
+    update({ headState: state, cameraOn }) {
+      headState = state;
+      if (state === 'none') { $('live-state').textContent = 'Train to see live predictions.'; $('bars').replaceChildren(); $('bars').dataset.ids = ''; }
+      if (state === 'stale') $('live-state').textContent = 'The classes changed since training: train again to see live predictions.';
+      if (cameraOn && (state === 'current' || $('seen-toggle').checked)) loop();
+    },
+    stop() { stopped = true; },
+  };
+}

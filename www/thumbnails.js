@@ -1,0 +1,51 @@
+// Example thumbnails: fetched from the worker by id, drawn into small canvases, cached while shown.
+import { call } from './rpc.js';
+
+const cache = new Map(); // example id → ImageData
+let size = 48;
+
+export function setSize(side) { size = side; }
+
+/** Fetches the ids not cached yet, in one message. */
+async function load(ids) {
+  const missing = ids.filter((id) => !cache.has(id));
+  if (missing.length === 0) return;
+  for (const { id, rgba } of await call('thumbnails', { ids: missing })) {
+    cache.set(id, new ImageData(new Uint8ClampedArray(rgba.buffer ?? rgba), size, size));
+  }
+}
+
+/** Forgets thumbnails of examples that no longer exist. */
+export function keepOnly(ids) {
+  const alive = new Set(ids);
+  for (const id of cache.keys()) if (!alive.has(id)) cache.delete(id);
+}
+
+/**
+ * Fills `container` with one canvas per id. With `onDelete`, each thumbnail is a button that
+ * deletes its example (keyboard: Delete or Backspace while focused).
+ */
+export async function fill(container, ids, { onDelete, label = 'Example' } = {}) {
+  await load(ids);
+  const items = ids.map((id) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = size;
+    const image = cache.get(id);
+    if (image) canvas.getContext('2d').putImageData(image, 0, 0);
+    if (!onDelete) {
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', `${label} ${id}`);
+      return canvas;
+    }
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'thumb';
+    button.title = 'Delete this example';
+    button.setAttribute('aria-label', `Delete ${label.toLowerCase()} ${id}`);
+    button.dataset.id = id;
+    button.append(canvas);
+    button.addEventListener('click', () => onDelete(id));
+    return button;
+  });
+  container.replaceChildren(...items);
+}

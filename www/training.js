@@ -1,0 +1,167 @@
+// The train panel: settings form, train / cancel, progress, live curves per epoch (uPlot) and
+// the held-out evaluation with a clickable confusion matrix.
+import uPlot from './vendor/uPlot.esm.js';
+import { call } from './rpc.js';
+import * as thumbnails from './thumbnails.js';
+
+const $ = (id) => document.getElementById(id);
+const NUMBERS = ['epochs', 'batchSize', 'learningRate', 'hidden', 'dropout', 'validationFraction', 'k', 'threshold'];
+
+export function createTraining({ report }) {
+  const form = $('settings');
+  let settings = null;
+  let classes = [];
+  let history = [];
+  let plots = null;
+  let running = false;
+
+  // The form mirrors the core's settings; the core validates and its message is shown.
+  function fillForm(s) {
+    settings = s;
+    if (form.contains(document.activeElement)) return;
+    form.head.value = s.head;
+    for (const n of NUMBERS) form[n].value = s[n];
+    form.flip.checked = s.augment.flip;
+    form.crops.value = s.augment.crops;
+    form.jitter.value = s.augment.jitter;
+  }
+  form.addEventListener('change', async () => {
+    const wanted = { ...settings, head: form.head.value, augment: { flip: form.flip.checked, crops: Number(form.crops.value), jitter: Number(form.jitter.value) } };
+    for (const n of NUMBERS) wanted[n] = Number(form[n].value);
+    try {
+      await call('setSettings', { settings: wanted });
+      $('settings-error').textContent = '';
+    } catch (e) {
+      $('settings-error').textContent = e.message;
+    }
+  });
+  form.addEventListener('submit', (e) => e.preventDefault());
+
+  function makePlots() {
+    const width = Math.min($('curves').clientWidth || 320, 420);
+    const series = (label) => [{}, { label: `train ${label}`, stroke: '#2f6fde', width: 2 }, { label: `validation ${label}`, stroke: '#d9822b', width: 2, dash: [6, 3] }];
+    const options = (title, label, y) => ({ title, width, height: 180, series: series(label), scales: { x: { time: false }, y }, axes: [{ label: 'epoch' }, {}] });
+    $('curves').replaceChildren();
+    plots = [
+      new uPlot(options('Loss', 'loss', {}), [[], [], []], $('curves')),
+      new uPlot(options('Accuracy', 'accuracy', { range: [0, 1] }), [[], [], []], $('curves')),
+    ];
+  }
+  function drawCurves() {
+    if (!plots) makePlots();
+    const x = history.map((h) => h.epoch);
+    const v = (f) => history.map((h) => h[f] ?? null);
+    plots[0].setData([x, v('trainLoss'), v('validationLoss')]);
+    plots[1].setData([x, v('trainAccuracy'), v('validationAccuracy')]);
+  }
+
+  function onEpoch(stats) {
+    history.push(stats);
+    $('train-progress').value = stats.epoch;
+    const val = stats.validationAccuracy == null ? '' : `, validation ${(stats.validationAccuracy * 100).toFixed(0)} %`;
+    $('train-status').textContent = `Epoch ${stats.epoch} of ${settings.epochs}: loss ${stats.trainLoss.toFixed(3)}, train ${(stats.trainAccuracy * 100).toFixed(0)} %${val}`;
+    drawCurves();
+  }
+
+  async function train() {
+    if (running) return;
+    running = true;
+    history = [];
+    setRunning(true);
+    $('train-progress').max = settings.head === 'softmax' ? settings.epochs : 1;
+    $('train-progress').value = 0;
+    $('train-status').textContent = 'Training…';
+    try {
+      const summary = await call('train');
+      const how = summary.stop === 'earlyStopped' ? `stopped early, best epoch ${summary.bestEpoch}` : summary.history.length ? `best epoch ${summary.bestEpoch}` : 'no epochs needed';
+      const acc = summary.evaluation ? `; held-out accuracy ${(summary.evaluation.accuracy * 100).toFixed(1)} %` : '';
+      $('train-status').textContent = `Trained (${how})${acc}.`;
+      showSummary(summary);
+    } catch (e) {
+      $('train-status').textContent = e.message;
+      $('train-status').classList.toggle('error', !/cancel/i.test(e.message));
+    } finally {
+      running = false;
+      setRunning(false);
+    }
+  }
+  function setRunning(on) {
+    $('train').hidden = on;
+    $('cancel').hidden = !on;
+    $('train-progress').hidden = !on;
+    if (on) $('train-status').classList.remove('error');
+    if (on) $('cancel').focus(); else if (document.activeElement === $('cancel') || document.activeElement === document.body) $('train').focus();
+  }
+  $('train').addEventListener('click', train);
+  $('cancel').addEventListener('click', () => call('cancelTraining'));
+
+  function showSummary(summary) {
+    history = summary?.history ?? [];
+    if (history.length) drawCurves(); else { $('curves').replaceChildren(); plots = null; }
+    const evaluation = summary?.evaluation;
+    $('evaluation').hidden = !evaluation;
+    if (!evaluation) return;
+    const name = (id) => classes.find((c) => c.id === id)?.name ?? `(deleted class ${id})`;
+    const pct = (x) => `${(x * 100).toFixed(1)} %`;
+    $('eval-summary').textContent = `${evaluation.examples} held-out examples: accuracy ${pct(evaluation.accuracy)}, macro F1 ${pct(evaluation.macroF1)}.`;
+    const perClass = $('per-class');
+    perClass.querySelectorAll('tr').forEach((r) => r.remove());
+    const row = (cells, tag = 'td') => {
+      const tr = document.createElement('tr');
+      for (const c of cells) { const cell = document.createElement(tag); cell.textContent = c; tr.append(cell); }
+      return tr;
+    };
+    perClass.append(row(['class', 'precision', 'recall', 'F1', 'examples'], 'th'));
+    for (const m of evaluation.classes) perClass.append(row([name(m.class), pct(m.precision), pct(m.recall), pct(m.f1), m.support]));
+    perClass.append(row(['macro average', pct(evaluation.macroPrecision), pct(evaluation.macroRecall), pct(evaluation.macroF1), evaluation.examples]));
+
+    const matrix = $('confusion');
+    matrix.querySelectorAll('tr').forEach((r) => r.remove());
+    const ids = summary.classes;
+    matrix.append(row(['true \\ predicted', ...ids.map(name)], 'th'));
+    evaluation.confusion.forEach((cells, t) => {
+      const tr = row([name(ids[t])], 'th');
+      cells.forEach((examples, p) => {
+        const td = document.createElement('td');
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.textContent = examples.length;
+        button.className = t === p ? 'right' : examples.length ? 'wrong' : '';
+        button.setAttribute('aria-label', `${examples.length} examples of ${name(ids[t])} predicted as ${name(ids[p])}`);
+        button.addEventListener('click', () => showCell(examples, name(ids[t]), name(ids[p])));
+        td.append(button);
+        tr.append(td);
+      });
+      matrix.append(tr);
+    });
+    $('cell-examples').replaceChildren();
+  }
+  async function showCell(examples, truth, predicted) {
+    const box = $('cell-examples');
+    const alive = new Set(classes.flatMap((c) => c.examples));
+    const shown = examples.filter((id) => alive.has(id));
+    const caption = document.createElement('p');
+    caption.textContent = `${truth} predicted as ${predicted}: ${examples.length} example${examples.length === 1 ? '' : 's'}${shown.length < examples.length ? ` (${examples.length - shown.length} deleted since)` : ''}.`;
+    const strip = document.createElement('div');
+    strip.className = 'strip';
+    box.replaceChildren(caption, strip);
+    await thumbnails.fill(strip, shown, { label: `${truth} example` });
+  }
+
+  let lastSummaryKey = null;
+  return {
+    train,
+    get running() { return running; },
+    update(state) {
+      classes = state.classes;
+      fillForm(state.settings);
+      // Always clickable: with too few classes or an empty one, the core says what is missing.
+      $('train').disabled = false;
+      // A restored or imported project brings its last training with it.
+      const key = JSON.stringify(state.lastTraining?.history?.length) + JSON.stringify(state.lastTraining?.evaluation?.accuracy) + state.lastTraining?.bestEpoch;
+      if (!running && key !== lastSummaryKey) { lastSummaryKey = key; showSummary(state.lastTraining); }
+      if (state.headState === 'stale' && !running) $('train-status').textContent = 'The classes changed since training: train again.';
+    },
+    onEpoch,
+  };
+}
