@@ -14,3 +14,7 @@ cargo run --quiet --release --bin glimpse -- bench learn --iterations "${ITERATI
 build_web
 say "browser: node tests/bench/backbone.mjs (headless Chromium)"
 node tests/bench/backbone.mjs
+say "the page with the fake webcam: node tests/bench/page.mjs (FRAMES=${FRAMES:-10000} live frames)"
+need_python_reference
+.venv/bin/python tests/e2e/make_webcam.py target/fixtures target/fixtures/webcam.y4m
+node tests/bench/page.mjs

@@ -50,8 +50,8 @@ need_browsers() {
 
 # A virtual environment with the independent reference's packages.
 need_python_reference() {
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import numpy, onnx, onnxruntime' 2>/dev/null; then
-    say "creating .venv with the reference's Python packages (numpy, onnx, onnxruntime)"
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import numpy, onnx, onnxruntime, PIL' 2>/dev/null; then
+    say "creating .venv with the tests' Python packages (numpy, onnx, onnxruntime for the reference; Pillow for the webcam video)"
     python3 -m venv .venv
     .venv/bin/pip install --quiet -r tests/reference/requirements.txt
   fi

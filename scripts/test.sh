@@ -35,6 +35,8 @@ for browser in chrome firefox; do
   wasm-pack test --release --headless --$browser crate --test web -- --nocapture
 done
 build_web
-say "end-to-end tests of the page in headless Chromium (node --test tests/e2e)"
+say "making the fake webcam's video from two real photos (tests/e2e/make_webcam.py)"
+.venv/bin/python tests/e2e/make_webcam.py target/fixtures target/fixtures/webcam.y4m
+say "end-to-end tests of the page in headless Chromium, a video as the webcam (node --test tests/e2e)"
 node --test tests/e2e/
 say "all tests passed"

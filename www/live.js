@@ -57,9 +57,9 @@ export function createLive({ grabFrame, decodeFile, report }) {
     }));
   }
 
-  function measure(ms) {
+  function measure(ms, coreMs) {
     const now = performance.now();
-    recent.push([now, ms]);
+    recent.push([now, ms, coreMs]);
     while (recent.length && recent[0][0] < now - WINDOW_MS) recent.shift();
     const span = Math.max(now - recent[0][0], 1);
     const fps = recent.length > 1 ? ((recent.length - 1) * 1000) / span : 0;
@@ -67,6 +67,7 @@ export function createLive({ grabFrame, decodeFile, report }) {
     $('live-speed').textContent = `${fps.toFixed(1)} frames/s, ${mean.toFixed(0)} ms per frame`;
     $('live-speed').dataset.fps = fps.toFixed(2);
     $('live-speed').dataset.ms = mean.toFixed(1);
+    $('live-speed').dataset.coreMs = (recent.reduce((sum, r) => sum + r[2], 0) / recent.length).toFixed(1);
   }
 
   async function step() {
@@ -83,7 +84,7 @@ export function createLive({ grabFrame, decodeFile, report }) {
     drawBars(prediction);
     drawSeen(seen);
     $('live-state').dataset.frames = String(Number($('live-state').dataset.frames ?? 0) + 1);
-    measure(performance.now() - started);
+    measure(performance.now() - started, prediction.ms);
   }
 
   async function loop() {

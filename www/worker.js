@@ -10,6 +10,7 @@ const SAVED = 'project';            // the IndexedDB key of the open project
 const UNREADABLE = 'project-unreadable'; // where a saved project that fails to open is kept
 const SAVE_DELAY_MS = 300;
 
+let wasm = null;
 let backbone = null;
 let learner = null;
 let training = false;
@@ -82,7 +83,7 @@ async function restore() {
 
 async function start() {
   postMessage({ type: 'progress', stage: 'Loading the wasm core', loaded: 0, total: 0 });
-  await init();
+  wasm = await init();
   const weights = await fetchWithProgress(WEIGHTS_URL, 'Downloading the model');
   postMessage({ type: 'progress', stage: 'Setting up the GPU', loaded: 0, total: 0 });
   backbone = await GlimpseBackbone.load(weights, new URL(self.location).searchParams.get('backend') ?? 'auto');
@@ -129,6 +130,8 @@ const ops = {
   exportModel: () => learner.exportModel(),
   open: ({ bytes }) => learner.open(new Uint8Array(bytes)),
   flush: () => flush(),
+  // For the benchmark: the wasm heap only grows, so a leak shows here.
+  memory: () => ({ wasmBytes: wasm.memory.buffer.byteLength }),
   reset: () => { if (training) throw new Error('Cancel the training first.'); fresh(); },
 };
 const changes = new Set(['addClass', 'renameClass', 'deleteClass', 'undoDelete', 'moveClass', 'clearClass', 'deleteExample', 'setSettings', 'capture', 'train', 'open', 'reset']);

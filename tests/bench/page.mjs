@@ -1,0 +1,77 @@
+// `node tests/bench/page.mjs`: the page with the fake webcam (target/fixtures/webcam.y4m), in one
+// headless Chromium session. Trains cat vs cup from the video, then measures the live path
+// (grab → worker → prediction → bars): frames per second and ms per frame, with the core's own
+// ms per frame as the reference; page load to first live prediction (after a reload that
+// restores the trained project); and memory after FRAMES live frames against after 100.
+import path from 'node:path';
+import { serve, launch, root } from '../browser.mjs';
+import { waitReady, rename, waitForStart, holdCapture } from '../page.mjs';
+
+const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
+const FRAMES = Number(process.env.FRAMES ?? 10_000);
+const server = await serve();
+const browser = await launch({ webcam: path.join(fixtures, 'webcam.y4m') });
+const frames = (page) => page.evaluate(() => Number(document.getElementById('live-state').dataset.frames ?? 0));
+
+async function memory(page) {
+  return page.evaluate(async () => {
+    const { bytes } = await performance.measureUserAgentSpecificMemory();
+    const { wasmBytes } = await globalThis.glimpseCall('memory');
+    return { bytes, wasmBytes };
+  });
+}
+
+async function waitFrames(page, n) {
+  while ((await frames(page)) < n) await page.waitForTimeout(1000);
+}
+
+try {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}?bench`);
+  await waitReady(page);
+  const backend = await page.textContent('#backend');
+  await rename(page, 0, 'cat');
+  await rename(page, 1, 'cup');
+  await waitForStart(page, 'cat');
+  await holdCapture(page, 0, 2000);
+  await waitForStart(page, 'cup');
+  await holdCapture(page, 1, 2000);
+  await page.locator('#train').click();
+  await page.waitForFunction(() => /^Trained/.test(document.getElementById('train-status').textContent), null, { timeout: 300_000 });
+
+  // Load to first prediction, the trained project restored from IndexedDB.
+  const started = Date.now();
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 180_000 });
+  const ready = Date.now() - started;
+  await page.waitForFunction(() => Number(document.getElementById('live-state').dataset.frames) >= 1, null, { timeout: 60_000, polling: 10 });
+  const first = Date.now() - started;
+
+  await waitFrames(page, 100);
+  const at100 = await memory(page);
+  await page.waitForTimeout(10_000);
+  const speed = await page.evaluate(() => ({ ...document.getElementById('live-speed').dataset }));
+  const t0 = Date.now();
+  await waitFrames(page, FRAMES);
+  const elapsed = (Date.now() - t0) / 1000;
+  const atEnd = await memory(page);
+  const shown = await frames(page);
+
+  const mb = (n) => (n / 1e6).toFixed(1);
+  console.log(`machine: ${process.env.MACHINE ?? 'this one'}; ${backend}`);
+  console.log('measure\tvalue\tratio');
+  console.log(`live frames/s\t${Number(speed.fps).toFixed(1)}\t`);
+  console.log(`live ms/frame (grab → worker → prediction → bars)\t${Number(speed.ms).toFixed(1)}\t${(speed.ms / speed.coreMs).toFixed(2)}x the core's ms/frame`);
+  console.log(`core ms/frame (features + head, in the worker)\t${Number(speed.coreMs).toFixed(1)}\t1.00x (reference)`);
+  console.log(`page load to ready (reload, project restored)\t${ready} ms\t`);
+  console.log(`page load to first live prediction\t${first} ms\t${(first / speed.ms).toFixed(0)}x a live frame`);
+  console.log(`memory after 100 frames (page + worker, measureUserAgentSpecificMemory)\t${mb(at100.bytes)} MB\t1.00x`);
+  console.log(`memory after ${shown} frames\t${mb(atEnd.bytes)} MB\t${(atEnd.bytes / at100.bytes).toFixed(2)}x`);
+  console.log(`wasm heap after 100 frames\t${mb(at100.wasmBytes)} MB\t1.00x`);
+  console.log(`wasm heap after ${shown} frames\t${mb(atEnd.wasmBytes)} MB\t${(atEnd.wasmBytes / at100.wasmBytes).toFixed(2)}x`);
+  console.log(`(${shown - 100} frames in ${elapsed.toFixed(0)} s after the first 100 + 10 s)`);
+} finally {
+  await browser.close();
+  server.close();
+}
