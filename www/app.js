@@ -53,6 +53,8 @@ on('epoch', ({ stats }) => training.onEpoch(stats));
 on('notice', ({ message }) => report(message, true));
 on('fatal', ({ message }) => {
   $('progress').hidden = true;
+  classes.setEnabled(false);
+  live.stop();
   report(message, true);
 });
 

@@ -8,6 +8,7 @@ const STRIP = 12;
 const PAGE = 120;
 const BURST_MS = 100; // ~10 frames per second while capture is held
 const HOLD_MS = 300;  // a press longer than this starts a burst
+const UNDO_MS = 20_000; // how long Undo stays offered after a delete
 
 const $ = (id) => document.getElementById(id);
 
@@ -16,6 +17,7 @@ export function createClasses({ grabFrame, decodeFile, report }) {
   const cards = new Map(); // class id → card element
   let classes = [];
   let enabled = false;
+  let undoTimer = null;
 
   // Captures queue in the worker; the count on the card updates as each one lands.
   async function capture(id, image) {
@@ -107,6 +109,8 @@ export function createClasses({ grabFrame, decodeFile, report }) {
         $('undo-text').textContent = `Deleted “${c.name}” (${c.examples.length} examples).`;
         $('undo-bar').hidden = false;
         $('undo').focus();
+        clearTimeout(undoTimer);
+        undoTimer = setTimeout(() => { $('undo-bar').hidden = true; }, UNDO_MS);
       } catch (e) {
         report(e.message, true);
       }

@@ -20,10 +20,12 @@ export function createTraining({ report }) {
     settings = s;
     if (form.contains(document.activeElement)) return;
     form.head.value = s.head;
-    for (const n of NUMBERS) form[n].value = s[n];
+    // The core keeps f32: 0.2 arrives as 0.20000000298…, shown rounded.
+    const round = (x) => Number(x.toPrecision(6));
+    for (const n of NUMBERS) form[n].value = round(s[n]);
     form.flip.checked = s.augment.flip;
     form.crops.value = s.augment.crops;
-    form.jitter.value = s.augment.jitter;
+    form.jitter.value = round(s.augment.jitter);
   }
   form.addEventListener('change', async () => {
     const wanted = { ...settings, head: form.head.value, augment: { flip: form.flip.checked, crops: Number(form.crops.value), jitter: Number(form.jitter.value) } };

@@ -14,6 +14,7 @@ let wasm = null;
 let backbone = null;
 let learner = null;
 let training = false;
+let broken = false;
 
 // Fetches with a byte count, so that the page can show how much of the model has arrived.
 async function fetchWithProgress(url, stage) {
@@ -40,18 +41,24 @@ function state() {
   return { type: 'state', classes: learner.classes(), headState: learner.headState, settings: learner.settings(), training, lastTraining: learner.lastTraining() };
 }
 
-// Saving serialises the whole project, so bursts of changes are coalesced; `flush` writes now.
+// Saving serialises the whole project, so bursts of changes are coalesced, and a large project
+// (thousands of examples) waits longer between saves than its last save took; `flush` writes now.
 let saveTimer = null;
 let saving = Promise.resolve();
+let lastSaveMs = 0;
 function persist() {
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(flush, SAVE_DELAY_MS);
+  saveTimer = setTimeout(flush, Math.max(SAVE_DELAY_MS, 5 * lastSaveMs));
 }
 function flush() {
   clearTimeout(saveTimer);
   saveTimer = null;
+  const started = performance.now();
   const bytes = learner.save();
-  saving = saving.then(() => set(SAVED, bytes)).catch((e) => postMessage({ type: 'notice', message: `Could not save in this browser: ${e.message ?? e}` }));
+  saving = saving
+    .then(() => set(SAVED, bytes))
+    .then(() => { lastSaveMs = performance.now() - started; })
+    .catch((e) => postMessage({ type: 'notice', message: `Could not save in this browser: ${e.message ?? e}` }));
   return saving;
 }
 
@@ -140,15 +147,21 @@ const ready = start().catch((e) => postMessage({ type: 'fatal', message: `Could 
 
 onmessage = async ({ data: { id, op, args } }) => {
   await ready;
-  if (!learner) return postMessage({ id, ok: false, error: 'The model did not load.' });
+  if (!learner || broken) return postMessage({ id, ok: false, error: broken ? 'The engine stopped: reload the page.' : 'The model did not load.' });
   let reply;
   try {
     reply = { id, ok: true, value: await ops[op](args ?? {}) };
   } catch (e) {
     reply = { id, ok: false, error: e.message ?? String(e) };
+    if (e instanceof WebAssembly.RuntimeError) {
+      // A panic in the core (a lost GPU device ends as one): its state can no longer be trusted,
+      // and the last save is what a reload brings back.
+      broken = true;
+      postMessage({ type: 'fatal', message: `The engine stopped (${reply.error}). Your project was saved in this browser: reload the page to continue.` });
+    }
   }
   // The new state goes first, so that the page has drawn it when the caller's promise settles.
-  if (changes.has(op)) {
+  if (changes.has(op) && !broken) {
     if (op === 'train' || op === 'open') flush(); else persist();
     postMessage(state());
   }

@@ -138,6 +138,12 @@ test('webcam: capture two objects, train, live prediction follows the video; rel
     const model = await download(page, '#export-model');
     assert.ok(model.length < project.length / 10, `model ${model.length} B vs project ${project.length} B`);
     assert.match(await page.textContent('#snippet'), /learner\.open\(model\)/);
+    const modelFile = path.join(artifacts, 'model.glimpse');
+    writeFileSync(modelFile, model);
+    await page.setInputFiles('#import', modelFile);
+    await page.waitForFunction(() => /^Opened the model/.test(document.getElementById('project-status').textContent));
+    assert.deepEqual(await classState(page), before, 'the examples of classes with the same names are kept');
+    await page.waitForFunction(() => document.body.dataset.head === 'current');
 
     assert.deepEqual(foreign, [], 'requests left the origin');
     assert.deepEqual(problems, []);
@@ -205,6 +211,12 @@ test('camera refused: the page says so, and upload, training and classifying fil
       await page.waitForFunction((o) => document.getElementById('live-state').dataset.class === o, object, { timeout: 30_000 });
     }
     await page.screenshot({ path: path.join(artifacts, 'no-camera.png'), fullPage: true });
+    // A phone-sized window: nothing wider than the screen.
+    await page.setViewportSize({ width: 360, height: 740 });
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth <= 360 ? [] : [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > 360 && !e.closest('pre, .scroll')).map((e) => `${e.tagName}#${e.id}.${e.className}`));
+    assert.deepEqual(wide, [], 'the page scrolls sideways at 360 px');
+    await page.screenshot({ path: path.join(artifacts, 'narrow.png'), fullPage: true });
     assert.deepEqual(foreign, []);
     assert.deepEqual(problems.filter((p) => !/Permission|NotAllowed/.test(p)), []);
     await context.close();
