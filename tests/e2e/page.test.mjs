@@ -75,6 +75,12 @@ test('webcam: capture two objects, train, live prediction follows the video; rel
     assert.equal(await onScreen(page), 'cup', 'the cup left the screen during its captures');
     assert.equal(await card(page, 1).locator('.strip canvas').count(), Math.min(12, cups + 2), 'the strip shows the newest 12');
 
+    // "Show all" pages through every sample of a class in a dialog.
+    await card(page, 0).locator('.show-all').click();
+    await page.waitForFunction((n) => document.querySelectorAll('#all-strip canvas').length === n, await count(page, 0));
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !document.getElementById('all-dialog').open);
+
     // Enter trains (focus on the page, not in a field).
     await page.locator('h1').click();
     await page.keyboard.press('Enter');
@@ -248,6 +254,12 @@ test('forced onto WebGPU (SwiftShader), the page captures, trains and classifies
     await card(page, 0).locator('.upload').setInputFiles(views('train', 'cat').slice(0, 2));
     await card(page, 1).locator('.upload').setInputFiles(views('train', 'rocket').slice(0, 2));
     await page.waitForFunction(() => [...document.querySelectorAll('.class-card .count')].every((c) => c.textContent === '2 examples'), null, { timeout: 120_000 });
+    // The softmax head trains on the GPU, slowly on SwiftShader: cancelled after its first epoch.
+    await page.locator('#train').click();
+    await page.waitForFunction(() => /^Epoch \d+ of 50/.test(document.getElementById('train-status').textContent), null, { timeout: 120_000 });
+    await page.locator('#cancel').click();
+    await page.waitForFunction(() => /cancelled/.test(document.getElementById('train-status').textContent), null, { timeout: 60_000 });
+    assert.equal(await page.getAttribute('body', 'data-head'), 'none', 'a cancelled training leaves no head');
     await page.locator('#advanced summary').click();
     await page.selectOption('#settings select[name=head]', 'prototype');
     await train(page);
