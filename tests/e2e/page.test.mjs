@@ -3,6 +3,7 @@
 // (outside the centre square the model sees) tell the test which object is on screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { serve, launch, root } from '../browser.mjs';
@@ -135,6 +136,10 @@ test('webcam: capture two objects, train, live prediction follows the video; rel
     await page.waitForFunction(() => document.querySelectorAll('.class-card').length === 2 && document.querySelector('.class-name').value === 'Class 1');
     const saved = path.join(artifacts, 'exported.glimpse');
     writeFileSync(saved, project);
+    // The browser's project file in the native CLI (built by scripts/test.sh before this runs).
+    const cli = spawnSync(path.join(root, 'target/release/glimpse'), ['predict', saved, path.join(fixtures, 'chelsea.png'), path.join(fixtures, 'coffee.png')], { encoding: 'utf8' });
+    assert.equal(cli.status, 0, `glimpse predict: ${cli.error ?? cli.stderr}`);
+    assert.deepEqual(cli.stdout.trim().split('\n').map((line) => line.split('\t')[1]), ['cat', 'cup'], cli.stdout);
     await page.setInputFiles('#import', saved);
     await page.waitForFunction(() => /^Opened/.test(document.getElementById('project-status').textContent));
     assert.deepEqual(await classState(page), before);
