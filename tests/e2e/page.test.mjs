@@ -203,6 +203,15 @@ test('camera refused: the page says so, and upload, training and classifying fil
     await card(page, 2).locator('.delete').click();
     await page.waitForFunction(() => document.querySelectorAll('.class-card').length === 2);
 
+    // Dropping a file on a class card adds it there.
+    const dropped = await page.evaluateHandle((b64) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'dropped.png', { type: 'image/png' }));
+      return transfer;
+    }, readFileSync(views('train', 'cat')[0]).toString('base64'));
+    await card(page, 0).dispatchEvent('drop', { dataTransfer: dropped });
+    await page.waitForFunction(() => document.querySelectorAll('.class-card .count')[0].textContent === '6 examples', null, { timeout: 30_000 });
+
     // Deleting one example from its thumbnail.
     await card(page, 1).locator('.thumb').first().click();
     await page.waitForFunction(() => document.querySelectorAll('.class-card .count')[1].textContent === '4 examples');
