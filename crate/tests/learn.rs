@@ -67,17 +67,7 @@ fn softmax_gradients_match_finite_differences() {
 
 /// Three well-separated clusters in feature space, `per_class` captures each.
 fn clusters(per_class: usize, seed: u64) -> Dataset {
-    let mut rng = Rng::new(seed);
-    let centres: Vec<Vec<f32>> = (0..3).map(|_| (0..FEATURE_DIM).map(|_| rng.range(0.0, 1.0)).collect()).collect();
-    let mut data = Dataset { classes: vec![11, 22, 33], dim: FEATURE_DIM, features: vec![], labels: vec![], ids: vec![], captures: vec![] };
-    for i in 0..per_class * 3 {
-        let label = i % 3;
-        data.features.extend(centres[label].iter().map(|v| v + rng.range(-0.3, 0.3)));
-        data.labels.push(label);
-        data.ids.push(i as u32 + 1);
-        data.captures.push(i as u32 + 1);
-    }
-    data
+    glimpse::learn::profile::clusters(&[11, 22, 33], per_class * 3, 0.3, seed)
 }
 
 #[derive(Default)]

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use glimpse::backbone::profile::{Timing, time_features};
-use glimpse::Frame;
+use glimpse::{Backbone, ComputeDevice, Frame};
 
 use super::{Options, device, load_backbone};
 
@@ -18,17 +18,18 @@ fn frame_pixels(seed: u32, width: u32, height: u32) -> Vec<u8> {
         .collect()
 }
 
-pub fn run(options: &Options) -> Result<(), String> {
-    if options.rest.first().map(String::as_str) == Some("learn") {
-        return learning(options);
-    }
-    let (width, height) = (640, 480);
-    let pixels: Vec<Vec<u8>> = (0..8).map(|seed| frame_pixels(seed, width, height)).collect();
-    let frames: Vec<Frame> = pixels.iter().map(|p| Frame::new(p, width, height).unwrap()).collect();
+/// Milliseconds since the call, for the timing helpers.
+fn clock() -> impl Fn() -> f64 {
     let origin = Instant::now();
-    let clock = move || origin.elapsed().as_secs_f64() * 1000.0;
-    println!("backend\tadapter\tbatch\tcold ms/frame\twarm ms/frame\tdepthwise share");
-    let mut reference: Option<f64> = None;
+    move || origin.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Runs `body` on the CPU and on native wgpu with the backbone loaded there; a backend this
+/// machine lacks gets a line saying so and is skipped.
+fn each_backend(
+    options: &Options,
+    mut body: impl FnMut(&str, &ComputeDevice, &Backbone) -> Result<(), String>,
+) -> Result<(), String> {
     for backend in ["cpu", "wgpu"] {
         let device = match device(backend) {
             Ok(device) => device,
@@ -38,9 +39,25 @@ pub fn run(options: &Options) -> Result<(), String> {
             }
         };
         let backbone = load_backbone(options, &device)?;
+        body(backend, &device, &backbone)?;
+    }
+    Ok(())
+}
+
+pub fn run(options: &Options) -> Result<(), String> {
+    if options.rest.first().map(String::as_str) == Some("learn") {
+        return learning(options);
+    }
+    let (width, height) = (640, 480);
+    let pixels: Vec<Vec<u8>> = (0..8).map(|seed| frame_pixels(seed, width, height)).collect();
+    let frames: Vec<Frame> = pixels.iter().map(|p| Frame::new(p, width, height).unwrap()).collect();
+    let clock = clock();
+    println!("backend\tadapter\tbatch\tcold ms/frame\twarm ms/frame\tdepthwise share");
+    let mut reference: Option<f64> = None;
+    each_backend(options, |backend, device, backbone| {
         for batch in [1, 8] {
             let Timing { cold_ms_per_frame, warm_ms_per_frame, depthwise_share, .. } =
-                pollster::block_on(time_features(&backbone, &frames[..batch], options.iterations, &clock))
+                pollster::block_on(time_features(backbone, &frames[..batch], options.iterations, &clock))
                     .map_err(|e| e.to_string())?;
             let ratio = reference.get_or_insert(warm_ms_per_frame);
             println!(
@@ -50,8 +67,8 @@ pub fn run(options: &Options) -> Result<(), String> {
                 depthwise_share * 100.0
             );
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// `glimpse bench learn`: adding an example, training the default head at 100 and 1,000
@@ -60,25 +77,16 @@ pub fn run(options: &Options) -> Result<(), String> {
 fn learning(options: &Options) -> Result<(), String> {
     let pixels = frame_pixels(1, 640, 480);
     let frame = Frame::new(&pixels, 640, 480).unwrap();
-    let origin = Instant::now();
-    let clock = move || origin.elapsed().as_secs_f64() * 1000.0;
+    let clock = clock();
     println!("backend\tadd example ms\texamples\tms/epoch\t50 epochs ms\tvs extracting them\tpredict ms (head only)");
-    for backend in ["cpu", "wgpu"] {
-        let device = match device(backend) {
-            Ok(device) => device,
-            Err(e) => {
-                println!("{backend}\tunavailable: {e}");
-                continue;
-            }
-        };
-        let backbone = load_backbone(options, &device)?;
+    each_backend(options, |backend, device, backbone| {
         let mut add = Vec::new();
         for i in 0..options.iterations.max(3) + 1 {
             let mut learner = glimpse::Learner::new();
             let class = learner.examples_mut().add_class("a").map_err(|e| e.to_string())?;
             let (augment, mut rng) = learner.next_capture();
             let t = clock();
-            let captured = pollster::block_on(glimpse::learner::capture(&backbone, frame, &augment, &mut rng)).map_err(|e| e.to_string())?;
+            let captured = pollster::block_on(glimpse::learner::capture(backbone, frame, &augment, &mut rng)).map_err(|e| e.to_string())?;
             learner.add(class, captured).map_err(|e| e.to_string())?;
             if i > 0 {
                 add.push(clock() - t);
@@ -96,6 +104,6 @@ fn learning(options: &Options) -> Result<(), String> {
                 t.ms_per_prediction
             );
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
