@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times the backbone natively (CPU and wgpu) and in headless Chromium (WebGPU and the wasm CPU
-# fallback). Each table's ratios are against a reference run in the same process or browser.
+# fallback), then side by side with onnxruntime-web. Each table's ratios are against a reference
+# run in the same process or browser session.
 source "$(dirname "$0")/setup.sh"
 source "$(dirname "$0")/build-web.sh"
 need_apt mesa-vulkan-drivers chromium
@@ -18,3 +19,6 @@ say "the page with the fake webcam: node tests/bench/page.mjs (FRAMES=${FRAMES:-
 need_python_reference
 .venv/bin/python tests/e2e/make_webcam.py target/fixtures target/fixtures/webcam.y4m
 node tests/bench/page.mjs
+say "side by side with onnxruntime-web: node tests/bench/versus.mjs (one Chromium session; the table goes to target/bench/versus.md)"
+need_reference_onnx
+node tests/bench/versus.mjs

@@ -57,9 +57,19 @@ need_python_reference() {
   fi
 }
 
+# The ONNX graph of Lite0 that onnxruntime-web runs beside Glimpse, built by the independent
+# reference from the original checkpoint.
+need_reference_onnx() {
+  if [ ! -f target/reference/efficientnet-lite0.onnx ]; then
+    say "building the reference ONNX graph of Lite0 (tests/reference/lite0_reference.py onnx)"
+    mkdir -p target/reference
+    .venv/bin/python tests/reference/lite0_reference.py onnx target/fixtures/efficientnet-lite0.pth target/reference/efficientnet-lite0.onnx
+  fi
+}
+
 need_node_packages() {
-  if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/uplot ] || [ ! -d node_modules/idb-keyval ]; then
-    say "installing npm packages (uPlot and idb-keyval for the page; playwright-core, which drives Debian's Chromium, no browser download)"
+  if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/uplot ] || [ ! -d node_modules/idb-keyval ] || [ ! -d node_modules/onnxruntime-web ]; then
+    say "installing npm packages (uPlot and idb-keyval for the page; playwright-core, which drives Debian's Chromium, no browser download; onnxruntime-web to compare with)"
     npm ci --silent --no-audit --no-fund
   fi
 }

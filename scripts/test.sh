@@ -39,4 +39,7 @@ say "making the fake webcam's video from two real photos (tests/e2e/make_webcam.
 .venv/bin/python tests/e2e/make_webcam.py target/fixtures target/fixtures/webcam.y4m
 say "end-to-end tests of the page in headless Chromium, a video as the webcam (node --test tests/e2e)"
 node --test tests/e2e/
+say "Glimpse's wasm CPU path against onnxruntime-web in Chromium: same photos, features within 1e-3 (tests/bench/versus.mjs, CPU only, few iterations)"
+need_reference_onnx
+BACKENDS=cpu,wasm ITERATIONS=5 BUDGET_S=5 node tests/bench/versus.mjs
 say "all tests passed"

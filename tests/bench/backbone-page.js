@@ -1,5 +1,5 @@
 // Runs in the page: times Lite0 feature extraction on WebGPU and on the CPU fallback, batch 1
-// and 8, on a real photo, and leaves the results in window.results for the runner.
+// and 8, on a real photo (op kind by op kind too), and leaves the results in window.results for the runner.
 import init, { GlimpseBackbone } from '../../www/pkg/glimpse.js';
 
 async function rgbaOf(url) {
@@ -16,14 +16,16 @@ async function run() {
   const iterations = Number(new URLSearchParams(location.search).get('iterations') ?? 5);
   const rows = [];
   const learning = [];
-  for (const backend of ['cpu', 'webgpu']) {
-    const backbone = await GlimpseBackbone.load(weights, backend);
+  for (const backend of (new URLSearchParams(location.search).get('backends') ?? 'cpu,webgpu').split(',')) {
+    // "cpu-burn-depthwise": the CPU with Burn's depthwise ops, the before of the fused kernel.
+    const backbone = await GlimpseBackbone.load(weights, backend.startsWith('cpu') ? 'cpu' : backend);
+    if (backend === 'cpu-burn-depthwise') backbone.useBurnDepthwise();
     for (const batch of [1, 8]) {
       const t = await backbone.bench(new Uint8Array(photo.data.buffer.slice(0)), photo.width, photo.height, batch, iterations);
       rows.push({ backend, adapter: backbone.adapter, ...t });
       document.getElementById('out').textContent = JSON.stringify(rows, null, 1);
     }
-    for (const examples of [100, 1000]) {
+    for (const examples of backend === 'cpu-burn-depthwise' ? [] : [100, 1000]) {
       const t = await backbone.benchLearning(examples);
       learning.push({ backend, ...t });
     }

@@ -1,5 +1,5 @@
 // `node tests/bench/backbone.mjs`: Lite0 in headless Chromium (SwiftShader WebGPU and the wasm
-// CPU fallback), cold and warm ms/frame, and the depthwise share. Prints ratios against the
+// CPU fallback), cold and warm ms/frame, and where a warm pass goes per op kind. Prints ratios against the
 // CPU fallback at batch 1, measured in the same browser session.
 import path from 'node:path';
 import { serve, launch, root } from '../browser.mjs';
@@ -7,19 +7,25 @@ import { serve, launch, root } from '../browser.mjs';
 const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
 const photo = path.relative(root, path.join(fixtures, 'chelsea.png'));
 const iterations = process.env.ITERATIONS ?? 5;
+const backends = process.env.BACKENDS ?? 'cpu,cpu-burn-depthwise,webgpu';
+const KINDS = ['input', 'stem', 'pointwise', 'depthwise', 'elementwise', 'pool', 'readback'];
+const shares = (ops) => {
+  const total = KINDS.reduce((sum, k) => sum + ops[k], 0);
+  return KINDS.map((k) => `${k} ${(ops[k] / total * 100).toFixed(0)}%`).join(', ') + ` (each wait ${ops.sync.toFixed(2)} ms)`;
+};
 const server = await serve();
 const browser = await launch();
 try {
   const page = await browser.newPage();
-  await page.goto(`${server.url}tests/bench/backbone.html?photo=/${photo}&iterations=${iterations}`);
+  await page.goto(`${server.url}tests/bench/backbone.html?photo=/${photo}&iterations=${iterations}&backends=${backends}`);
   const results = await page.evaluate(() => window.results, null);
   if (results.error) throw new Error(results.error);
   const { rows, learning } = results;
   const reference = rows.find((r) => r.backend === 'cpu' && r.batch === 1).warmMsPerFrame;
-  console.log('backend\tadapter\tbatch\tcold ms/frame\twarm ms/frame\tratio to wasm cpu batch 1\tdepthwise share');
+  console.log('backend\tadapter\tbatch\tcold ms/frame\twarm ms/frame\tratio to wasm cpu batch 1\twhere a warm pass goes (op by op)');
   for (const r of rows) {
     console.log([r.backend, r.adapter, r.batch, r.coldMsPerFrame.toFixed(1), r.warmMsPerFrame.toFixed(1),
-      `${(r.warmMsPerFrame / reference).toFixed(2)}x`, `${(r.depthwiseShare * 100).toFixed(0)}%`].join('\t'));
+      `${(r.warmMsPerFrame / reference).toFixed(2)}x`, shares(r.ops)].join('\t'));
   }
   // Training is compared with extracting as many features once at batch 1 on the same backend.
   console.log('\nbackend\texamples\tms/epoch\t50 epochs ms\tvs extracting them\tpredict ms (head only)');

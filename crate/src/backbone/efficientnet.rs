@@ -10,6 +10,9 @@ use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::relu6;
 
+use super::depthwise::Depthwise;
+use crate::Error;
+
 /// Width of the pooled feature vector that heads train on.
 pub const FEATURE_DIM: usize = 1280;
 /// Number of ImageNet classes of the pretrained classifier.
@@ -88,6 +91,11 @@ pub struct MbConv {
     pub project: Conv2d,
     #[module(skip)]
     residual: bool,
+    #[module(skip)]
+    shape: BlockShape,
+    /// The fused CPU kernel of the depthwise stage, when the block runs on the CPU.
+    #[module(skip)]
+    cpu_depthwise: Option<Depthwise>,
 }
 
 impl MbConv {
@@ -99,16 +107,35 @@ impl MbConv {
             depthwise: conv([shape.hidden, shape.hidden], shape.kernel, shape.stride, shape.hidden, device),
             project: conv([shape.hidden, shape.output], 1, 1, 1, device),
             residual: shape.stride == 1 && shape.input == shape.output,
+            shape,
+            cpu_depthwise: None,
+        }
+    }
+
+    /// True when the block adds its input to its output.
+    pub fn residual(&self) -> bool {
+        self.residual
+    }
+
+    /// The 1×1 expansion, before its activation (the identity when the block has none).
+    pub fn expand(&self, input: Tensor<4>) -> Tensor<4> {
+        match &self.expand {
+            Some(expand) => expand.forward(input),
+            None => input,
+        }
+    }
+
+    /// The depthwise stage on an expansion's output: ReLU6, depthwise conv, ReLU6 (ReLU6 is
+    /// idempotent, so the stem's already activated output may come in as well).
+    pub fn depthwise_stage(&self, x: Tensor<4>) -> Tensor<4> {
+        match &self.cpu_depthwise {
+            Some(fused) => fused.forward(x),
+            None => relu6(self.depthwise.forward(relu6(x))),
         }
     }
 
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
-        let x = match &self.expand {
-            Some(expand) => relu6(expand.forward(input.clone())),
-            None => input.clone(),
-        };
-        let x = relu6(self.depthwise.forward(x));
-        let x = self.project.forward(x);
+        let x = self.project.forward(self.depthwise_stage(self.expand(input.clone())));
         if self.residual { x + input } else { x }
     }
 }
@@ -133,6 +160,18 @@ impl Lite0 {
             head: conv([last, FEATURE_DIM], 1, 1, 1, device),
             classifier: LinearConfig::new(FEATURE_DIM, IMAGENET_CLASSES).init(device),
         }
+    }
+
+    /// Runs the depthwise stages with the fused CPU kernel (`fused`, for a model on the CPU) or
+    /// with Burn's ops. Reads the depthwise weights, so call it once after loading.
+    pub fn fuse_cpu_depthwise(&mut self, fused: bool) -> Result<(), Error> {
+        for block in &mut self.blocks {
+            block.cpu_depthwise = match fused {
+                true => Some(Depthwise::of(&block.depthwise, block.shape.kernel, block.shape.stride)?),
+                false => None,
+            };
+        }
+        Ok(())
     }
 
     /// The feature map after the first `blocks` blocks (0 = after the stem). This is the seam

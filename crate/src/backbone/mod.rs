@@ -1,5 +1,6 @@
 //! The pretrained image backbone: frames in, features (and ImageNet predictions) out.
 
+pub mod depthwise;
 pub mod efficientnet;
 pub mod imagenet;
 pub mod profile;
@@ -25,11 +26,17 @@ pub struct Backbone {
 impl Backbone {
     /// Loads the weights file `bytes` (named `source` in errors) onto `device`.
     pub fn load(bytes: &[u8], source: &str, device: &Device) -> Result<Self, Error> {
-        Ok(Self {
-            model: weights::load(bytes, source, device)?,
-            device: device.clone(),
-            preprocess: Preprocess::LITE,
-        })
+        let mut model = weights::load(bytes, source, device)?;
+        if *device == Device::flex() {
+            model.fuse_cpu_depthwise(true)?;
+        }
+        Ok(Self { model, device: device.clone(), preprocess: Preprocess::LITE })
+    }
+
+    /// Runs the depthwise stages with Burn's own ops on the CPU too: the benchmarks' "before"
+    /// of the fused kernel.
+    pub fn use_burn_depthwise(&mut self) -> Result<(), Error> {
+        self.model.fuse_cpu_depthwise(false)
     }
 
     pub fn model(&self) -> &Lite0 {

@@ -2,9 +2,9 @@
 //! (`Instant` natively, `performance.now()` in a page), so the numbers mean the same thing.
 
 use burn::prelude::Tensor;
-use burn::tensor::Distribution;
+use burn::tensor::activation::relu6;
+use serde::Serialize;
 
-use super::efficientnet::{INPUT_SIZE, lite0_blocks};
 use super::Backbone;
 use crate::device::read_floats;
 use crate::preprocess::Frame;
@@ -21,8 +21,64 @@ pub struct Timing {
     pub cold_ms_per_frame: f64,
     /// Median of the warm calls.
     pub warm_ms_per_frame: f64,
-    /// Share of a warm call spent in the depthwise convolutions, each timed alone at its shape.
-    pub depthwise_share: f64,
+    /// Where a warm call's time goes, per op kind.
+    pub ops: OpKinds,
+}
+
+/// Median milliseconds per batch spent in each kind of op of one forward pass, each op timed
+/// alone (followed by a wait for the device, whose own cost is measured and taken off).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpKinds {
+    /// Resize, crop and normalise on the CPU, then upload.
+    pub input: f64,
+    /// The stem's dense 3×3 convolution.
+    pub stem: f64,
+    /// 1×1 convolutions: expand, project and the head.
+    pub pointwise: f64,
+    /// The depthwise stages with their two ReLU6s (one kernel on the CPU).
+    pub depthwise: f64,
+    /// The stem's and the head's ReLU6 and the residual additions.
+    pub elementwise: f64,
+    /// Global average pooling.
+    pub pool: f64,
+    /// Reading the pooled features back.
+    pub readback: f64,
+    /// What one wait for the device costs on its own (already taken off the above).
+    pub sync: f64,
+}
+
+impl OpKinds {
+    pub fn total(&self) -> f64 {
+        self.input + self.stem + self.pointwise + self.depthwise + self.elementwise + self.pool + self.readback
+    }
+
+    /// `(name, ms)` per kind, in the order of the forward pass.
+    pub fn kinds(&self) -> [(&'static str, f64); 7] {
+        [
+            ("input", self.input),
+            ("stem", self.stem),
+            ("pointwise", self.pointwise),
+            ("depthwise", self.depthwise),
+            ("elementwise", self.elementwise),
+            ("pool", self.pool),
+            ("readback", self.readback),
+        ]
+    }
+
+    fn median(rounds: Vec<OpKinds>) -> OpKinds {
+        let m = |f: fn(&OpKinds) -> f64| median(rounds.iter().map(f).collect());
+        OpKinds {
+            input: m(|o| o.input),
+            stem: m(|o| o.stem),
+            pointwise: m(|o| o.pointwise),
+            depthwise: m(|o| o.depthwise),
+            elementwise: m(|o| o.elementwise),
+            pool: m(|o| o.pool),
+            readback: m(|o| o.readback),
+            sync: m(|o| o.sync),
+        }
+    }
 }
 
 fn median(mut samples: Vec<f64>) -> f64 {
@@ -42,39 +98,87 @@ pub async fn time_features(backbone: &Backbone, frames: &[Frame<'_>], iterations
         backbone.features(frames).await?;
         warm.push(clock() - start);
     }
-    let warm = median(warm);
-    let depthwise = time_depthwise(backbone, frames.len(), iterations, clock).await?;
     Ok(Timing {
         batch: frames.len(),
         cold_ms_per_frame: cold / batch,
-        warm_ms_per_frame: warm / batch,
-        depthwise_share: (depthwise / warm).min(1.0),
+        warm_ms_per_frame: median(warm) / batch,
+        ops: time_op_kinds(backbone, frames, iterations, clock).await?,
     })
 }
 
-/// Median time of one pass through all 16 depthwise convolutions, each on a random input of the
-/// shape it sees in the network, reading back one value to wait for the device.
-async fn time_depthwise(backbone: &Backbone, batch: usize, iterations: usize, clock: Clock<'_>) -> Result<f64, Error> {
-    let device = backbone.device();
-    let mut size = INPUT_SIZE / 2; // after the stride-2 stem
-    let mut inputs = Vec::new();
-    for shape in lite0_blocks() {
-        inputs.push(Tensor::<4>::random([batch, shape.hidden, size, size], Distribution::Default, device));
-        size = size.div_ceil(shape.stride);
-    }
-    let blocks = &backbone.model().blocks;
-    let mut samples = Vec::new();
-    for round in 0..=iterations.max(1) {
-        let mut total = 0.0;
-        for (block, input) in blocks.iter().zip(&inputs) {
+/// Waits until `x` is computed by reading one value of it.
+async fn sync(x: &Tensor<4>) -> Result<(), Error> {
+    read_floats(x.clone().slice([0..1, 0..1, 0..1, 0..1])).await.map(drop)
+}
+
+/// One forward pass, op by op, the same as `Lite0::features`, adding each op's time to its kind.
+async fn profile_pass(backbone: &Backbone, frames: &[Frame<'_>], clock: Clock<'_>) -> Result<OpKinds, Error> {
+    let mut o = OpKinds::default();
+    let start = clock();
+    let x = backbone.input(frames)?;
+    sync(&x).await?;
+    o.input = clock() - start;
+    // A second wait on a tensor that is already there: the cost of waiting alone.
+    let start = clock();
+    sync(&x).await?;
+    o.sync = clock() - start;
+    let sync_cost = o.sync;
+
+    let mut ops = 0usize;
+    macro_rules! timed {
+        ($kind:ident, $op:expr) => {{
             let start = clock();
-            let out = block.depthwise.forward(input.clone());
-            read_floats(out.slice([0..1, 0..1, 0..1, 0..1])).await?;
-            total += clock() - start;
-        }
-        if round > 0 {
-            samples.push(total); // round 0 compiles the kernels
-        }
+            let y = $op;
+            sync(&y).await?;
+            o.$kind += (clock() - start - sync_cost).max(0.0);
+            ops += 1;
+            y
+        }};
     }
-    Ok(median(samples))
+    let model = backbone.model();
+    let x = timed!(stem, model.stem.forward(x));
+    let mut x = timed!(elementwise, relu6(x));
+    for block in &model.blocks {
+        let input = x.clone();
+        let h = match &block.expand {
+            Some(_) => timed!(pointwise, block.expand(x)),
+            None => x,
+        };
+        let h = timed!(depthwise, block.depthwise_stage(h));
+        let h = timed!(pointwise, block.project.forward(h));
+        x = if block.residual() { timed!(elementwise, h + input) } else { h };
+    }
+    let x = timed!(pointwise, model.head.forward(x));
+    let x = timed!(elementwise, relu6(x));
+    let [n, c, _, _] = x.dims();
+    let pooled = timed!(pool, x.mean_dim(3).mean_dim(2));
+    let start = clock();
+    let features = read_floats(pooled.reshape([n, c])).await?;
+    o.readback = clock() - start;
+    debug_assert!(ops > 40 && features.len() == n * c);
+    Ok(o)
+}
+
+/// Median per op kind over `iterations` passes after one that warms up.
+pub async fn time_op_kinds(backbone: &Backbone, frames: &[Frame<'_>], iterations: usize, clock: Clock<'_>) -> Result<OpKinds, Error> {
+    profile_pass(backbone, frames, clock).await?;
+    let mut rounds = Vec::with_capacity(iterations);
+    for _ in 0..iterations.max(1) {
+        rounds.push(profile_pass(backbone, frames, clock).await?);
+    }
+    Ok(OpKinds::median(rounds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn op_kinds_add_up_and_name_every_kind() {
+        let o = OpKinds { input: 1.0, stem: 2.0, pointwise: 3.0, depthwise: 4.0, elementwise: 5.0, pool: 6.0, readback: 7.0, sync: 100.0 };
+        assert_eq!(o.total(), 28.0, "the wait's own cost is not part of the pass");
+        assert_eq!(o.kinds().iter().map(|k| k.1).sum::<f64>(), o.total());
+        let m = OpKinds::median(vec![o.clone(), OpKinds { depthwise: 40.0, ..o.clone() }, OpKinds { depthwise: 0.5, ..o }]);
+        assert_eq!(m.depthwise, 4.0);
+    }
 }

@@ -7,8 +7,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::backbone::profile::time_features;
-use super::js_error;
+use crate::backbone::profile::{OpKinds, time_features};
+use super::{images_of, js_error};
 use crate::clock::now_ms;
 use crate::{Backbone, Backend, ComputeDevice, Error, Frame};
 
@@ -42,7 +42,8 @@ struct TimingJs {
     batch: usize,
     cold_ms_per_frame: f64,
     warm_ms_per_frame: f64,
-    depthwise_share: f64,
+    /// Milliseconds per batch by op kind (see `OpKinds`).
+    ops: OpKinds,
 }
 
 /// The pretrained backbone, loaded on one device. Methods return Promises.
@@ -59,6 +60,14 @@ impl GlimpseBackbone {
         let (device, fallback_reason) = choose_device(&backend).await.map_err(js_error)?;
         let backbone = Backbone::load(&weights, "efficientnet-lite0.bpk", &device.device).map_err(js_error)?;
         Ok(Self { inner: Rc::new((backbone, device)), fallback_reason })
+    }
+
+    /// Benchmarks only: runs the depthwise stages with Burn's ops instead of the fused CPU
+    /// kernel (the "before" of that change). Call before any other method.
+    #[wasm_bindgen(js_name = useBurnDepthwise)]
+    pub fn use_burn_depthwise(&mut self) -> Result<(), JsValue> {
+        let (backbone, _) = Rc::get_mut(&mut self.inner).ok_or_else(|| JsError::new("the backbone is in use"))?;
+        backbone.use_burn_depthwise().map_err(js_error)
     }
 
     /// Why the CPU runs the model rather than WebGPU; `undefined` on WebGPU.
@@ -88,14 +97,23 @@ impl GlimpseBackbone {
         self.inner.1.software
     }
 
-    /// The 1280 pooled features of one RGBA frame, as a `Float32Array`.
-    pub fn features(&self, rgba: Vec<u8>, width: u32, height: u32) -> Promise {
+    /// The 1280 pooled features of each image of `[{rgba, width, height}]`, computed as one batch:
+    /// a `Float32Array` of `N × 1280`, row-major.
+    pub fn features(&self, images: js_sys::Array) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let frame = Frame::new(&rgba, width, height).map_err(js_error)?;
-            let features = inner.0.features(&[frame]).await.map_err(js_error)?;
+            let owned = images_of(&images)?;
+            let frames = owned.iter().map(|(rgba, w, h)| Frame::new(rgba, *w, *h)).collect::<Result<Vec<_>, _>>().map_err(js_error)?;
+            let features = inner.0.features(&frames).await.map_err(js_error)?;
             Ok(Float32Array::from(features.as_slice()).into())
         })
+    }
+
+    /// The normalised `3 × 224 × 224` input the network sees for one RGBA frame (channel-major),
+    /// so that another engine can be given exactly the same input.
+    pub fn preprocess(&self, rgba: Vec<u8>, width: u32, height: u32) -> Result<Float32Array, JsValue> {
+        let frame = Frame::new(&rgba, width, height).map_err(js_error)?;
+        Ok(Float32Array::from(self.inner.0.preprocess().batch(&[frame]).as_slice()))
     }
 
     /// The five most probable ImageNet classes of one RGBA frame: `[{index, label, probability}]`.
@@ -112,7 +130,8 @@ impl GlimpseBackbone {
     }
 
     /// Times feature extraction on `batch` copies of a frame: `{batch, coldMsPerFrame,
-    /// warmMsPerFrame, depthwiseShare}`.
+    /// warmMsPerFrame, ops: {input, stem, pointwise, depthwise, elementwise, pool, readback, sync}}`
+    /// (ops: milliseconds per batch, op by op).
     pub fn bench(&self, rgba: Vec<u8>, width: u32, height: u32, batch: usize, iterations: usize) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
@@ -123,7 +142,7 @@ impl GlimpseBackbone {
                 batch: t.batch,
                 cold_ms_per_frame: t.cold_ms_per_frame,
                 warm_ms_per_frame: t.warm_ms_per_frame,
-                depthwise_share: t.depthwise_share,
+                ops: t.ops,
             };
             Ok(serde_wasm_bindgen::to_value(&t)?)
         })

@@ -5,13 +5,13 @@ use std::cell::{Cell, RefCell};
 use std::ops::ControlFlow;
 use std::rc::Rc;
 
-use js_sys::{Function, Promise, Reflect, Uint8Array};
+use js_sys::{Function, Promise, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::backbone::GlimpseBackbone;
-use super::js_error;
+use super::{images_of, js_error};
 use crate::clock::now_ms;
 use crate::learn::examples::{Class, THUMBNAIL_SIZE};
 use crate::learn::{train, EpochStats, Progress, Settings};
@@ -266,14 +266,7 @@ impl GlimpseLearner {
         let backbone = self.backbone.clone();
         future_to_promise(async move {
             let predictor = predictor.map_err(js_error)?;
-            let mut owned = Vec::new();
-            for image in images.iter() {
-                let field = |name: &str| Reflect::get(&image, &name.into());
-                let rgba = Uint8Array::new(&field("rgba")?).to_vec();
-                let width = field("width")?.as_f64().unwrap_or(0.0) as u32;
-                let height = field("height")?.as_f64().unwrap_or(0.0) as u32;
-                owned.push((rgba, width, height));
-            }
+            let owned = images_of(&images)?;
             let frames = owned.iter().map(|(rgba, w, h)| Frame::new(rgba, *w, *h)).collect::<Result<Vec<_>, _>>().map_err(js_error)?;
             to_js(&predictor.predict(&backbone.0, &frames).await.map_err(js_error)?)
         })

@@ -52,23 +52,32 @@ pub fn run(options: &Options) -> Result<(), String> {
     let pixels: Vec<Vec<u8>> = (0..8).map(|seed| frame_pixels(seed, width, height)).collect();
     let frames: Vec<Frame> = pixels.iter().map(|p| Frame::new(p, width, height).unwrap()).collect();
     let clock = clock();
-    println!("backend\tadapter\tbatch\tcold ms/frame\twarm ms/frame\tdepthwise share");
+    println!("backend\tadapter\tbatch\tcold ms/frame\twarm ms/frame\twhere a warm pass goes (op by op)");
     let mut reference: Option<f64> = None;
-    each_backend(options, |backend, device, backbone| {
+    let mut rows = |backend: &str, device: &ComputeDevice, backbone: &Backbone| -> Result<(), String> {
         for batch in [1, 8] {
-            let Timing { cold_ms_per_frame, warm_ms_per_frame, depthwise_share, .. } =
+            let Timing { cold_ms_per_frame, warm_ms_per_frame, ops, .. } =
                 pollster::block_on(time_features(backbone, &frames[..batch], options.iterations, &clock))
                     .map_err(|e| e.to_string())?;
             let ratio = reference.get_or_insert(warm_ms_per_frame);
+            let shares: Vec<String> =
+                ops.kinds().iter().map(|(kind, ms)| format!("{kind} {:.0}%", ms / ops.total() * 100.0)).collect();
             println!(
-                "{backend}\t{}\t{batch}\t{cold_ms_per_frame:.1}\t{warm_ms_per_frame:.1} ({:.2}x cpu batch 1)\t{:.0}%",
+                "{backend}\t{}\t{batch}\t{cold_ms_per_frame:.1}\t{warm_ms_per_frame:.1} ({:.2}x cpu batch 1)\t{} (each wait {:.2} ms)",
                 device.adapter,
                 warm_ms_per_frame / *ratio,
-                depthwise_share * 100.0
+                shares.join(", "),
+                ops.sync
             );
         }
         Ok(())
-    })
+    };
+    each_backend(options, &mut rows)?;
+    // The "before" of the fused CPU depthwise kernel, in the same process.
+    let cpu = ComputeDevice::cpu();
+    let mut before = load_backbone(options, &cpu)?;
+    before.use_burn_depthwise().map_err(|e| e.to_string())?;
+    rows("cpu, Burn's depthwise ops", &cpu, &before)
 }
 
 /// `glimpse bench learn`: adding an example, training the default head at 100 and 1,000
