@@ -61,32 +61,48 @@ impl Depthwise {
         let (k, s) = (self.kernel, self.stride);
         let (top, oh) = same_padding(h, k, s);
         let (left, ow) = same_padding(w, k, s);
+        // With stride s, output column ox reads input column ox*s + kx - left. Splitting each
+        // input row into s phases (columns p, p+s, p+2s, ...) makes that a contiguous run of a
+        // phase, so every inner loop is a plain multiply-add over two slices.
+        let phase_width = w.div_ceil(s);
+        // Per kernel column, computed once: the output columns whose input lies inside the row,
+        // the phase they read and where in it they start.
+        let taps: Vec<Option<(usize, usize, usize, usize)>> = (0..k)
+            .map(|kx| {
+                let first = left.saturating_sub(kx).div_ceil(s);
+                let end = ow.min((w + left).saturating_sub(kx).div_ceil(s));
+                let start = (first * s + kx).checked_sub(left)?;
+                (first < end).then_some((first, end, start % s, start / s))
+            })
+            .collect();
+        let mut phases = vec![0.0f32; if s > 1 { h * s * phase_width } else { 0 }];
         let mut out = vec![0.0f32; n * c * oh * ow];
         for (plane_index, (plane, out_plane)) in x.chunks_exact(h * w).zip(out.chunks_exact_mut(oh * ow)).enumerate() {
+            let source: &[f32] = if s == 1 {
+                plane
+            } else {
+                for (iy, row) in plane.chunks_exact(w).enumerate() {
+                    for phase in 0..s {
+                        let split = &mut phases[(iy * s + phase) * phase_width..][..phase_width];
+                        for (to, from) in split.iter_mut().zip(row[phase..].iter().step_by(s)) {
+                            *to = *from;
+                        }
+                    }
+                }
+                &phases
+            };
             let channel = plane_index % c;
             let filter = &self.weights[channel * k * k..(channel + 1) * k * k];
             for (oy, row) in out_plane.chunks_exact_mut(ow).enumerate() {
                 row.fill(self.bias[channel]);
                 for ky in 0..k {
                     let Some(iy) = (oy * s + ky).checked_sub(top).filter(|&iy| iy < h) else { continue };
-                    let in_row = &plane[iy * w..(iy + 1) * w];
-                    for kx in 0..k {
+                    for (kx, tap) in taps.iter().enumerate() {
+                        let Some((first, end, phase, offset)) = *tap else { continue };
                         let weight = filter[ky * k + kx];
-                        // Output columns whose input column ox*s + kx - left lies inside the row.
-                        let first = left.saturating_sub(kx).div_ceil(s);
-                        let end = ow.min((w + left).saturating_sub(kx).div_ceil(s));
-                        if first >= end {
-                            continue;
-                        }
-                        let start = first * s + kx - left;
-                        if s == 1 {
-                            for (o, i) in row[first..end].iter_mut().zip(&in_row[start..start + end - first]) {
-                                *o += weight * i;
-                            }
-                        } else {
-                            for (o, i) in row[first..end].iter_mut().zip(in_row[start..].iter().step_by(s)) {
-                                *o += weight * i;
-                            }
+                        let input = &source[(iy * s + phase) * phase_width + offset..][..end - first];
+                        for (o, i) in row[first..end].iter_mut().zip(input) {
+                            *o += weight * i;
                         }
                     }
                 }
