@@ -1,6 +1,7 @@
 // Runs in the page: times Lite0 feature extraction on WebGPU and on the CPU fallback, batch 1
 // and 8, on a real photo (op kind by op kind too), and leaves the results in window.results for the runner.
 import init, { GlimpseBackbone } from '../../www/pkg/glimpse.js';
+import { loadBackbone } from './glimpse-backend.js';
 
 async function rgbaOf(url) {
   const bitmap = await createImageBitmap(await (await fetch(url)).blob());
@@ -17,9 +18,7 @@ async function run() {
   const rows = [];
   const learning = [];
   for (const backend of (new URLSearchParams(location.search).get('backends') ?? 'cpu,webgpu').split(',')) {
-    // "cpu-burn-depthwise": the CPU with Burn's depthwise ops, the before of the fused kernel.
-    const backbone = await GlimpseBackbone.load(weights, backend.startsWith('cpu') ? 'cpu' : backend);
-    if (backend === 'cpu-burn-depthwise') backbone.useBurnDepthwise();
+    const backbone = await loadBackbone(GlimpseBackbone, weights, backend);
     for (const batch of [1, 8]) {
       const t = await backbone.bench(new Uint8Array(photo.data.buffer.slice(0)), photo.width, photo.height, batch, iterations);
       rows.push({ backend, adapter: backbone.adapter, ...t });

@@ -6,6 +6,8 @@
 // Warm = median of `iterations` calls after warm-up; on slow software adapters a per-measurement
 // time budget may stop it earlier, never below `minimum` calls (the runner prints how many).
 // Results land in window.results for the runner.
+import { loadBackbone } from './glimpse-backend.js';
+
 const params = new URLSearchParams(location.search);
 const engine = params.get('engine');
 const backend = params.get('backend');
@@ -59,9 +61,7 @@ async function glimpse(images) {
   const { default: init, GlimpseBackbone, GlimpseLearner } = await import('../../www/pkg/glimpse.js');
   await init();
   const weights = new Uint8Array(await (await fetch('../../models/efficientnet-lite0.bpk')).arrayBuffer());
-  const backbone = await GlimpseBackbone.load(weights, backend.startsWith('cpu') ? 'cpu' : backend);
-  // The before of the fused CPU depthwise kernel: Burn's own ops there.
-  if (backend === 'cpu-burn-depthwise') backbone.useBurnDepthwise();
+  const backbone = await loadBackbone(GlimpseBackbone, weights, backend);
   const one = [images[0]];
   const first = await backbone.features(one);
   const cold = performance.now() - start;

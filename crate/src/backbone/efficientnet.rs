@@ -90,8 +90,6 @@ pub struct MbConv {
     pub depthwise: Conv2d,
     pub project: Conv2d,
     #[module(skip)]
-    residual: bool,
-    #[module(skip)]
     shape: BlockShape,
     /// The fused CPU kernel of the depthwise stage, when the block runs on the CPU.
     #[module(skip)]
@@ -106,7 +104,6 @@ impl MbConv {
             expand,
             depthwise: conv([shape.hidden, shape.hidden], shape.kernel, shape.stride, shape.hidden, device),
             project: conv([shape.hidden, shape.output], 1, 1, 1, device),
-            residual: shape.stride == 1 && shape.input == shape.output,
             shape,
             cpu_depthwise: None,
         }
@@ -114,7 +111,7 @@ impl MbConv {
 
     /// True when the block adds its input to its output.
     pub fn residual(&self) -> bool {
-        self.residual
+        self.shape.stride == 1 && self.shape.input == self.shape.output
     }
 
     /// The 1×1 expansion, before its activation (the identity when the block has none).
@@ -136,7 +133,7 @@ impl MbConv {
 
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
         let x = self.project.forward(self.depthwise_stage(self.expand(input.clone())));
-        if self.residual { x + input } else { x }
+        if self.residual() { x + input } else { x }
     }
 }
 
