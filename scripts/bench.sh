@@ -10,9 +10,10 @@ need_node_packages
 tests/fixtures/fetch.sh >/dev/null
 
 say "native: glimpse bench, glimpse bench learn"
-cargo run --quiet --release --bin glimpse -- bench --iterations "${ITERATIONS:-10}"
-cargo run --quiet --release --bin glimpse -- bench learn --iterations "${ITERATIONS:-10}"
+cargo run --quiet --release --features bench --bin glimpse -- bench --iterations "${ITERATIONS:-10}"
+cargo run --quiet --release --features bench --bin glimpse -- bench learn --iterations "${ITERATIONS:-10}"
 build_web
+build_bench_web
 say "browser: node tests/bench/backbone.mjs (headless Chromium)"
 node tests/bench/backbone.mjs
 say "the page with the fake webcam: node tests/bench/page.mjs (FRAMES=${FRAMES:-10000} live frames)"

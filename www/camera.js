@@ -1,8 +1,7 @@
 // The webcam: opens it, lists the cameras to pick from (front, rear, external…), mirrors the
 // preview on request, and explains in plain words when there is no camera or it was refused.
 import { grab } from './frames.js';
-
-const $ = (id) => document.getElementById(id);
+import { $ } from './dom.js';
 const CHOICE = 'glimpse.camera';
 const MIRROR = 'glimpse.mirror';
 

@@ -3,14 +3,13 @@
 // samples cost the page no more than a dozen.
 import { call } from './rpc.js';
 import * as thumbnails from './thumbnails.js';
+import { $ } from './dom.js';
 
 const STRIP = 12;
 const PAGE = 120;
 const BURST_MS = 100; // ~10 frames per second while capture is held
 const HOLD_MS = 300;  // a press longer than this starts a burst
 const UNDO_MS = 20_000; // how long Undo stays offered after a delete
-
-const $ = (id) => document.getElementById(id);
 
 export function createClasses({ grabFrame, decodeFile, report }) {
   const list = $('classes');
@@ -177,11 +176,8 @@ export function createClasses({ grabFrame, decodeFile, report }) {
   $('all-dialog').addEventListener('close', () => { dialogClass = null; });
 
   $('add-class').addEventListener('click', async () => {
-    const names = new Set(classes.map((c) => c.name));
-    let n = classes.length + 1;
-    while (names.has(`Class ${n}`)) n++;
     try {
-      const id = await call('addClass', { name: `Class ${n}` });
+      const id = await call('addClass'); // the core names it "Class N"
       const input = cards.get(id)?.querySelector('.class-name');
       input?.focus(); input?.select();
     } catch (e) {

@@ -2,8 +2,7 @@
 // arrives, at most once per video frame), a bar per class, "unknown" below the threshold, and
 // the measured rate and latency of the whole path (grab → worker → prediction → bars).
 import { call } from './rpc.js';
-
-const $ = (id) => document.getElementById(id);
+import { $ } from './dom.js';
 const WINDOW_MS = 2000; // rate and latency are averaged over this window
 
 export function createLive({ grabFrame, decodeFile, report }) {

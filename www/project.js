@@ -1,7 +1,6 @@
 // Export and import of project files, the model-only export and its usage snippet.
 import { call } from './rpc.js';
-
-const $ = (id) => document.getElementById(id);
+import { $, say as sayIn } from './dom.js';
 
 const SNIPPET = `// On another page, served with the files of www/pkg and the model weights:
 import init, { GlimpseBackbone, GlimpseLearner } from './pkg/glimpse.js';
@@ -24,10 +23,7 @@ function download(bytes, name) {
 
 export function createProject({ report, getClasses }) {
   $('snippet').textContent = SNIPPET;
-  const say = (text, isError = false) => {
-    $('project-status').textContent = text;
-    $('project-status').classList.toggle('error', isError);
-  };
+  const say = (text, isError = false) => sayIn('project-status', text, isError);
   const stamp = () => new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
 
   $('export-project').addEventListener('click', async () => {

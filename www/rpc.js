@@ -28,9 +28,6 @@ export function call(op, args = {}, transfer = []) {
   });
 }
 
-// The benchmark reads the worker's memory through this.
-if (pageParams.has('bench')) globalThis.glimpseCall = call;
-
 export function on(type, handler) {
   handlers[type] = handler;
 }

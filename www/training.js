@@ -3,9 +3,7 @@
 import uPlot from './vendor/uPlot.esm.js';
 import { call } from './rpc.js';
 import * as thumbnails from './thumbnails.js';
-
-const $ = (id) => document.getElementById(id);
-const NUMBERS = ['epochs', 'batchSize', 'learningRate', 'hidden', 'dropout', 'validationFraction', 'k', 'threshold'];
+import { $, say } from './dom.js';
 
 export function createTraining({ report }) {
   const form = $('settings');
@@ -15,21 +13,31 @@ export function createTraining({ report }) {
   let plots = null;
   let running = false;
 
-  // The form mirrors the core's settings; the core validates and its message is shown.
+  // The form mirrors the core's settings: each setting with an input of its name (nested ones
+  // named like "augment.flip") is shown there and sent back; the core validates and its message
+  // is shown. Settings without an input keep their values.
+  const fields = (s, prefix = '') => Object.entries(s).flatMap(([key, value]) =>
+    value !== null && typeof value === 'object' ? fields(value, `${prefix}${key}.`) : [[`${prefix}${key}`, value]]);
   function fillForm(s) {
     settings = s;
     if (form.contains(document.activeElement)) return;
-    form.head.value = s.head;
-    // The core keeps f32: 0.2 arrives as 0.20000000298…, shown rounded.
-    const round = (x) => Number(x.toPrecision(6));
-    for (const n of NUMBERS) form[n].value = round(s[n]);
-    form.flip.checked = s.augment.flip;
-    form.crops.value = s.augment.crops;
-    form.jitter.value = round(s.augment.jitter);
+    for (const [name, value] of fields(s)) {
+      const input = form.elements[name];
+      if (!input) continue;
+      if (input.type === 'checkbox') input.checked = value;
+      // The core keeps f32: 0.2 arrives as 0.20000000298…, shown rounded.
+      else input.value = typeof value === 'number' ? Number(value.toPrecision(6)) : value;
+    }
   }
   form.addEventListener('change', async () => {
-    const wanted = { ...settings, head: form.head.value, augment: { flip: form.flip.checked, crops: Number(form.crops.value), jitter: Number(form.jitter.value) } };
-    for (const n of NUMBERS) wanted[n] = Number(form[n].value);
+    const wanted = structuredClone(settings);
+    for (const [name, old] of fields(settings)) {
+      const input = form.elements[name];
+      if (!input) continue;
+      const path = name.split('.');
+      const parent = path.slice(0, -1).reduce((object, key) => object[key], wanted);
+      parent[path.at(-1)] = input.type === 'checkbox' ? input.checked : typeof old === 'number' ? Number(input.value) : input.value;
+    }
     try {
       await call('setSettings', { settings: wanted });
       $('settings-error').textContent = '';
@@ -80,8 +88,7 @@ export function createTraining({ report }) {
       $('train-status').textContent = `Trained (${how})${acc}.`;
       showSummary(summary);
     } catch (e) {
-      $('train-status').textContent = e.message;
-      $('train-status').classList.toggle('error', !/cancel/i.test(e.message));
+      say('train-status', e.message, !/cancel/i.test(e.message));
     } finally {
       running = false;
       setRunning(false);

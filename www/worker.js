@@ -10,10 +10,8 @@ const SAVED = 'project';            // the IndexedDB key of the open project
 const UNREADABLE = 'project-unreadable'; // where a saved project that fails to open is kept
 const SAVE_DELAY_MS = 300;
 
-let wasm = null;
 let backbone = null;
 let learner = null;
-let training = false;
 let broken = false;
 
 // Fetches with a byte count, so that the page can show how much of the model has arrived.
@@ -38,7 +36,7 @@ async function fetchWithProgress(url, stage) {
 }
 
 function state() {
-  return { type: 'state', classes: learner.classes(), headState: learner.headState, settings: learner.settings(), training, lastTraining: learner.lastTraining() };
+  return { type: 'state', classes: learner.classes(), headState: learner.headState, settings: learner.settings(), training: learner.training, lastTraining: learner.lastTraining() };
 }
 
 // Saving serialises the whole project, so bursts of changes are coalesced, and a large project
@@ -62,35 +60,28 @@ function flush() {
   return saving;
 }
 
-function fresh() {
-  learner?.free();
-  learner = new GlimpseLearner(backbone);
-  learner.addClass('Class 1');
-  learner.addClass('Class 2');
-}
-
 async function restore() {
+  learner = new GlimpseLearner(backbone);
   const saved = await get(SAVED);
   if (saved) {
     try {
-      learner = new GlimpseLearner(backbone);
       learner.open(saved);
       return null;
     } catch (e) {
       // Keep the unreadable bytes rather than overwrite them with an empty project.
       await set(UNREADABLE, saved);
       await del(SAVED);
-      fresh();
+      learner.newProject();
       return `The project saved in this browser could not be opened (${e.message}); it was set aside and a new project started.`;
     }
   }
-  fresh();
+  learner.newProject();
   return null;
 }
 
 async function start() {
   postMessage({ type: 'progress', stage: 'Loading the wasm core', loaded: 0, total: 0 });
-  wasm = await init();
+  await init();
   const weights = await fetchWithProgress(WEIGHTS_URL, 'Downloading the model');
   postMessage({ type: 'progress', stage: 'Setting up the GPU', loaded: 0, total: 0 });
   backbone = await GlimpseBackbone.load(weights, new URL(self.location).searchParams.get('backend') ?? 'auto');
@@ -101,28 +92,21 @@ async function start() {
 
 const frame = ({ rgba, width, height }) => [new Uint8Array(rgba), width, height];
 
-// Each operation returns its value; `changes` marks those after which the project is saved
-// and the page gets the new state.
+// Each operation returns its value. `changes` ones alter the project: it is saved after them
+// (at once after `flush` ones) and the page gets the new state.
+const changes = (run, { flush = false } = {}) => Object.assign(run, { changes: true, flush });
 const ops = {
-  addClass: ({ name }) => learner.addClass(name),
-  renameClass: ({ id, name }) => learner.renameClass(id, name),
-  deleteClass: ({ id }) => learner.deleteClass(id),
-  undoDelete: () => learner.undoDelete(),
-  moveClass: ({ id, position }) => learner.moveClass(id, position),
-  clearClass: ({ id }) => learner.clearClass(id),
-  deleteExample: ({ id }) => learner.deleteExample(id),
-  setSettings: ({ settings }) => learner.setSettings(settings),
-  capture: ({ class: id, image }) => learner.addExample(id, ...frame(image)),
+  addClass: changes(({ name }) => learner.addClass(name)),
+  renameClass: changes(({ id, name }) => learner.renameClass(id, name)),
+  deleteClass: changes(({ id }) => learner.deleteClass(id)),
+  undoDelete: changes(() => learner.undoDelete()),
+  moveClass: changes(({ id, position }) => learner.moveClass(id, position)),
+  clearClass: changes(({ id }) => learner.clearClass(id)),
+  deleteExample: changes(({ id }) => learner.deleteExample(id)),
+  setSettings: changes(({ settings }) => learner.setSettings(settings)),
+  capture: changes(({ class: id, image }) => learner.addExample(id, ...frame(image))),
   thumbnails: ({ ids }) => ids.map((id) => ({ id, rgba: learner.thumbnail(id) })),
-  async train() {
-    training = true;
-    postMessage(state());
-    try {
-      return await learner.train((stats) => postMessage({ type: 'epoch', stats }));
-    } finally {
-      training = false;
-    }
-  },
+  train: changes(() => learner.train((stats) => postMessage({ type: 'epoch', stats })), { flush: true }),
   cancelTraining: () => learner.cancelTraining(),
   async predict({ image, top3 }) {
     const pixels = frame(image);
@@ -135,13 +119,10 @@ const ops = {
   },
   save: () => learner.save(),
   exportModel: () => learner.exportModel(),
-  open: ({ bytes }) => learner.open(new Uint8Array(bytes)),
+  open: changes(({ bytes }) => learner.open(new Uint8Array(bytes)), { flush: true }),
   flush: () => flush(),
-  // For the benchmark: the wasm heap only grows, so a leak shows here.
-  memory: () => ({ wasmBytes: wasm.memory.buffer.byteLength }),
-  reset: () => { if (training) throw new Error('Cancel the training first.'); fresh(); },
+  reset: changes(() => learner.newProject()),
 };
-const changes = new Set(['addClass', 'renameClass', 'deleteClass', 'undoDelete', 'moveClass', 'clearClass', 'deleteExample', 'setSettings', 'capture', 'train', 'open', 'reset']);
 
 const ready = start().catch((e) => postMessage({ type: 'fatal', message: `Could not start: ${e.message ?? e}` }));
 
@@ -161,8 +142,8 @@ onmessage = async ({ data: { id, op, args } }) => {
     }
   }
   // The new state goes first, so that the page has drawn it when the caller's promise settles.
-  if (changes.has(op) && !broken) {
-    if (op === 'train' || op === 'open') flush(); else persist();
+  if (ops[op].changes && !broken) {
+    if (ops[op].flush) flush(); else persist();
     postMessage(state());
   }
   postMessage(reply);

@@ -12,8 +12,9 @@ use glimpse::{Backbone, ComputeDevice, Frame};
 fn main() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/efficientnet-lite0.bpk");
     let bytes = std::fs::read(path).unwrap();
-    let device = ComputeDevice::cpu().device;
-    let full = Backbone::load(&bytes, path, &device).unwrap();
+    let cpu = ComputeDevice::cpu();
+    let device = cpu.device.clone();
+    let full = Backbone::load(&bytes, path, &cpu).unwrap();
 
     let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.clone())));
     let halved: Vec<_> = store

@@ -3,17 +3,57 @@
 use std::sync::OnceLock;
 
 use burn::prelude::{Device, Tensor};
+use serde::Serialize;
 
 use crate::Error;
 
 /// Which kind of device runs the network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Backend {
     /// Burn's pure-Rust CPU backend (`flex`); also the browser fallback.
     Cpu,
     /// Burn's wgpu backend: WebGPU in the browser, Vulkan/Metal/DX12 natively.
+    #[serde(rename = "webgpu")]
     Wgpu,
 }
+
+/// What the user asks for: a device, or the faster one this machine has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceChoice {
+    Cpu,
+    Gpu,
+    /// The GPU on a hardware adapter; the CPU when there is none or when the only adapter is a
+    /// software rasteriser (SwiftShader, lavapipe), where Lite0 measured 20–60× slower than the CPU.
+    Auto,
+}
+
+impl DeviceChoice {
+    /// `cpu`, `auto`, or `webgpu` / `wgpu` / `gpu` (one name per platform, all accepted everywhere).
+    pub fn parse(name: &str) -> Result<Self, Error> {
+        match name {
+            "cpu" => Ok(Self::Cpu),
+            "webgpu" | "wgpu" | "gpu" => Ok(Self::Gpu),
+            "auto" => Ok(Self::Auto),
+            other => Err(Error::Settings(format!("unknown backend {other:?} (cpu, {GPU_NAME} or auto)"))),
+        }
+    }
+}
+
+#[cfg(target_family = "wasm")]
+const GPU_NAME: &str = "webgpu";
+#[cfg(not(target_family = "wasm"))]
+const GPU_NAME: &str = "wgpu";
+
+// Why `Auto` fell back to the CPU, in the words of each platform.
+#[cfg(target_family = "wasm")]
+const NO_ADAPTER: &str = "this browser offers no WebGPU adapter";
+#[cfg(target_family = "wasm")]
+const SOFTWARE_ONLY: &str = "the only WebGPU adapter is a slow software one";
+#[cfg(not(target_family = "wasm"))]
+const NO_ADAPTER: &str = "this machine offers no GPU adapter";
+#[cfg(not(target_family = "wasm"))]
+const SOFTWARE_ONLY: &str = "the only GPU adapter is a slow software one";
 
 /// An initialised device and a description of it for people.
 #[derive(Debug, Clone)]
@@ -24,13 +64,19 @@ pub struct ComputeDevice {
     pub adapter: String,
     /// True for software rasterisers (SwiftShader, llvmpipe/lavapipe), where the CPU path wins.
     pub software: bool,
+    /// Why the CPU runs the network rather than a GPU, when it does.
+    pub fallback: Option<String>,
 }
 
 static WGPU: OnceLock<ComputeDevice> = OnceLock::new();
 
 impl ComputeDevice {
     pub fn cpu() -> Self {
-        Self { device: Device::flex(), backend: Backend::Cpu, adapter: "CPU (Burn flex)".into(), software: true }
+        Self { device: Device::flex(), backend: Backend::Cpu, adapter: "CPU (Burn flex)".into(), software: true, fallback: None }
+    }
+
+    fn cpu_because(reason: &str) -> Self {
+        Self { fallback: Some(reason.into()), ..Self::cpu() }
     }
 
     fn from_setup(device: Device, info: burn::tensor::wgpu::wgpu::AdapterInfo) -> Self {
@@ -39,7 +85,7 @@ impl ComputeDevice {
                 .iter()
                 .any(|s| info.name.to_lowercase().contains(s) || info.driver.to_lowercase().contains(s));
         let adapter = if info.name.is_empty() { format!("{:?} adapter", info.backend) } else { info.name };
-        Self { device, backend: Backend::Wgpu, adapter, software }
+        Self { device, backend: Backend::Wgpu, adapter, software, fallback: None }
     }
 
     /// The wgpu device, initialised on first use. Burn refuses a second initialisation, so every
@@ -55,6 +101,19 @@ impl ComputeDevice {
         }
         let (device, setup) = result.map_err(|e| Error::Gpu(e.to_string()))?;
         Ok(WGPU.get_or_init(|| Self::from_setup(device, setup.adapter.get_info())).clone())
+    }
+
+    /// The device `choice` names; with `Auto`, `fallback` says why the CPU was taken.
+    pub async fn choose(choice: DeviceChoice) -> Result<Self, Error> {
+        match choice {
+            DeviceChoice::Cpu => Ok(Self::cpu_because("the CPU was asked for")),
+            DeviceChoice::Gpu => Self::wgpu().await,
+            DeviceChoice::Auto => Ok(match Self::wgpu().await {
+                Ok(gpu) if !gpu.software => gpu,
+                Ok(_) => Self::cpu_because(SOFTWARE_ONLY),
+                Err(_) => Self::cpu_because(NO_ADAPTER),
+            }),
+        }
     }
 }
 

@@ -31,6 +31,9 @@ pub enum Error {
     NotTrained,
     #[error("the classes changed since the head was trained: train again")]
     StaleHead,
+    /// Refused while a training runs.
+    #[error("{0}")]
+    Busy(&'static str),
     #[error("inconsistent data: {0}")]
     Inconsistent(String),
     #[error("project file: {0}")]

@@ -55,6 +55,21 @@ fn unreadable_and_non_image_files_fail_clearly() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("weights file"), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+#[test]
+fn auto_picks_a_backend_and_a_bad_backend_name_is_refused() {
+    let cat = fixture("chelsea.png");
+    let out = glimpse(&["imagenet", "--backend", "auto", cat.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let top: usize = text.lines().nth(1).unwrap().split('\t').nth(1).unwrap().parse().unwrap();
+    assert!((281..=285).contains(&top), "the cat photo on the auto backend: {text}");
+
+    let out = glimpse(&["imagenet", "--backend", "tpu", cat.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown backend \"tpu\" (cpu, wgpu or auto)"), "{stderr}");
+}
+
 /// Train on views of three photos, evaluate on other views, predict, and leave the project in
 /// target/fixtures for the browser test (a project made by the CLI must open in the browser).
 #[test]

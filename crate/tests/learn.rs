@@ -67,7 +67,7 @@ fn softmax_gradients_match_finite_differences() {
 
 /// Three well-separated clusters in feature space, `per_class` captures each.
 fn clusters(per_class: usize, seed: u64) -> Dataset {
-    glimpse::learn::profile::clusters(&[11, 22, 33], per_class * 3, 0.3, seed)
+    glimpse::bench::synthetic::clusters(&[11, 22, 33], per_class * 3, 0.3, seed)
 }
 
 #[derive(Default)]

@@ -5,10 +5,13 @@
 use glimpse::backbone::FEATURE_DIM;
 use glimpse::learn::examples::{Captured, Thumbnail, THUMBNAIL_SIZE};
 use glimpse::learn::rng::Rng;
+mod common;
+
+use std::rc::Rc;
+
 use glimpse::learn::{train, HeadKind, Quiet, Settings};
-use glimpse::learner::HeadState;
-use glimpse::project::{BackboneId, Kind, Project, ProjectError, HEADER_LEN};
-use glimpse::{ComputeDevice, Error, Learner, Preprocess};
+use glimpse::project::{BackboneId, HeadState, Kind, Project, ProjectError, HEADER_LEN};
+use glimpse::{ComputeDevice, Error, Preprocess, Session};
 use sha2::{Digest, Sha256};
 
 fn captured(rng: &mut Rng, centre: f32) -> Captured {
@@ -19,22 +22,22 @@ fn captured(rng: &mut Rng, centre: f32) -> Captured {
 }
 
 /// A trained project: two classes, a few captures each (some with a second view).
-fn trained_learner(head: HeadKind) -> Learner {
+fn trained_project(head: HeadKind) -> Project {
     let mut rng = Rng::new(9);
-    let mut learner = Learner::new();
-    learner.set_settings(Settings { head, epochs: 5, ..Settings::default() }).unwrap();
-    let a = learner.examples_mut().add_class("mug").unwrap();
-    let b = learner.examples_mut().add_class("plant 🌱").unwrap();
+    let mut project = Project::default();
+    project.set_settings(Settings { head, epochs: 5, ..Settings::default() }).unwrap();
+    let a = project.examples.add_class("mug").unwrap();
+    let b = project.examples.add_class("plant 🌱").unwrap();
     for i in 0..4 {
-        learner.add(a, vec![captured(&mut rng, 1.0), captured(&mut rng, 1.0)]).unwrap();
+        project.examples.add(a, vec![captured(&mut rng, 1.0), captured(&mut rng, 1.0)]).unwrap();
         if i < 3 {
-            learner.add(b, vec![captured(&mut rng, 0.0)]).unwrap();
+            project.examples.add(b, vec![captured(&mut rng, 0.0)]).unwrap();
         }
     }
-    let data = learner.dataset().unwrap();
-    let trained = pollster::block_on(train(&data, learner.settings(), &ComputeDevice::cpu().device, &mut Quiet)).unwrap();
-    learner.set_trained(trained).unwrap();
-    learner
+    let data = project.dataset().unwrap();
+    let trained = pollster::block_on(train(&data, &project.settings, &ComputeDevice::cpu().device, &mut Quiet)).unwrap();
+    project.set_trained(trained).unwrap();
+    project
 }
 
 fn lite0() -> (BackboneId, Preprocess) {
@@ -49,13 +52,12 @@ fn load(bytes: &[u8]) -> Result<(Kind, Project), ProjectError> {
 #[test]
 fn projects_round_trip_losslessly() {
     for head in [HeadKind::Softmax, HeadKind::Prototype, HeadKind::Knn] {
-        let learner = trained_learner(head);
-        let bytes = learner.save();
+        let original = trained_project(head);
+        let bytes = original.save();
         let (kind, project) = load(&bytes).unwrap();
         assert_eq!(kind, Kind::Project);
-        assert_eq!(&project, learner.project(), "{head:?}");
-        let mut reopened = Learner::new();
-        reopened.open(&bytes).unwrap();
+        assert_eq!(project, original, "{head:?}");
+        let (_, reopened) = Project::default().open(&bytes).unwrap();
         assert_eq!(reopened.save(), bytes, "saving what was opened gives the same bytes");
         assert_eq!(reopened.head_state(), HeadState::Current);
     }
@@ -63,27 +65,27 @@ fn projects_round_trip_losslessly() {
 
 #[test]
 fn a_model_only_file_classifies_and_re_imports_without_losing_examples() {
-    let learner = trained_learner(HeadKind::Softmax);
-    let model = learner.export_model().unwrap();
-    assert!(model.len() * 10 < learner.save().len(), "model {} bytes vs project {}", model.len(), learner.save().len());
+    let original = trained_project(HeadKind::Softmax);
+    let model = original.export_model().unwrap();
+    assert!(model.len() * 10 < original.save().len(), "model {} bytes vs project {}", model.len(), original.save().len());
     let (kind, project) = load(&model).unwrap();
     assert_eq!(kind, Kind::ModelOnly);
     assert_eq!(project.examples.example_count(), 0);
-    assert_eq!(project.trained, learner.project().trained);
+    assert_eq!(project.trained, original.trained);
 
     // A fresh page: classes and head, no examples, and the head is usable.
-    let mut elsewhere = Learner::new();
-    assert_eq!(elsewhere.open(&model).unwrap(), Kind::ModelOnly);
+    let (kind, elsewhere) = Project::default().open(&model).unwrap();
+    assert_eq!(kind, Kind::ModelOnly);
     assert_eq!(elsewhere.head_state(), HeadState::Current);
     assert!(matches!(elsewhere.dataset(), Err(Error::EmptyClass(_))));
 
     // The app that still has its examples re-imports the model and keeps them.
-    let mut app = trained_learner(HeadKind::Prototype);
-    let before = app.examples().example_count();
-    app.open(&model).unwrap();
-    assert_eq!(app.examples().example_count(), before);
+    let app = trained_project(HeadKind::Prototype);
+    let before = app.examples.example_count();
+    let (_, app) = app.open(&model).unwrap();
+    assert_eq!(app.examples.example_count(), before);
     assert_eq!(app.head_state(), HeadState::Current);
-    assert_eq!(app.project().trained, learner.project().trained);
+    assert_eq!(app.trained, original.trained);
     assert!(app.dataset().is_ok(), "training can go on");
 }
 
@@ -95,13 +97,13 @@ fn with_checksum(mut file: Vec<u8>) -> Vec<u8> {
 
 #[test]
 fn every_bad_file_gets_its_own_error_and_changes_nothing() {
-    let learner = trained_learner(HeadKind::Softmax);
-    let good = learner.save();
+    let original = trained_project(HeadKind::Softmax);
+    let good = original.save();
     let len = good.len();
     let (id, pre) = lite0();
     let mut other_id = id.clone();
     other_id.weights_sha256 = "0".repeat(64);
-    let mut bad_head = learner.project().clone();
+    let mut bad_head = original.clone();
     bad_head.trained.as_mut().unwrap().head.classes.push(999);
 
     let mut catalogue: Vec<(&str, Vec<u8>, fn(&ProjectError) -> bool)> = vec![
@@ -109,8 +111,8 @@ fn every_bad_file_gets_its_own_error_and_changes_nothing() {
         ("random bytes", (0..500u32).map(|i| (i * 7919 % 251) as u8).collect(), |e| matches!(e, ProjectError::Foreign(w) if w == "unknown header")),
         ("a PNG", b"\x89PNG\r\n\x1a\n....".to_vec(), |e| matches!(e, ProjectError::Foreign(w) if w.contains("PNG"))),
         ("the weights file", b"NRUB\x01\x00".to_vec(), |e| matches!(e, ProjectError::Foreign(w) if w.contains("weights"))),
-        ("other backbone", bad_head_bytes(learner.project(), &other_id, &pre), |e| matches!(e, ProjectError::WrongBackbone { .. })),
-        ("other preprocessing", bad_head_bytes(learner.project(), &id, &Preprocess::IMAGENET), |e| matches!(e, ProjectError::WrongPreprocessing)),
+        ("other backbone", bad_head_bytes(&original, &other_id, &pre), |e| matches!(e, ProjectError::WrongBackbone { .. })),
+        ("other preprocessing", bad_head_bytes(&original, &id, &Preprocess::IMAGENET), |e| matches!(e, ProjectError::WrongPreprocessing)),
         ("head for missing classes", bad_head.to_bytes(&id, &pre), |e| matches!(e, ProjectError::Inconsistent(_))),
     ];
     for cut in [3, 8, 20, 51] {
@@ -141,7 +143,9 @@ fn every_bad_file_gets_its_own_error_and_changes_nothing() {
     inner[HEADER_LEN + 1] = 0xff;
     catalogue.push(("tampered inner length", with_checksum(inner), |e| matches!(e, ProjectError::Undecodable(_))));
 
-    let mut app = trained_learner(HeadKind::Prototype);
+    // The app's open project, which no failed open may touch.
+    let app = Session::new(Rc::new(common::backbone(&ComputeDevice::cpu())));
+    app.open(&trained_project(HeadKind::Prototype).save()).unwrap();
     let saved = app.save();
     for (name, bytes, expected) in catalogue {
         let err = load(&bytes).expect_err(name);
@@ -159,7 +163,7 @@ fn bad_head_bytes(project: &Project, id: &BackboneId, pre: &Preprocess) -> Vec<u
 
 #[test]
 fn random_and_mutated_bytes_never_panic_the_loader() {
-    let good = trained_learner(HeadKind::Knn).save();
+    let good = trained_project(HeadKind::Knn).save();
     let mut rng = Rng::new(2024);
     // Accepted files per kind of damage; a valid checksum over a mutated body may well be a valid
     // project (a changed feature value), so only the first two kinds must always be refused.

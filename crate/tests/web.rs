@@ -3,7 +3,9 @@
 //! ImageNet on a real photo.
 #![cfg(target_family = "wasm")]
 
-use glimpse::{Backbone, Backend, ComputeDevice, Frame};
+use std::rc::Rc;
+
+use glimpse::{Backbone, Backend, ComputeDevice, Frame, Session};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -39,8 +41,8 @@ async fn webgpu_and_cpu_fallback_agree_on_real_photos() {
     let odd = pattern(300, 200);
     let frames = [Frame::new(&cat, cw, ch).unwrap(), Frame::new(&coffee, fw, fh).unwrap(), Frame::new(&odd, 300, 200).unwrap()];
 
-    let on_gpu = Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &gpu.device).unwrap();
-    let on_cpu = Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &ComputeDevice::cpu().device).unwrap();
+    let on_gpu = Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &gpu).unwrap();
+    let on_cpu = Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &ComputeDevice::cpu()).unwrap();
     let gpu_features = on_gpu.features(&frames).await.unwrap();
     let cpu_features = on_cpu.features(&frames).await.unwrap();
     let diff = max_abs_diff(&gpu_features, &cpu_features);
@@ -62,7 +64,7 @@ async fn the_webgpu_device_is_initialised_once() {
 #[wasm_bindgen_test]
 fn bad_input_is_refused_in_the_browser() {
     let cpu = ComputeDevice::cpu();
-    let err = Backbone::load(&WEIGHTS[..1000], "cut.bpk", &cpu.device).unwrap_err().to_string();
+    let err = Backbone::load(&WEIGHTS[..1000], "cut.bpk", &cpu).unwrap_err().to_string();
     assert!(err.starts_with("weights file cut.bpk:"), "{err}");
     let err = Frame::new(&[0; 10], 2, 2).unwrap_err().to_string();
     assert!(err.contains("2×2"), "{err}");
@@ -88,43 +90,38 @@ fn crop(photo: &(Vec<u8>, u32, u32), frac: [f32; 4]) -> (Vec<u8>, u32, u32) {
 /// Captures two crops (plus their mirror images) of three photos, trains the softmax head on
 /// `device`, and checks a third, unseen crop of each; then a save/open round trip.
 async fn learns_three_objects_on(device: ComputeDevice) {
-    use glimpse::learn::{train, Quiet, Settings};
-    use glimpse::learner::capture;
+    use glimpse::learn::{Quiet, Settings};
 
-    let backbone = Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &device.device).unwrap();
+    let backbone = Rc::new(Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &device).unwrap());
     let photos = [("cat", decode(CAT)), ("coffee", decode(COFFEE)), ("astronaut", decode(ASTRONAUT))];
-    let mut learner = glimpse::Learner::new();
+    let session = Session::new(backbone.clone());
     let settings = Settings { validation_fraction: 0.0, epochs: 30, augment: glimpse::learn::Augment { flip: true, ..Default::default() }, ..Settings::default() };
-    learner.set_settings(settings).unwrap();
+    session.set_settings(settings).unwrap();
     let mut ids = Vec::new();
     for (name, photo) in &photos {
-        let class = learner.examples_mut().add_class(name).unwrap();
+        let class = session.add_class(Some(name)).unwrap();
         ids.push(class);
         for frac in [[0.0, 0.0, 0.8, 0.8], [0.2, 0.15, 0.8, 0.85]] {
             let (rgba, w, h) = crop(photo, frac);
-            let (augment, mut rng) = learner.next_capture();
-            let captured = capture(&backbone, Frame::new(&rgba, w, h).unwrap(), &augment, &mut rng).await.unwrap();
-            assert_eq!(captured.len(), 2, "the capture and its mirror");
-            learner.add(class, captured).unwrap();
+            let added = session.capture(class, Frame::new(&rgba, w, h).unwrap()).await.unwrap();
+            assert_eq!(added.ids.len(), 2, "the capture and its mirror");
         }
     }
-    let data = learner.dataset().unwrap();
-    let trained = train(&data, learner.settings(), backbone.device(), &mut Quiet).await.unwrap();
+    let trained = session.train(&mut Quiet).await.unwrap();
     let last = trained.history.last().unwrap().clone();
     console_log!("{:?}: {} epochs, last train loss {:.4}, accuracy {}", device.backend, trained.history.len(), last.train_loss, last.train_accuracy);
     assert!(last.train_loss < trained.history[0].train_loss);
-    learner.set_trained(trained).unwrap();
 
     let unseen: Vec<_> = photos.iter().map(|(_, p)| crop(p, [0.1, 0.1, 0.75, 0.75])).collect();
     let frames: Vec<Frame> = unseen.iter().map(|(rgba, w, h)| Frame::new(rgba, *w, *h).unwrap()).collect();
-    let predictions = learner.predictor(&backbone).unwrap().predict(&backbone, &frames).await.unwrap();
+    let predictions = session.predict(&frames).await.unwrap();
     for (p, id) in predictions.iter().zip(&ids) {
         assert_eq!(p.best, Some(*id), "{p:?}");
     }
 
-    let mut reopened = glimpse::Learner::new();
-    reopened.open(&learner.save()).unwrap();
-    let again = reopened.predictor(&backbone).unwrap().predict(&backbone, &frames).await.unwrap();
+    let reopened = Session::new(backbone);
+    reopened.open(&session.save()).unwrap();
+    let again = reopened.predict(&frames).await.unwrap();
     for (a, b) in predictions.iter().zip(&again) {
         assert_eq!(a.best, b.best);
         for (x, y) in a.classes.iter().zip(&b.classes) {
@@ -145,18 +142,18 @@ async fn learns_three_objects_on_the_cpu_fallback() {
 
 #[wasm_bindgen_test]
 async fn a_project_trained_by_the_cli_opens_in_the_browser() {
-    let backbone = Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &ComputeDevice::cpu().device).unwrap();
-    let mut learner = glimpse::Learner::new();
-    learner.open(CLI_PROJECT).unwrap();
-    let names: Vec<&str> = learner.examples().classes().iter().map(|c| c.name.as_str()).collect();
+    let backbone = Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &ComputeDevice::cpu()).unwrap();
+    let session = Session::new(Rc::new(backbone));
+    session.open(CLI_PROJECT).unwrap();
+    let names: Vec<String> = session.classes().into_iter().map(|c| c.name).collect();
     assert_eq!(names, ["cat", "coffee", "rocket"]);
     let (coffee, cw, ch) = decode(CLI_TEST_COFFEE);
     let (cat, aw, ah) = decode(CLI_TEST_CAT);
     let frames = [Frame::new(&coffee, cw, ch).unwrap(), Frame::new(&cat, aw, ah).unwrap()];
-    let p = learner.predictor(&backbone).unwrap().predict(&backbone, &frames).await.unwrap();
-    let best = |i: usize| learner.examples().class(p[i].best.unwrap()).unwrap().name.clone();
+    let p = session.predict(&frames).await.unwrap();
+    let best = |i: usize| session.project().examples.class(p[i].best.unwrap()).unwrap().name.clone();
     assert_eq!((best(0).as_str(), best(1).as_str()), ("coffee", "cat"));
     // A damaged copy is refused in the browser too, with the same message as natively.
-    let err = learner.open(&CLI_PROJECT[..CLI_PROJECT.len() - 1]).unwrap_err().to_string();
+    let err = session.open(&CLI_PROJECT[..CLI_PROJECT.len() - 1]).unwrap_err().to_string();
     assert!(err.starts_with("project file: the file is cut short"), "{err}");
 }

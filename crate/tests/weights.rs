@@ -8,7 +8,7 @@ use common::weights_path;
 use glimpse::{Backbone, ComputeDevice, Error};
 
 fn load_error(bytes: &[u8]) -> String {
-    match Backbone::load(bytes, "bad.bpk", &ComputeDevice::cpu().device) {
+    match Backbone::load(bytes, "bad.bpk", &ComputeDevice::cpu()) {
         Err(e @ Error::Weights { .. }) => e.to_string(),
         Err(e) => panic!("wrong error kind: {e}"),
         Ok(_) => panic!("bad weights were accepted"),
@@ -18,7 +18,7 @@ fn load_error(bytes: &[u8]) -> String {
 #[test]
 fn committed_weights_load_and_match_their_digest() {
     let bytes = std::fs::read(weights_path()).unwrap();
-    assert!(Backbone::load(&bytes, "ok.bpk", &ComputeDevice::cpu().device).is_ok());
+    assert!(Backbone::load(&bytes, "ok.bpk", &ComputeDevice::cpu()).is_ok());
     let recorded = glimpse::backbone::weights::WEIGHTS_SHA256.split_whitespace().next().unwrap();
     assert_eq!(glimpse::backbone::weights::sha256_hex(&bytes), recorded);
 }

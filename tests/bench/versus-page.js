@@ -6,7 +6,7 @@
 // Warm = median of `iterations` calls after warm-up; on slow software adapters a per-measurement
 // time budget may stop it earlier, never below `minimum` calls (the runner prints how many).
 // Results land in window.results for the runner.
-import { loadBackbone } from './glimpse-backend.js';
+import { decode } from '../../www/frames.js';
 
 const params = new URLSearchParams(location.search);
 const engine = params.get('engine');
@@ -20,11 +20,8 @@ const FEATURES = 1280;
 const SIZE = 224;
 
 async function imageOf(url) {
-  const bitmap = await createImageBitmap(await (await fetch(url)).blob());
-  const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
-  context.drawImage(bitmap, 0, 0);
-  const { data, width, height } = context.getImageData(0, 0, bitmap.width, bitmap.height);
-  return { rgba: new Uint8Array(data.buffer), width, height };
+  const { rgba, width, height } = await decode(await (await fetch(url)).blob());
+  return { rgba: new Uint8Array(rgba), width, height };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -58,10 +55,11 @@ const base64 = (floats) => {
 /** Glimpse: RGBA frames in (its own resize, crop and normalisation included in every timing). */
 async function glimpse(images) {
   const start = performance.now();
-  const { default: init, GlimpseBackbone, GlimpseLearner } = await import('../../www/pkg/glimpse.js');
+  // The bench build of the core (target/bench-pkg): the page's API plus `GlimpseBench`.
+  const { default: init, GlimpseBench, GlimpseLearner } = await import('../../target/bench-pkg/glimpse.js');
   await init();
   const weights = new Uint8Array(await (await fetch('../../models/efficientnet-lite0.bpk')).arrayBuffer());
-  const backbone = await loadBackbone(GlimpseBackbone, weights, backend);
+  const backbone = await GlimpseBench.backbone(weights, backend);
   const one = [images[0]];
   const first = await backbone.features(one);
   const cold = performance.now() - start;

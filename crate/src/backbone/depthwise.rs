@@ -28,6 +28,11 @@ pub fn same_padding(input: usize, kernel: usize, stride: usize) -> (usize, usize
     (total / 2, out)
 }
 
+/// Weights whose shape the kernel cannot use: a problem of the weights, not of reading them.
+fn misshapen(problem: String) -> Error {
+    Error::Inconsistent(format!("the fused depthwise kernel cannot use {problem}"))
+}
+
 fn relu6_in_place(values: &mut [f32]) {
     for v in values {
         *v = v.clamp(0.0, 6.0);
@@ -39,9 +44,9 @@ impl Depthwise {
     pub fn of(conv: &Conv2d, kernel: usize, stride: usize) -> Result<Self, Error> {
         let read = |t: Tensor<1>| t.into_data().try_into_vec::<f32>().map_err(|e| Error::Readback(format!("{e:?}")));
         let weights = read(conv.weight.val().flatten(0, 3))?;
-        let bias = read(conv.bias.as_ref().ok_or_else(|| Error::Readback("depthwise conv without bias".into()))?.val())?;
+        let bias = read(conv.bias.as_ref().ok_or_else(|| misshapen("a depthwise conv without bias".into()))?.val())?;
         if weights.len() != bias.len() * kernel * kernel {
-            return Err(Error::Readback(format!("depthwise weights of {} values for {} channels", weights.len(), bias.len())));
+            return Err(misshapen(format!("depthwise weights of {} values for {} channels", weights.len(), bias.len())));
         }
         Ok(Self { kernel, stride, weights, bias })
     }

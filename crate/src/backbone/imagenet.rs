@@ -8,7 +8,7 @@ pub fn label(index: usize) -> &'static str {
 }
 
 /// One prediction of the pretrained classifier.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImagenetClass {
     pub index: usize,
     pub label: &'static str,

@@ -3,7 +3,6 @@
 pub mod depthwise;
 pub mod efficientnet;
 pub mod imagenet;
-pub mod profile;
 pub mod weights;
 
 use burn::prelude::{Device, Tensor, TensorData};
@@ -11,7 +10,7 @@ use burn::prelude::{Device, Tensor, TensorData};
 pub use efficientnet::{FEATURE_DIM, IMAGENET_CLASSES, INPUT_SIZE, Lite0};
 pub use imagenet::ImagenetClass;
 
-use crate::device::read_floats;
+use crate::device::{read_floats, Backend, ComputeDevice, DeviceChoice};
 use crate::preprocess::{Frame, Preprocess};
 use crate::Error;
 
@@ -19,22 +18,28 @@ use crate::Error;
 #[derive(Debug)]
 pub struct Backbone {
     model: Lite0,
-    device: Device,
+    device: ComputeDevice,
     preprocess: Preprocess,
 }
 
 impl Backbone {
     /// Loads the weights file `bytes` (named `source` in errors) onto `device`.
-    pub fn load(bytes: &[u8], source: &str, device: &Device) -> Result<Self, Error> {
-        let mut model = weights::load(bytes, source, device)?;
-        if *device == Device::flex() {
+    pub fn load(bytes: &[u8], source: &str, device: &ComputeDevice) -> Result<Self, Error> {
+        let mut model = weights::load(bytes, source, &device.device)?;
+        if device.backend == Backend::Cpu {
             model.fuse_cpu_depthwise(true)?;
         }
         Ok(Self { model, device: device.clone(), preprocess: Preprocess::LITE })
     }
 
+    /// Chooses the device (see [`ComputeDevice::choose`]) and loads the weights there.
+    pub async fn load_on(choice: DeviceChoice, bytes: &[u8], source: &str) -> Result<Self, Error> {
+        Self::load(bytes, source, &ComputeDevice::choose(choice).await?)
+    }
+
     /// Runs the depthwise stages with Burn's own ops on the CPU too: the benchmarks' "before"
     /// of the fused kernel.
+    #[cfg(feature = "bench")]
     pub fn use_burn_depthwise(&mut self) -> Result<(), Error> {
         self.model.fuse_cpu_depthwise(false)
     }
@@ -44,6 +49,11 @@ impl Backbone {
     }
 
     pub fn device(&self) -> &Device {
+        &self.device.device
+    }
+
+    /// The device with its description (backend, adapter, why the CPU was chosen).
+    pub fn compute(&self) -> &ComputeDevice {
         &self.device
     }
 
@@ -58,7 +68,7 @@ impl Backbone {
         }
         let size = self.preprocess.size as usize;
         let data = TensorData::new(self.preprocess.batch(frames), [frames.len(), 3, size, size]);
-        Ok(Tensor::from_data(data, &self.device))
+        Ok(Tensor::from_data(data, self.device()))
     }
 
     /// Pooled features `[N, 1280]`, left on the device for heads that train there.

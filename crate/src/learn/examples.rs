@@ -100,6 +100,15 @@ impl Examples {
         Ok(name.to_string())
     }
 
+    /// "Class N" with the smallest N from the class count up that no class is named yet: the
+    /// name a class gets when the user has not named it.
+    pub fn unused_name(&self) -> String {
+        (self.classes.len() + 1..)
+            .map(|n| format!("Class {n}"))
+            .find(|name| self.classes.iter().all(|c| &c.name != name))
+            .expect("some number is free")
+    }
+
     pub fn add_class(&mut self, name: &str) -> Result<ClassId, Error> {
         let name = self.check_name(name, None)?;
         let id = self.fresh_id();
@@ -245,6 +254,19 @@ mod tests {
         ex.clear_class(a).unwrap();
         assert_eq!(ex.example_count(), 0);
         ex.validate().unwrap();
+    }
+
+    #[test]
+    fn an_unnamed_class_gets_the_first_free_class_number() {
+        let mut ex = Examples::default();
+        assert_eq!(ex.unused_name(), "Class 1");
+        ex.add_class("Class 2").unwrap();
+        assert_eq!(ex.unused_name(), "Class 3", "counting starts after the classes there are");
+        ex.add_class("Class 3").unwrap();
+        ex.add_class("x").unwrap();
+        assert_eq!(ex.unused_name(), "Class 4");
+        ex.add_class("Class 4").unwrap();
+        assert_eq!(ex.unused_name(), "Class 5");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::device::read_floats;
 use crate::learn::examples::ClassId;
+use crate::learn::settings::HeadKind;
 use crate::Error;
 
 /// Logit scale of the cosine heads: `softmax(scale · cos)`. 10 turns a cosine margin of 0.3
@@ -61,6 +62,16 @@ pub enum HeadWeights {
     Prototype { prototypes: Vec<f32> },
     /// The stored examples' unit-length features (`examples × dim`) and their class indices.
     Knn { k: u32, features: Vec<f32>, labels: Vec<u32> },
+}
+
+impl HeadWeights {
+    pub fn kind(&self) -> HeadKind {
+        match self {
+            HeadWeights::Softmax { .. } => HeadKind::Softmax,
+            HeadWeights::Prototype { .. } => HeadKind::Prototype,
+            HeadWeights::Knn { .. } => HeadKind::Knn,
+        }
+    }
 }
 
 /// A head with the classes it was trained on, in the order of its outputs.

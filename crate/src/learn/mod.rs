@@ -5,7 +5,7 @@ pub mod augment;
 pub mod examples;
 pub mod head;
 pub mod metrics;
-pub mod profile;
+pub mod predict;
 pub mod rng;
 pub mod settings;
 pub mod split;

@@ -114,6 +114,32 @@ pub struct Trained {
     pub evaluation: Option<Evaluation>,
 }
 
+impl Trained {
+    /// The outcome without the head's weights, which a page has no use for.
+    pub fn summary(&self) -> TrainingSummary {
+        TrainingSummary {
+            head: self.head.weights.kind(),
+            classes: self.head.classes.clone(),
+            history: self.history.clone(),
+            stop: self.stop,
+            best_epoch: self.best_epoch,
+            evaluation: self.evaluation.clone(),
+        }
+    }
+}
+
+/// A training's outcome as a page shows it: [`Trained`] without the head's weights.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrainingSummary {
+    pub head: HeadKind,
+    pub classes: Vec<ClassId>,
+    pub history: Vec<EpochStats>,
+    pub stop: Stop,
+    pub best_epoch: u32,
+    pub evaluation: Option<Evaluation>,
+}
+
 /// What training reports to, between epochs.
 pub trait Progress {
     /// Called after every epoch; `Break` cancels training.

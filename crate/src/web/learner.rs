@@ -1,57 +1,23 @@
-//! `GlimpseLearner`: classes, examples, training and prediction for one project, on the device of
-//! a `GlimpseBackbone`. The page's worker owns one.
+//! `GlimpseLearner`: one project (classes, examples, settings, trained head) on the device of a
+//! `GlimpseBackbone`; each method is one call into [`Session`]. The page's worker owns one.
 
-use std::cell::{Cell, RefCell};
 use std::ops::ControlFlow;
 use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::backbone::GlimpseBackbone;
-use super::{images_of, js_error};
-use crate::clock::now_ms;
-use crate::learn::examples::{Class, THUMBNAIL_SIZE};
-use crate::learn::{train, EpochStats, Progress, Settings};
-use crate::learner::{capture, HeadState};
-use crate::project::Kind;
-use crate::{Backbone, ComputeDevice, Error, Frame, Learner};
+use super::{to_js, Images};
+use crate::learn::examples::THUMBNAIL_SIZE;
+use crate::learn::{EpochStats, Progress, Settings};
+use crate::{Error, Frame, Session};
 
-type Shared = Rc<(Backbone, ComputeDevice)>;
-
-/// One project: its classes and examples, settings, trained head. Methods that touch the device
-/// return Promises; the rest are synchronous and cheap.
+/// One project. Methods that touch the device return Promises; the rest are synchronous and cheap.
 #[wasm_bindgen]
 pub struct GlimpseLearner {
-    backbone: Shared,
-    learner: Rc<RefCell<Learner>>,
-    cancel: Rc<Cell<bool>>,
-    training: Rc<Cell<bool>>,
-    deleted: RefCell<Option<(usize, Class)>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ClassJs<'a> {
-    id: u32,
-    name: &'a str,
-    /// Example ids, oldest first.
-    examples: Vec<u32>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AddedJs {
-    ids: Vec<u32>,
-    ms: f64,
-}
-
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    // Maps become plain objects and `None` becomes `null`, which is what page code expects.
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true);
-    value.serialize(&serializer).map_err(Into::into)
+    session: Rc<Session>,
 }
 
 /// Resolves on the next task of the event loop, so that messages queued during an epoch
@@ -67,18 +33,16 @@ async fn next_task() {
     let _ = JsFuture::from(promise).await;
 }
 
-struct JsProgress {
-    on_epoch: Option<Function>,
-    cancel: Rc<Cell<bool>>,
-}
+/// Reports each epoch to the page's callback and lets the page's event loop run between epochs.
+struct JsProgress(Option<Function>);
 
 impl Progress for JsProgress {
     fn epoch(&mut self, stats: &EpochStats) -> ControlFlow<()> {
-        if let (Some(f), Ok(stats)) = (&self.on_epoch, to_js(stats)) {
+        if let (Some(f), Ok(stats)) = (&self.0, to_js(stats)) {
             // A failing callback is the page's bug; training goes on.
             let _ = f.call1(&JsValue::NULL, &stats);
         }
-        if self.cancel.get() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        ControlFlow::Continue(())
     }
 
     async fn pause(&mut self) {
@@ -88,16 +52,10 @@ impl Progress for JsProgress {
 
 #[wasm_bindgen]
 impl GlimpseLearner {
-    /// An empty project on `backbone`'s device.
+    /// An empty project (no classes) on `backbone`'s device.
     #[wasm_bindgen(constructor)]
     pub fn new(backbone: &GlimpseBackbone) -> GlimpseLearner {
-        Self {
-            backbone: backbone.inner.clone(),
-            learner: Rc::new(RefCell::new(Learner::new())),
-            cancel: Rc::new(Cell::new(false)),
-            training: Rc::new(Cell::new(false)),
-            deleted: RefCell::new(None),
-        }
+        Self { session: Rc::new(Session::new(backbone.inner.clone())) }
     }
 
     /// Side of the square thumbnails.
@@ -106,215 +64,142 @@ impl GlimpseLearner {
         THUMBNAIL_SIZE
     }
 
-    /// `[{id, name, examples: [exampleId…]}]` in display order.
-    pub fn classes(&self) -> Result<JsValue, JsValue> {
-        let learner = self.learner.borrow();
-        let classes: Vec<ClassJs> = learner
-            .examples()
-            .classes()
-            .iter()
-            .map(|c| ClassJs { id: c.id, name: &c.name, examples: c.examples.iter().map(|e| e.id).collect() })
-            .collect();
-        to_js(&classes)
+    /// Replaces the project with a new one holding two empty classes, "Class 1" and "Class 2".
+    #[wasm_bindgen(js_name = newProject)]
+    pub fn new_project(&self) -> Result<(), JsValue> {
+        Ok(self.session.new_project()?)
     }
 
+    /// `[{id, name, examples: [exampleId…]}]` in display order.
+    pub fn classes(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.session.classes())
+    }
+
+    /// Adds a class; without a name it is called "Class N" with the first free N. Returns its id.
     #[wasm_bindgen(js_name = addClass)]
-    pub fn add_class(&self, name: &str) -> Result<u32, JsValue> {
-        self.learner.borrow_mut().examples_mut().add_class(name).map_err(js_error)
+    pub fn add_class(&self, name: Option<String>) -> Result<u32, JsValue> {
+        Ok(self.session.add_class(name.as_deref())?)
     }
 
     #[wasm_bindgen(js_name = renameClass)]
     pub fn rename_class(&self, id: u32, name: &str) -> Result<(), JsValue> {
-        self.learner.borrow_mut().examples_mut().rename_class(id, name).map_err(js_error)
+        Ok(self.session.rename_class(id, name)?)
     }
 
     /// Deletes a class and its examples; `undoDelete()` brings the last one back.
     #[wasm_bindgen(js_name = deleteClass)]
     pub fn delete_class(&self, id: u32) -> Result<(), JsValue> {
-        let removed = self.learner.borrow_mut().examples_mut().delete_class(id).map_err(js_error)?;
-        *self.deleted.borrow_mut() = Some(removed);
-        Ok(())
+        Ok(self.session.delete_class(id)?)
     }
 
     #[wasm_bindgen(js_name = undoDelete)]
     pub fn undo_delete(&self) -> Result<bool, JsValue> {
-        let Some((at, class)) = self.deleted.borrow_mut().take() else { return Ok(false) };
-        self.learner.borrow_mut().examples_mut().restore_class(at, class).map_err(js_error)?;
-        Ok(true)
+        Ok(self.session.undo_delete()?)
     }
 
     #[wasm_bindgen(js_name = moveClass)]
     pub fn move_class(&self, id: u32, position: usize) -> Result<(), JsValue> {
-        self.learner.borrow_mut().examples_mut().move_class(id, position).map_err(js_error)
+        Ok(self.session.move_class(id, position)?)
     }
 
     #[wasm_bindgen(js_name = clearClass)]
     pub fn clear_class(&self, id: u32) -> Result<(), JsValue> {
-        self.learner.borrow_mut().examples_mut().clear_class(id).map_err(js_error)
+        Ok(self.session.clear_class(id)?)
     }
 
     #[wasm_bindgen(js_name = deleteExample)]
     pub fn delete_example(&self, id: u32) -> Result<(), JsValue> {
-        self.learner.borrow_mut().examples_mut().delete_example(id).map_err(js_error)
+        Ok(self.session.delete_example(id)?)
     }
 
     /// The example's thumbnail as RGBA bytes (`thumbnailSize` squared × 4), for an `ImageData`.
     pub fn thumbnail(&self, id: u32) -> Result<Vec<u8>, JsValue> {
-        Ok(self.learner.borrow().examples().example(id).map_err(js_error)?.thumbnail.rgba())
+        Ok(self.session.thumbnail(id)?)
     }
 
     /// Captures one RGBA frame into a class (with the augmented views the settings ask for):
     /// resolves to `{ids, ms}`.
     #[wasm_bindgen(js_name = addExample)]
     pub fn add_example(&self, class: u32, rgba: Vec<u8>, width: u32, height: u32) -> Promise {
-        let (backbone, learner) = (self.backbone.clone(), self.learner.clone());
-        future_to_promise(async move {
-            let start = now_ms();
-            let frame = Frame::new(&rgba, width, height).map_err(js_error)?;
-            learner.borrow().examples().class(class).map_err(js_error)?;
-            let (augment, mut rng) = learner.borrow_mut().next_capture();
-            let captured = capture(&backbone.0, frame, &augment, &mut rng).await.map_err(js_error)?;
-            let ids = learner.borrow_mut().add(class, captured).map_err(js_error)?;
-            to_js(&AddedJs { ids, ms: now_ms() - start })
-        })
+        let session = self.session.clone();
+        future_to_promise(async move { to_js(&session.capture(class, Frame::new(&rgba, width, height)?).await?) })
     }
 
     /// The learning settings (see `Settings` in the Rust docs; camelCase fields).
     pub fn settings(&self) -> Result<JsValue, JsValue> {
-        to_js(self.learner.borrow().settings())
+        to_js(&self.session.settings())
     }
 
     /// Replaces the settings; fields left out take their defaults. Refuses invalid values.
     #[wasm_bindgen(js_name = setSettings)]
     pub fn set_settings(&self, settings: JsValue) -> Result<(), JsValue> {
-        let settings: Settings =
-            serde_wasm_bindgen::from_value(settings).map_err(|e| js_error(Error::Settings(format!("settings: {e}"))))?;
-        self.learner.borrow_mut().set_settings(settings).map_err(js_error)
+        let settings: Settings = serde_wasm_bindgen::from_value(settings).map_err(|e| Error::Settings(format!("settings: {e}")))?;
+        Ok(self.session.set_settings(settings)?)
     }
 
     /// `"none"`, `"current"` or `"stale"` (classes changed since training).
     #[wasm_bindgen(js_name = headState, getter)]
-    pub fn head_state(&self) -> String {
-        match self.learner.borrow().head_state() {
-            HeadState::None => "none",
-            HeadState::Current => "current",
-            HeadState::Stale => "stale",
-        }
-        .into()
+    pub fn head_state(&self) -> JsValue {
+        // A unit variant always serialises.
+        to_js(&self.session.head_state()).unwrap_or_default()
     }
 
-    /// The last training: `{head, history, stop, bestEpoch, evaluation}` or `null`.
+    /// True while a training runs.
+    #[wasm_bindgen(getter)]
+    pub fn training(&self) -> bool {
+        self.session.training()
+    }
+
+    /// The last training: `{head, classes, history, stop, bestEpoch, evaluation}` or `null`.
     #[wasm_bindgen(js_name = lastTraining)]
     pub fn last_training(&self) -> Result<JsValue, JsValue> {
-        let learner = self.learner.borrow();
-        match learner.trained() {
-            // The head's weights are of no use to the page and would be copied for nothing.
-            Some(t) => to_js(&training_summary(t)),
-            None => Ok(JsValue::NULL),
-        }
+        to_js(&self.session.last_training())
     }
 
     /// Trains the head the settings name on every example. `onEpoch({epoch, trainLoss,
     /// trainAccuracy, validationLoss, validationAccuracy})` is called after each epoch. Resolves
     /// to the same summary as `lastTraining()`; rejects when cancelled (the previous head stays).
     pub fn train(&self, on_epoch: Option<Function>) -> Promise {
-        let (backbone, learner, cancel, training) =
-            (self.backbone.clone(), self.learner.clone(), self.cancel.clone(), self.training.clone());
-        future_to_promise(async move {
-            if training.replace(true) {
-                return Err(JsError::new("training is already running").into());
-            }
-            cancel.set(false);
-            let job = learner.borrow().dataset().map(|d| (d, learner.borrow().settings().clone()));
-            let result = match job {
-                Ok((data, settings)) => {
-                    let mut progress = JsProgress { on_epoch, cancel };
-                    train(&data, &settings, backbone.0.device(), &mut progress).await
-                }
-                Err(e) => Err(e),
-            };
-            training.set(false);
-            let trained = result.map_err(js_error)?;
-            let summary = to_js(&training_summary(&trained));
-            learner.borrow_mut().set_trained(trained).map_err(js_error)?;
-            summary
-        })
+        let session = self.session.clone();
+        future_to_promise(async move { to_js(&session.train(&mut JsProgress(on_epoch)).await?) })
     }
 
     /// Stops a running training after its current epoch.
     #[wasm_bindgen(js_name = cancelTraining)]
     pub fn cancel_training(&self) {
-        self.cancel.set(true);
+        self.session.cancel_training()
     }
 
     /// Classifies one RGBA frame: `{classes: [{id, name, probability}], best, unknown, ms}`.
     pub fn predict(&self, rgba: Vec<u8>, width: u32, height: u32) -> Promise {
-        let predictor = self.learner.borrow_mut().predictor(&self.backbone.0);
-        let backbone = self.backbone.clone();
-        future_to_promise(async move {
-            let predictor = predictor.map_err(js_error)?;
-            let frame = Frame::new(&rgba, width, height).map_err(js_error)?;
-            let mut p = predictor.predict(&backbone.0, &[frame]).await.map_err(js_error)?;
-            to_js(&p.remove(0))
-        })
+        let session = self.session.clone();
+        future_to_promise(async move { to_js(&session.predict(&[Frame::new(&rgba, width, height)?]).await?[0]) })
     }
 
     /// Classifies several images in one batch: `images` is `[{rgba, width, height}]`.
     #[wasm_bindgen(js_name = predictBatch)]
     pub fn predict_batch(&self, images: js_sys::Array) -> Promise {
-        let predictor = self.learner.borrow_mut().predictor(&self.backbone.0);
-        let backbone = self.backbone.clone();
+        let session = self.session.clone();
         future_to_promise(async move {
-            let predictor = predictor.map_err(js_error)?;
-            let owned = images_of(&images)?;
-            let frames = owned.iter().map(|(rgba, w, h)| Frame::new(rgba, *w, *h)).collect::<Result<Vec<_>, _>>().map_err(js_error)?;
-            to_js(&predictor.predict(&backbone.0, &frames).await.map_err(js_error)?)
+            let images = Images::from_js(&images)?;
+            to_js(&session.predict(&images.frames()?).await?)
         })
     }
 
     /// The whole project as a file (`.glimpse`).
     pub fn save(&self) -> Vec<u8> {
-        self.learner.borrow().save()
+        self.session.save()
     }
 
     /// Classes and trained head only, for classifying on another page.
     #[wasm_bindgen(js_name = exportModel)]
     pub fn export_model(&self) -> Result<Vec<u8>, JsValue> {
-        self.learner.borrow().export_model().map_err(js_error)
+        Ok(self.session.export_model()?)
     }
 
     /// Opens a project (replaces this one) or a model-only file (keeps the examples of classes
-    /// with the same names). Resolves to `"project"` or `"modelOnly"`. On error nothing changes.
-    pub fn open(&self, bytes: &[u8]) -> Result<String, JsValue> {
-        if self.training.get() {
-            return Err(JsError::new("wait for training to finish (or cancel it) before opening a file").into());
-        }
-        let kind = self.learner.borrow_mut().open(bytes).map_err(js_error)?;
-        *self.deleted.borrow_mut() = None;
-        Ok(match kind {
-            Kind::Project => "project",
-            Kind::ModelOnly => "modelOnly",
-        }
-        .into())
+    /// with the same names). Returns `"project"` or `"modelOnly"`. On error nothing changes.
+    pub fn open(&self, bytes: &[u8]) -> Result<JsValue, JsValue> {
+        to_js(&self.session.open(bytes)?)
     }
-}
-
-/// A training's outcome without the head's weights.
-fn training_summary(t: &crate::learn::Trained) -> impl Serialize + '_ {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Summary<'a> {
-        head: crate::learn::HeadKind,
-        classes: &'a [u32],
-        history: &'a [EpochStats],
-        stop: crate::learn::train::Stop,
-        best_epoch: u32,
-        evaluation: &'a Option<crate::learn::Evaluation>,
-    }
-    let head = match t.head.weights {
-        crate::learn::head::HeadWeights::Softmax { .. } => crate::learn::HeadKind::Softmax,
-        crate::learn::head::HeadWeights::Prototype { .. } => crate::learn::HeadKind::Prototype,
-        crate::learn::head::HeadWeights::Knn { .. } => crate::learn::HeadKind::Knn,
-    };
-    Summary { head, classes: &t.head.classes, history: &t.history, stop: t.stop, best_epoch: t.best_epoch, evaluation: &t.evaluation }
 }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use glimpse::{Backbone, ComputeDevice, Frame};
+use glimpse::{Backbone, ComputeDevice};
 
 pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -23,21 +23,11 @@ pub fn weights_path() -> PathBuf {
 
 pub fn backbone(device: &ComputeDevice) -> Backbone {
     let path = weights_path();
-    Backbone::load(&std::fs::read(&path).unwrap(), &path.display().to_string(), &device.device).unwrap()
+    Backbone::load(&std::fs::read(&path).unwrap(), &path.display().to_string(), device).unwrap()
 }
 
 /// An RGBA8 image and its size.
-pub struct Image {
-    pub rgba: Vec<u8>,
-    pub width: u32,
-    pub height: u32,
-}
-
-impl Image {
-    pub fn frame(&self) -> Frame<'_> {
-        Frame::new(&self.rgba, self.width, self.height).unwrap()
-    }
-}
+pub use glimpse::learn::augment::Image;
 
 pub fn photo(name: &str) -> Image {
     let image = image::open(fixture(name)).unwrap().into_rgba8();

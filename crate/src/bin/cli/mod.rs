@@ -1,24 +1,27 @@
 //! Argument parsing and the subcommands; all the work is done by the library.
 
+#[cfg(feature = "bench")]
 mod bench;
 mod learn;
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use glimpse::learn::{HeadKind, Settings};
-use glimpse::{Backbone, ComputeDevice, Frame};
+use glimpse::{Backbone, DeviceChoice, Frame, Session};
 
 const USAGE: &str = "\
 usage:
-  glimpse imagenet [--backend cpu|wgpu] IMAGE...   top-5 ImageNet classes of each PNG/JPEG image
+  glimpse imagenet IMAGE...                        top-5 ImageNet classes of each PNG/JPEG image
   glimpse train DIR -o PROJECT [learning options]  learn the classes of DIR (a sub-folder of images per class)
   glimpse eval PROJECT DIR                         accuracy, per-class precision/recall/F1, confusion matrix
   glimpse predict PROJECT IMAGE...                 the class of each image
-  glimpse bench [--iterations N]                   time the backbone on the CPU and on wgpu
+  glimpse bench [learn] [--iterations N]           time the backbone (or the learner) on the CPU and on wgpu
+                                                   (in builds with `--features bench`)
 
 options:
   --weights FILE   Lite0 weights (default: models/efficientnet-lite0.bpk beside the workspace)
-  --backend B      cpu (default) or wgpu
+  --backend B      cpu (default), wgpu, or auto (wgpu on a hardware GPU, else the CPU)
 
 learning options (defaults in brackets):
   --head softmax|prototype|knn [softmax]   --hidden N hidden width, 0 = linear [0]
@@ -39,13 +42,25 @@ pub fn main() -> i32 {
 }
 
 /// Options shared by the subcommands, and the positional arguments left over.
+#[derive(Clone)]
 struct Options {
     weights: PathBuf,
     backend: String,
+    #[cfg_attr(not(feature = "bench"), allow(dead_code))]
     iterations: usize,
     settings: Settings,
     output: Option<PathBuf>,
     rest: Vec<String>,
+}
+
+/// Sets the settings field a numeric learning flag names; false when `flag` is not one.
+macro_rules! number_flags {
+    ($flag:expr, $value:expr, $settings:expr, { $($name:literal => $($field:ident).+),* $(,)? }) => {
+        match $flag {
+            $($name => { $settings.$($field).+ = number($flag, &$value($flag)?)?; true })*
+            _ => false,
+        }
+    };
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -60,29 +75,24 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
+        let s = &mut options.settings;
+        let numeric = number_flags!(arg.as_str(), value, s, {
+            "--hidden" => hidden, "--epochs" => epochs, "--batch-size" => batch_size,
+            "--learning-rate" => learning_rate, "--weight-decay" => weight_decay, "--dropout" => dropout,
+            "--label-smoothing" => label_smoothing, "--validation" => validation_fraction,
+            "--patience" => patience, "--seed" => seed, "--k" => k, "--threshold" => threshold,
+            "--crops" => augment.crops, "--jitter" => augment.jitter,
+        });
+        if numeric {
+            continue;
+        }
         match arg.as_str() {
             "--weights" => options.weights = value("--weights")?.into(),
             "--backend" => options.backend = value("--backend")?,
-            "--iterations" => {
-                options.iterations = value("--iterations")?.parse().map_err(|_| "--iterations needs a number".to_string())?
-            }
+            "--iterations" => options.iterations = number(arg, &value(arg)?)?,
             "-o" | "--output" => options.output = Some(value("--output")?.into()),
             "--head" => options.settings.head = HeadKind::parse(&value("--head")?).map_err(|e| e.to_string())?,
-            "--hidden" => options.settings.hidden = number(arg, &value(arg)?)?,
-            "--epochs" => options.settings.epochs = number(arg, &value(arg)?)?,
-            "--batch-size" => options.settings.batch_size = number(arg, &value(arg)?)?,
-            "--learning-rate" => options.settings.learning_rate = number(arg, &value(arg)?)?,
-            "--weight-decay" => options.settings.weight_decay = number(arg, &value(arg)?)?,
-            "--dropout" => options.settings.dropout = number(arg, &value(arg)?)?,
-            "--label-smoothing" => options.settings.label_smoothing = number(arg, &value(arg)?)?,
-            "--validation" => options.settings.validation_fraction = number(arg, &value(arg)?)?,
-            "--patience" => options.settings.patience = number(arg, &value(arg)?)?,
-            "--seed" => options.settings.seed = number(arg, &value(arg)?)?,
-            "--k" => options.settings.k = number(arg, &value(arg)?)?,
-            "--threshold" => options.settings.threshold = number(arg, &value(arg)?)?,
             "--flip" => options.settings.augment.flip = true,
-            "--crops" => options.settings.augment.crops = number(arg, &value(arg)?)?,
-            "--jitter" => options.settings.augment.jitter = number(arg, &value(arg)?)?,
             "-h" | "--help" => return Err(USAGE.into()),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}\n{USAGE}")),
             _ => options.rest.push(arg.clone()),
@@ -102,7 +112,10 @@ fn run(args: &[String]) -> Result<i32, String> {
     let options = parse(args)?;
     match command.as_str() {
         "imagenet" => imagenet(&options),
+        #[cfg(feature = "bench")]
         "bench" => bench::run(&options).map(|_| 0),
+        #[cfg(not(feature = "bench"))]
+        "bench" => Err("this glimpse was built without the benchmarks: cargo run --release --features bench --bin glimpse -- bench".into()),
         "train" => learn::train(&options),
         "eval" => learn::eval(&options),
         "predict" => learn::predict(&options),
@@ -114,31 +127,34 @@ fn run(args: &[String]) -> Result<i32, String> {
     }
 }
 
-fn device(backend: &str) -> Result<ComputeDevice, String> {
-    match backend {
-        "cpu" => Ok(ComputeDevice::cpu()),
-        "wgpu" => pollster::block_on(ComputeDevice::wgpu()).map_err(|e| e.to_string()),
-        other => Err(format!("unknown backend {other} (cpu or wgpu)")),
-    }
-}
-
-fn load_backbone(options: &Options, device: &ComputeDevice) -> Result<Backbone, String> {
+/// The weights loaded on the device `--backend` names.
+fn load_backbone(options: &Options) -> Result<Backbone, String> {
+    let choice = DeviceChoice::parse(&options.backend).map_err(|e| e.to_string())?;
     let path = &options.weights;
     let bytes = std::fs::read(path).map_err(|e| format!("weights file {}: {e}", path.display()))?;
-    Backbone::load(&bytes, &path.display().to_string(), &device.device).map_err(|e| e.to_string())
+    pollster::block_on(Backbone::load_on(choice, &bytes, &path.display().to_string())).map_err(|e| e.to_string())
+}
+
+/// An empty project on the backbone.
+fn session(options: &Options) -> Result<Session, String> {
+    Ok(Session::new(Rc::new(load_backbone(options)?)))
 }
 
 /// Decodes a PNG or JPEG file to RGBA8.
-fn decode(path: &str) -> Result<(Vec<u8>, u32, u32), String> {
-    let image = image::ImageReader::open(path)
-        .map_err(|e| format!("{path}: {e}"))?
+fn decode(path: &Path) -> Result<image::RgbaImage, String> {
+    let name = path.display();
+    Ok(image::ImageReader::open(path)
+        .map_err(|e| format!("{name}: {e}"))?
         .with_guessed_format()
-        .map_err(|e| format!("{path}: {e}"))?
+        .map_err(|e| format!("{name}: {e}"))?
         .decode()
-        .map_err(|e| format!("{path}: not a readable PNG or JPEG image ({e})"))?
-        .into_rgba8();
-    let (width, height) = image.dimensions();
-    Ok((image.into_raw(), width, height))
+        .map_err(|e| format!("{name}: not a readable PNG or JPEG image ({e})"))?
+        .into_rgba8())
+}
+
+/// `image` (decoded from `path`) as a frame for the core.
+fn frame<'a>(path: &Path, image: &'a image::RgbaImage) -> Result<Frame<'a>, String> {
+    Frame::new(image.as_raw(), image.width(), image.height()).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn imagenet(options: &Options) -> Result<i32, String> {
@@ -146,11 +162,10 @@ fn imagenet(options: &Options) -> Result<i32, String> {
         return Err(format!("imagenet needs at least one image\n{USAGE}"));
     }
     // Decode everything first, so that a bad file fails before the model is loaded.
-    let images = options.rest.iter().map(|p| decode(p)).collect::<Result<Vec<_>, _>>()?;
-    let device = device(&options.backend)?;
-    let backbone = load_backbone(options, &device)?;
-    for (path, (rgba, width, height)) in options.rest.iter().zip(&images) {
-        let frame = Frame::new(rgba, *width, *height).map_err(|e| format!("{path}: {e}"))?;
+    let images = options.rest.iter().map(|p| decode(Path::new(p))).collect::<Result<Vec<_>, _>>()?;
+    let backbone = load_backbone(options)?;
+    for (path, image) in options.rest.iter().zip(&images) {
+        let frame = frame(Path::new(path), image)?;
         let top = pollster::block_on(backbone.imagenet_top_k(&[frame], 5)).map_err(|e| e.to_string())?;
         println!("{path}");
         for class in &top[0] {

@@ -17,9 +17,8 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::learn::{Examples, Settings, Trained};
+use super::Project;
 use crate::preprocess::Preprocess;
-use crate::Error;
 
 pub const MAGIC: &[u8; 8] = b"GLIMPSE\0";
 /// The newest format this build writes and reads.
@@ -27,14 +26,6 @@ pub const FORMAT_VERSION: u16 = 1;
 pub const HEADER_LEN: usize = 52;
 /// File extension for projects and model-only exports.
 pub const EXTENSION: &str = "glimpse";
-
-/// What the user made; the part of the file that does not describe the backbone.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Project {
-    pub examples: Examples,
-    pub settings: Settings,
-    pub trained: Option<Trained>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -125,23 +116,6 @@ impl Project {
         Ok((kind, body.project))
     }
 
-    /// What a decoder cannot check: ids, shapes, and a head that fits the classes.
-    pub fn validate(&self) -> Result<(), Error> {
-        self.examples.validate()?;
-        self.settings.check()?;
-        if let Some(trained) = &self.trained {
-            trained.head.validate()?;
-            if trained.head.dim as usize != crate::backbone::FEATURE_DIM {
-                return Err(Error::Inconsistent(format!("the head reads {} features, the backbone gives {}", trained.head.dim, crate::backbone::FEATURE_DIM)));
-            }
-            if let Some(e) = &trained.evaluation {
-                if e.confusion.len() != trained.head.classes.len() {
-                    return Err(Error::Inconsistent("the evaluation does not fit the head".into()));
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 fn encode(kind: Kind, backbone: &BackboneId, preprocess: &Preprocess, project: &Project) -> Vec<u8> {

@@ -1,0 +1,6 @@
+//! Timing and profiling for the benchmarks (`glimpse bench`, the browser benchmark pages).
+//! Only in builds with the `bench` feature: the product build carries none of it.
+
+pub mod backbone;
+pub mod learning;
+pub mod synthetic;

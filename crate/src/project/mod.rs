@@ -1,0 +1,142 @@
+//! A project: what a user made (classes, examples, settings, the trained head and its
+//! evaluation) and the rules that keep it consistent. `file` is how it is written to disk, the
+//! same in the browser and the CLI.
+
+mod file;
+
+pub use file::{BackboneId, Kind, ProjectError, EXTENSION, FORMAT_VERSION, HEADER_LEN, MAGIC};
+
+use serde::{Deserialize, Serialize};
+
+use crate::learn::examples::Example;
+use crate::learn::{Captured, ClassId, Dataset, Examples, Settings, Trained};
+use crate::preprocess::Preprocess;
+use crate::Error;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    pub examples: Examples,
+    pub settings: Settings,
+    pub trained: Option<Trained>,
+}
+
+/// Whether the stored head can classify with the current classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum HeadState {
+    None,
+    Current,
+    /// Trained on other classes than the current ones: predictions would be about classes
+    /// that are gone or miss new ones.
+    Stale,
+}
+
+/// How many classes a new project starts with, so that a first-time user sees what to fill in.
+const STARTER_CLASSES: usize = 2;
+
+impl Project {
+    /// A new project with two empty classes named "Class 1" and "Class 2".
+    pub fn starter() -> Self {
+        let mut project = Self::default();
+        for _ in 0..STARTER_CLASSES {
+            let name = project.examples.unused_name();
+            project.examples.add_class(&name).expect("an unused name is a valid name");
+        }
+        project
+    }
+
+    pub fn set_settings(&mut self, settings: Settings) -> Result<(), Error> {
+        settings.check()?;
+        self.settings = settings;
+        Ok(())
+    }
+
+    pub fn head_state(&self) -> HeadState {
+        match &self.trained {
+            None => HeadState::None,
+            Some(t) => {
+                let mut now: Vec<ClassId> = self.examples.classes().iter().map(|c| c.id).collect();
+                let mut then = t.head.classes.clone();
+                now.sort_unstable();
+                then.sort_unstable();
+                if now == then { HeadState::Current } else { HeadState::Stale }
+            }
+        }
+    }
+
+    pub fn dataset(&self) -> Result<Dataset, Error> {
+        Dataset::of(&self.examples)
+    }
+
+    /// Keeps a finished training, unless its classes were deleted while it ran.
+    pub fn set_trained(&mut self, trained: Trained) -> Result<(), Error> {
+        for &id in &trained.head.classes {
+            self.examples.class(id).map_err(|_| Error::StaleHead)?;
+        }
+        self.trained = Some(trained);
+        Ok(())
+    }
+
+    /// The whole project as a `.glimpse` file for this build's backbone.
+    pub fn save(&self) -> Vec<u8> {
+        self.to_bytes(&BackboneId::lite0(), &Preprocess::LITE)
+    }
+
+    /// Classes, settings and head without examples: a few KB to classify with elsewhere.
+    pub fn export_model(&self) -> Result<Vec<u8>, Error> {
+        if self.trained.is_none() {
+            return Err(Error::NotTrained);
+        }
+        Ok(self.model_bytes(&BackboneId::lite0(), &Preprocess::LITE))
+    }
+
+    /// Reads a project or model file. A whole project comes back as it is. A model-only file
+    /// gets the examples this project has for the classes it names (matched by name), so that a
+    /// model exported earlier can be re-imported and trained further.
+    pub fn open(&self, bytes: &[u8]) -> Result<(Kind, Project), Error> {
+        let (kind, mut opened) = Project::from_bytes(bytes, &BackboneId::lite0(), &Preprocess::LITE)?;
+        if kind == Kind::ModelOnly {
+            let mut merged = opened.examples.clone();
+            for class in opened.examples.classes() {
+                if let Some(old) = self.examples.classes().iter().find(|c| c.name == class.name) {
+                    for views in group_by_capture(&old.examples) {
+                        merged.add(class.id, views)?;
+                    }
+                }
+            }
+            opened.examples = merged;
+        }
+        Ok((kind, opened))
+    }
+
+    /// What a decoder cannot check: ids, shapes, and a head that fits the classes.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.examples.validate()?;
+        self.settings.check()?;
+        if let Some(trained) = &self.trained {
+            trained.head.validate()?;
+            if trained.head.dim as usize != crate::backbone::FEATURE_DIM {
+                return Err(Error::Inconsistent(format!("the head reads {} features, the backbone gives {}", trained.head.dim, crate::backbone::FEATURE_DIM)));
+            }
+            if let Some(e) = &trained.evaluation {
+                if e.confusion.len() != trained.head.classes.len() {
+                    return Err(Error::Inconsistent("the evaluation does not fit the head".into()));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The examples as the captures they came from (the original first, then its views).
+fn group_by_capture(examples: &[Example]) -> Vec<Vec<Captured>> {
+    let mut groups: Vec<(u32, Vec<Captured>)> = Vec::new();
+    for e in examples {
+        let captured = Captured { feature: e.feature.clone(), thumbnail: e.thumbnail.clone() };
+        match groups.iter_mut().find(|(c, _)| *c == e.capture) {
+            Some((_, views)) => views.push(captured),
+            None => groups.push((e.capture, vec![captured])),
+        }
+    }
+    groups.into_iter().map(|(_, views)| views).collect()
+}

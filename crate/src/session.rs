@@ -1,0 +1,312 @@
+//! The product API: one project open on one backbone, and every action a user takes on it as
+//! one method. The page's JS API and the CLI are thin wrappers over this type.
+//!
+//! Slow work (feature extraction, training, prediction) runs on snapshots taken at its start,
+//! so the project can keep changing while it runs (a user captures during training), and a
+//! failure leaves the project untouched. Methods take `&self`; no borrow is held across an await.
+
+use std::cell::{Cell, Ref, RefCell};
+use std::ops::ControlFlow;
+use std::rc::Rc;
+
+use serde::Serialize;
+
+use crate::backbone::{Backbone, FEATURE_DIM};
+use crate::clock::now_ms;
+use crate::learn::augment::{views, Augment};
+use crate::learn::examples::{Class, Thumbnail};
+use crate::learn::metrics::evaluate;
+use crate::learn::predict::{Prediction, Predictor};
+use crate::learn::rng::Rng;
+use crate::learn::train::TrainingSummary;
+use crate::learn::{train, Captured, ClassId, DeviceHead, EpochStats, Evaluation, ExampleId, Progress, Settings};
+use crate::project::{HeadState, Kind, Project};
+use crate::{Error, Frame};
+
+/// A class as a list shows it: its examples by id, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassSummary {
+    pub id: ClassId,
+    pub name: String,
+    pub examples: Vec<ExampleId>,
+}
+
+/// What one capture added.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Added {
+    /// The capture's example first, then its augmented views.
+    pub ids: Vec<ExampleId>,
+    /// Milliseconds from the frame to the stored examples.
+    pub ms: f64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    project: Project,
+    /// The trained head uploaded to the device, made on the first prediction after training.
+    head: Option<Rc<DeviceHead>>,
+    /// Captures so far, so that each draws its own augmentations.
+    captures: u64,
+    /// The last deleted class and its position, for undo.
+    deleted: Option<(usize, Class)>,
+}
+
+pub struct Session {
+    backbone: Rc<Backbone>,
+    state: RefCell<State>,
+    training: Cell<bool>,
+    cancel: Cell<bool>,
+}
+
+impl Session {
+    /// An empty project (no classes) on `backbone`.
+    pub fn new(backbone: Rc<Backbone>) -> Self {
+        Self { backbone, state: RefCell::default(), training: Cell::new(false), cancel: Cell::new(false) }
+    }
+
+    pub fn backbone(&self) -> &Backbone {
+        &self.backbone
+    }
+
+    /// The project as it is now. Do not hold it across an await.
+    pub fn project(&self) -> Ref<'_, Project> {
+        Ref::map(self.state.borrow(), |s| &s.project)
+    }
+
+    fn edit<T>(&self, f: impl FnOnce(&mut State) -> Result<T, Error>) -> Result<T, Error> {
+        f(&mut self.state.borrow_mut())
+    }
+
+    /// `busy` while a training runs: what would replace the project waits for it.
+    fn idle(&self, busy: Error) -> Result<(), Error> {
+        if self.training.get() { Err(busy) } else { Ok(()) }
+    }
+
+    /// Replaces the project with a new one holding two empty classes.
+    pub fn new_project(&self) -> Result<(), Error> {
+        self.idle(Error::Busy("Cancel the training first."))?;
+        *self.state.borrow_mut() = State { project: Project::starter(), ..State::default() };
+        Ok(())
+    }
+
+    // Classes and examples. Edits never touch the trained head (see `head_state`).
+
+    /// Classes in display order.
+    pub fn classes(&self) -> Vec<ClassSummary> {
+        self.project()
+            .examples
+            .classes()
+            .iter()
+            .map(|c| ClassSummary { id: c.id, name: c.name.clone(), examples: c.examples.iter().map(|e| e.id).collect() })
+            .collect()
+    }
+
+    /// Adds a class; without a name it is called "Class N" with the first free N.
+    pub fn add_class(&self, name: Option<&str>) -> Result<ClassId, Error> {
+        self.edit(|s| {
+            let name = name.map(str::to_string).unwrap_or_else(|| s.project.examples.unused_name());
+            s.project.examples.add_class(&name)
+        })
+    }
+
+    pub fn rename_class(&self, id: ClassId, name: &str) -> Result<(), Error> {
+        self.edit(|s| s.project.examples.rename_class(id, name))
+    }
+
+    /// Deletes a class with its examples; [`Session::undo_delete`] brings the last one back.
+    pub fn delete_class(&self, id: ClassId) -> Result<(), Error> {
+        self.edit(|s| {
+            s.deleted = Some(s.project.examples.delete_class(id)?);
+            Ok(())
+        })
+    }
+
+    /// Restores the last deleted class; false when there is none to restore.
+    pub fn undo_delete(&self) -> Result<bool, Error> {
+        self.edit(|s| match s.deleted.take() {
+            Some((at, class)) => s.project.examples.restore_class(at, class).map(|()| true),
+            None => Ok(false),
+        })
+    }
+
+    pub fn move_class(&self, id: ClassId, position: usize) -> Result<(), Error> {
+        self.edit(|s| s.project.examples.move_class(id, position))
+    }
+
+    pub fn clear_class(&self, id: ClassId) -> Result<(), Error> {
+        self.edit(|s| s.project.examples.clear_class(id))
+    }
+
+    pub fn delete_example(&self, id: ExampleId) -> Result<(), Error> {
+        self.edit(|s| s.project.examples.delete_example(id))
+    }
+
+    /// The example's thumbnail as RGBA bytes.
+    pub fn thumbnail(&self, id: ExampleId) -> Result<Vec<u8>, Error> {
+        Ok(self.project().examples.example(id)?.thumbnail.rgba())
+    }
+
+    /// Captures one frame into a class: its features and thumbnail, plus the augmented views the
+    /// settings ask for, extracted as one batch.
+    pub async fn capture(&self, class: ClassId, frame: Frame<'_>) -> Result<Added, Error> {
+        let start = now_ms();
+        let (augment, mut rng) = self.edit(|s| {
+            s.project.examples.class(class)?;
+            s.captures += 1;
+            let seed = ((s.project.settings.seed as u64) << 32) ^ s.captures;
+            Ok((s.project.settings.augment, Rng::new(seed)))
+        })?;
+        let captured = extract(&self.backbone, frame, &augment, &mut rng).await?;
+        // Fails if the class was deleted while the features were extracted.
+        let ids = self.edit(|s| s.project.examples.add(class, captured))?;
+        Ok(Added { ids, ms: now_ms() - start })
+    }
+
+    // Settings and training.
+
+    pub fn settings(&self) -> Settings {
+        self.project().settings.clone()
+    }
+
+    pub fn set_settings(&self, settings: Settings) -> Result<(), Error> {
+        self.edit(|s| s.project.set_settings(settings))
+    }
+
+    pub fn head_state(&self) -> HeadState {
+        self.project().head_state()
+    }
+
+    /// True while a training runs.
+    pub fn training(&self) -> bool {
+        self.training.get()
+    }
+
+    /// The last training, without the head's weights.
+    pub fn last_training(&self) -> Option<TrainingSummary> {
+        self.project().trained.as_ref().map(|t| t.summary())
+    }
+
+    /// Trains the head the settings name on every example, reporting each epoch to `progress`.
+    /// [`Session::cancel_training`] stops it after the current epoch; the previous head stays.
+    pub async fn train(&self, progress: &mut impl Progress) -> Result<TrainingSummary, Error> {
+        if self.training.replace(true) {
+            return Err(Error::Busy("training is already running"));
+        }
+        self.cancel.set(false);
+        let result = self.run_training(progress).await;
+        self.training.set(false);
+        result
+    }
+
+    async fn run_training(&self, progress: &mut impl Progress) -> Result<TrainingSummary, Error> {
+        let (data, settings) = {
+            let project = self.project();
+            (project.dataset()?, project.settings.clone())
+        };
+        let mut progress = Cancellable { inner: progress, cancel: &self.cancel };
+        let trained = train(&data, &settings, self.backbone.device(), &mut progress).await?;
+        let summary = trained.summary();
+        self.edit(|s| {
+            s.project.set_trained(trained)?;
+            s.head = None;
+            Ok(summary)
+        })
+    }
+
+    pub fn cancel_training(&self) {
+        self.cancel.set(true);
+    }
+
+    // Prediction.
+
+    /// Classifies frames with the trained head, as one batch.
+    pub async fn predict(&self, frames: &[Frame<'_>]) -> Result<Vec<Prediction>, Error> {
+        let predictor = self.predictor()?;
+        predictor.predict(&self.backbone, frames).await
+    }
+
+    fn predictor(&self) -> Result<Predictor, Error> {
+        self.edit(|s| {
+            let trained = s.project.trained.as_ref().ok_or(Error::NotTrained)?;
+            if s.project.head_state() == HeadState::Stale {
+                return Err(Error::StaleHead);
+            }
+            let device = self.backbone.device();
+            let head = s.head.get_or_insert_with(|| Rc::new(DeviceHead::new(&trained.head, device))).clone();
+            let classes = head_classes(&s.project)?;
+            Ok(Predictor { head, classes, threshold: s.project.settings.threshold })
+        })
+    }
+
+    /// The trained head's classes `(id, name)`, in the order of its outputs.
+    pub fn head_classes(&self) -> Result<Vec<(ClassId, String)>, Error> {
+        head_classes(&self.project())
+    }
+
+    /// Scores predictions against the true classes (`(index into head_classes, prediction)`).
+    pub fn evaluate(&self, labelled: &[(usize, Prediction)]) -> Result<Evaluation, Error> {
+        let ids: Vec<ClassId> = self.head_classes()?.into_iter().map(|(id, _)| id).collect();
+        let truth: Vec<usize> = labelled.iter().map(|(label, _)| *label).collect();
+        let predicted: Vec<usize> = labelled.iter().map(|(_, p)| p.top_index()).collect();
+        let examples: Vec<ExampleId> = (1..=labelled.len() as u32).collect();
+        Ok(evaluate(&ids, &truth, &predicted, &examples))
+    }
+
+    // Files.
+
+    /// The whole project as a `.glimpse` file.
+    pub fn save(&self) -> Vec<u8> {
+        self.project().save()
+    }
+
+    /// Classes and trained head only, for classifying elsewhere.
+    pub fn export_model(&self) -> Result<Vec<u8>, Error> {
+        self.project().export_model()
+    }
+
+    /// Opens a project (replaces this one) or a model-only file (keeps the examples of classes
+    /// with the same names; see [`Project::open`]). On error nothing changes.
+    pub fn open(&self, bytes: &[u8]) -> Result<Kind, Error> {
+        self.idle(Error::Busy("wait for training to finish (or cancel it) before opening a file"))?;
+        let (kind, project) = self.project().open(bytes)?;
+        let mut s = self.state.borrow_mut();
+        s.project = project;
+        s.head = None;
+        s.deleted = None;
+        Ok(kind)
+    }
+}
+
+fn head_classes(project: &Project) -> Result<Vec<(ClassId, String)>, Error> {
+    let trained = project.trained.as_ref().ok_or(Error::NotTrained)?;
+    trained.head.classes.iter().map(|&id| Ok((id, project.examples.class(id)?.name.clone()))).collect()
+}
+
+/// The features and thumbnails of a frame and of its augmented views, in one batch.
+async fn extract(backbone: &Backbone, frame: Frame<'_>, augment: &Augment, rng: &mut Rng) -> Result<Vec<Captured>, Error> {
+    let extra = views(frame, augment, rng);
+    let frames: Vec<Frame<'_>> = std::iter::once(frame).chain(extra.iter().map(|v| v.frame())).collect();
+    let features = backbone.features(&frames).await?;
+    Ok(frames
+        .iter()
+        .zip(features.chunks(FEATURE_DIM))
+        .map(|(f, feature)| Captured { feature: feature.to_vec(), thumbnail: Thumbnail::of(*f) })
+        .collect())
+}
+
+/// The caller's progress, stopped when the session is asked to cancel.
+struct Cancellable<'a, P> {
+    inner: &'a mut P,
+    cancel: &'a Cell<bool>,
+}
+
+impl<P: Progress> Progress for Cancellable<'_, P> {
+    fn epoch(&mut self, stats: &EpochStats) -> ControlFlow<()> {
+        let flow = self.inner.epoch(stats);
+        if self.cancel.get() { ControlFlow::Break(()) } else { flow }
+    }
+
+    async fn pause(&mut self) {
+        self.inner.pause().await
+    }
+}
