@@ -45,6 +45,23 @@ export function createLive({ grabFrame, decodeFile, report }) {
     state.classList.toggle('unknown', prediction.unknown);
   }
 
+  // The map covers the frame's centre square; the video is scaled to cover its box, so that
+  // square is centred in the box, its side the frame's shorter side times the video's scale.
+  function drawHeat(map, className) {
+    const canvas = $('heat');
+    canvas.hidden = !map;
+    if (!map) return;
+    canvas.width = canvas.height = map.side;
+    canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(map.rgba), map.side, map.side), 0, 0);
+    const video = $('video');
+    const box = video.parentElement;
+    const scale = Math.max(box.clientWidth / video.videoWidth, box.clientHeight / video.videoHeight);
+    const side = Math.min(video.videoWidth, video.videoHeight) * scale;
+    Object.assign(canvas.style, { width: `${side}px`, height: `${side}px`, left: `${(box.clientWidth - side) / 2}px`, top: `${(box.clientHeight - side) / 2}px` });
+    canvas.classList.toggle('mirrored', video.classList.contains('mirrored'));
+    canvas.dataset.class = className;
+  }
+
   function drawSeen(seen) {
     const list = $('seen');
     list.hidden = !seen;
@@ -71,17 +88,20 @@ export function createLive({ grabFrame, decodeFile, report }) {
 
   async function step() {
     const top3 = $('seen-toggle').checked;
+    const explain = $('explain-toggle').checked;
     const started = performance.now();
     const image = grabFrame();
     if (!image) return;
     if (headState !== 'current') {
       // Without a head there is nothing to show live except what the model sees.
+      drawHeat(null);
       if (top3) drawSeen(await call('imagenet', { image }, [image.rgba]));
       return;
     }
-    const { prediction, seen } = await call('predict', { image, top3 }, [image.rgba]);
+    const { prediction, seen, map } = await call('predict', { image, top3, explain }, [image.rgba]);
     drawBars(prediction);
     drawSeen(seen);
+    drawHeat($('explain-toggle').checked ? map : null, prediction.classes.find((c) => c.id === map?.class)?.name);
     $('live-state').dataset.frames = String(Number($('live-state').dataset.frames ?? 0) + 1);
     measure(performance.now() - started, prediction.ms);
   }
@@ -104,6 +124,7 @@ export function createLive({ grabFrame, decodeFile, report }) {
   }
 
   $('seen-toggle').addEventListener('change', () => { if ($('seen-toggle').checked) loop(); else drawSeen(null); });
+  $('explain-toggle').addEventListener('change', () => { if (!$('explain-toggle').checked) drawHeat(null); });
 
   $('classify-file').addEventListener('change', async (e) => {
     const file = e.target.files[0];
@@ -130,6 +151,7 @@ export function createLive({ grabFrame, decodeFile, report }) {
     /** Starts or stops the loop as the head and the camera come and go. */
     update({ headState: state, cameraOn }) {
       headState = state;
+      if (state !== 'current') drawHeat(null);
       if (state === 'none') { $('live-state').textContent = 'Train to see live predictions.'; $('bars').replaceChildren(); $('bars').dataset.ids = ''; }
       if (state === 'stale') $('live-state').textContent = 'The classes changed since training: train again to see live predictions.';
       if (cameraOn && (state === 'current' || $('seen-toggle').checked)) loop();

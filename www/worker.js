@@ -108,11 +108,11 @@ const ops = {
   thumbnails: ({ ids }) => ids.map((id) => ({ id, rgba: learner.thumbnail(id) })),
   train: changes(() => learner.train((stats) => postMessage({ type: 'epoch', stats })), { flush: true }),
   cancelTraining: () => learner.cancelTraining(),
-  async predict({ image, top3 }) {
+  async predict({ image, top3, explain }) {
     const pixels = frame(image);
-    const prediction = await learner.predict(...pixels);
+    const { prediction, map } = explain ? await learner.explain(...pixels) : { prediction: await learner.predict(...pixels) };
     const seen = top3 ? (await backbone.imagenetTop5(...pixels)).slice(0, 3) : null;
-    return { prediction, seen };
+    return { prediction, seen, map };
   },
   async imagenet({ image }) {
     return (await backbone.imagenetTop5(...frame(image))).slice(0, 3);

@@ -18,7 +18,7 @@ pub mod preprocess;
 pub mod project;
 pub mod session;
 
-pub use backbone::Backbone;
+pub use backbone::{Backbone, HeatMap};
 pub use device::{Backend, ComputeDevice, DeviceChoice};
 pub use error::Error;
 pub use learn::predict::Prediction;

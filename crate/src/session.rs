@@ -16,7 +16,8 @@ use crate::clock::now_ms;
 use crate::learn::augment::{views, Augment};
 use crate::learn::examples::{Class, Thumbnail};
 use crate::learn::metrics::evaluate;
-use crate::learn::predict::{Prediction, Predictor};
+use crate::learn::explain::Explainer;
+use crate::learn::predict::{Explained, Prediction, Predictor};
 use crate::learn::rng::Rng;
 use crate::learn::train::TrainingSummary;
 use crate::learn::{train, Captured, ClassId, DeviceHead, EpochStats, Evaluation, ExampleId, Progress, Settings};
@@ -43,8 +44,9 @@ pub struct Added {
 #[derive(Debug, Default)]
 struct State {
     project: Project,
-    /// The trained head uploaded to the device, made on the first prediction after training.
-    head: Option<Rc<DeviceHead>>,
+    /// The trained head uploaded to the device and prepared for heat maps, made on the first
+    /// prediction after training.
+    head: Option<(Rc<DeviceHead>, Rc<Explainer>)>,
     /// Captures so far, so that each draws its own augmentations.
     captures: u64,
     /// The last deleted class and its position, for undo.
@@ -225,6 +227,12 @@ impl Session {
         predictor.predict(&self.backbone, frames).await
     }
 
+    /// Classifies frames and shows where each one's most probable class was seen.
+    pub async fn explain(&self, frames: &[Frame<'_>]) -> Result<Vec<Explained>, Error> {
+        let predictor = self.predictor()?;
+        predictor.explain(&self.backbone, frames).await
+    }
+
     fn predictor(&self) -> Result<Predictor, Error> {
         self.edit(|s| {
             let trained = s.project.trained.as_ref().ok_or(Error::NotTrained)?;
@@ -232,9 +240,12 @@ impl Session {
                 return Err(Error::StaleHead);
             }
             let device = self.backbone.device();
-            let head = s.head.get_or_insert_with(|| Rc::new(DeviceHead::new(&trained.head, device))).clone();
+            let (head, explainer) = s
+                .head
+                .get_or_insert_with(|| (Rc::new(DeviceHead::new(&trained.head, device)), Rc::new(Explainer::of(&trained.head))))
+                .clone();
             let classes = head_classes(&s.project)?;
-            Ok(Predictor { head, classes, threshold: s.project.settings.threshold })
+            Ok(Predictor { head, explainer, classes, threshold: s.project.settings.threshold })
         })
     }
 

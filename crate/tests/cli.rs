@@ -97,6 +97,14 @@ fn train_eval_and_predict_on_folders_of_photos() {
     let fields: Vec<&str> = text.trim().split('\t').collect();
     assert_eq!(fields[1], "coffee", "{text}");
 
+    // The same image explained with the project: its class and where it was seen.
+    let out = glimpse(&["explain", project.to_str().unwrap(), coffee.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let fields: Vec<&str> = text.trim().split('\t').collect();
+    assert_eq!(fields[..2], [coffee.to_str().unwrap(), "coffee"], "{text}");
+    let (x, y): (f32, f32) = (fields[2].parse().unwrap(), fields[3].parse().unwrap());
+    assert!((0.0..=1.0).contains(&x) && (0.0..=1.0).contains(&y), "{text}");
+
     // Bad input: a folder with one class, an empty class folder, a foreign project file.
     let one = common::view_folders(&root.join("one"), &common::OBJECTS[..1], 2, 3);
     let out = glimpse(&["train", one.to_str().unwrap(), "-o", "/tmp/never.glimpse"]);
@@ -108,4 +116,34 @@ fn train_eval_and_predict_on_folders_of_photos() {
     let out = glimpse(&["predict", fixture("chelsea.png").to_str().unwrap(), coffee.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a Glimpse project (this is a PNG image)"));
+}
+
+/// `glimpse explain`, without a project (ImageNet) and with the one the training test writes.
+#[test]
+fn explain_prints_the_peak_and_writes_an_overlay_per_image() {
+    let root = common::workspace().join("target/fixtures/explain");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    let cat = image::open(fixture("chelsea.png")).unwrap().into_rgba8();
+    // The cat alone in the bottom-right quadrant of a grey square.
+    let canvas = common::quadrant::in_quadrant(&cat, 3);
+    let input = root.join("corner.png");
+    canvas.save(&input).unwrap();
+    let out_dir = root.join("out");
+    let out = glimpse(&["explain", input.to_str().unwrap(), "-o", out_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let fields: Vec<&str> = text.trim().split('\t').collect();
+    assert_eq!(fields.len(), 4, "{text}");
+    assert_eq!(fields[0], input.to_str().unwrap());
+    assert!(fields[1].contains("cat"), "ImageNet's top class of a cat: {text}");
+    let (x, y): (f32, f32) = (fields[2].parse().unwrap(), fields[3].parse().unwrap());
+    assert_eq!(common::quadrant::quadrant_of(x, y), 3, "the peak is in the cat's quadrant: {text}");
+    let overlay = image::open(out_dir.join("corner.png")).unwrap();
+    assert_eq!((overlay.width(), overlay.height()), (canvas.width(), canvas.height()));
+    assert_ne!(overlay.to_rgba8().as_raw(), canvas.as_raw(), "the overlay draws on the image");
+
+    let out = glimpse(&["explain", "/no/such/image.png"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/image.png"));
 }

@@ -5,6 +5,9 @@
 
 use std::rc::Rc;
 
+#[path = "common/quadrant.rs"]
+mod quadrant;
+
 use glimpse::{Backbone, Backend, ComputeDevice, Frame, Session};
 use wasm_bindgen_test::*;
 
@@ -156,4 +159,24 @@ async fn a_project_trained_by_the_cli_opens_in_the_browser() {
     // A damaged copy is refused in the browser too, with the same message as natively.
     let err = session.open(&CLI_PROJECT[..CLI_PROJECT.len() - 1]).unwrap_err().to_string();
     assert!(err.starts_with("project file: the file is cut short"), "{err}");
+}
+
+/// The ImageNet heat map of a photo placed in each quadrant of a canvas peaks in that quadrant,
+/// on WebGPU and on the CPU fallback.
+#[wasm_bindgen_test]
+async fn heat_maps_peak_where_the_photo_is() {
+    let (cat, w, h) = decode(CAT);
+    let photo = image::RgbaImage::from_raw(w, h, cat).unwrap();
+    for device in [ComputeDevice::cpu(), ComputeDevice::wgpu().await.expect("no WebGPU adapter")] {
+        let backbone = Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &device).unwrap();
+        for q in 0..4 {
+            let canvas = quadrant::in_quadrant(&photo, q);
+            let frame = Frame::new(canvas.as_raw(), canvas.width(), canvas.height()).unwrap();
+            let (class, map) = backbone.explain_imagenet(&[frame]).await.unwrap().remove(0);
+            let (x, y) = map.peak(canvas.width(), canvas.height());
+            console_log!("{:?} quadrant {q}: {} peaks at ({x:.2}, {y:.2})", device.backend, class.label);
+            assert!([281, 282, 283, 285].contains(&class.index), "quadrant {q}: seen as {}", class.label);
+            assert_eq!(quadrant::quadrant_of(x, y), q, "{:?} quadrant {q}: the peak is at ({x}, {y})", device.backend);
+        }
+    }
 }

@@ -60,6 +60,14 @@ try {
   const elapsed = (Date.now() - t0) / 1000;
   const atEnd = await memory(page);
   const shown = await frames(page);
+  // The heat-map overlay ("Show where it looks"): the same live path with the map, 10 s each
+  // way, so that both figures come from the same stretch of the session.
+  const liveMs = async (explain) => {
+    await page.locator('#explain-toggle').setChecked(explain);
+    await page.waitForTimeout(10_000);
+    return page.evaluate(() => ({ ...document.getElementById('live-speed').dataset }));
+  };
+  const [plain, explained] = [await liveMs(false), await liveMs(true)];
 
   const mb = (n) => (n / 1e6).toFixed(1);
   console.log(`machine: ${process.env.MACHINE ?? 'this one'}; ${backend}`);
@@ -73,6 +81,8 @@ try {
   console.log(`JS memory after ${shown} frames\t${mb(atEnd.bytes)} MB\t${(atEnd.bytes / at100.bytes).toFixed(2)}x`);
   console.log(`wasm heap after 100 frames\t${mb(at100.wasmBytes)} MB\t1.00x`);
   console.log(`wasm heap after ${shown} frames\t${mb(atEnd.wasmBytes)} MB\t${(atEnd.wasmBytes / at100.wasmBytes).toFixed(2)}x`);
+  console.log(`live ms/frame without the heat map (10 s)\t${Number(plain.ms).toFixed(1)}\t1.00x (reference)`);
+  console.log(`live ms/frame with the heat map (10 s)\t${Number(explained.ms).toFixed(1)}\t${(explained.ms / plain.ms).toFixed(2)}x`);
   console.log(`(${shown - 100} frames in ${elapsed.toFixed(0)} s after the first 100 + 10 s)`);
 } finally {
   await browser.close();

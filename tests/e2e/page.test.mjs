@@ -109,6 +109,25 @@ test('webcam: capture two objects, train, live prediction follows the video; rel
     assert.ok(Number(await page.getAttribute('#live-speed', 'data-fps')) > 0);
     await page.locator('#seen-toggle').check();
     await page.waitForFunction(() => document.querySelectorAll('#seen li').length === 3, null, { timeout: 30_000 });
+
+    // "Show where it looks": a heat map of the live class laid over the centre square of the
+    // video (320×240 shown in a 4:3 box: a square as tall as the video, centred), then gone again.
+    await page.locator('#explain-toggle').check();
+    await page.waitForFunction(() => !document.getElementById('heat').hidden && document.getElementById('heat').dataset.class, null, { timeout: 30_000 });
+    const heat = await page.evaluate(() => {
+      const canvas = document.getElementById('heat');
+      const [h, v] = [canvas.getBoundingClientRect(), document.getElementById('video').getBoundingClientRect()];
+      const alpha = [...canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data].filter((_, i) => i % 4 === 3);
+      return { side: canvas.width, width: h.width, height: h.height, videoHeight: v.height, dx: h.x + h.width / 2 - (v.x + v.width / 2), dy: h.y + h.height / 2 - (v.y + v.height / 2), alpha, mapped: canvas.dataset.class };
+    });
+    assert.equal(heat.side, 7);
+    assert.ok(Math.abs(heat.width - heat.videoHeight) < 1.5 && Math.abs(heat.height - heat.videoHeight) < 1.5, JSON.stringify(heat));
+    assert.ok(Math.abs(heat.dx) < 1.5 && Math.abs(heat.dy) < 1.5, `centred on the video: ${JSON.stringify(heat)}`);
+    assert.ok(heat.alpha.every((a) => a > 0) && new Set(heat.alpha).size > 1, `a drawn, uneven map: ${heat.alpha}`);
+    assert.ok(['cat', 'cup'].includes(heat.mapped), heat.mapped);
+    await page.screenshot({ path: path.join(artifacts, 'heat.png') });
+    await page.locator('#explain-toggle').uncheck();
+    await page.waitForFunction(() => document.getElementById('heat').hidden);
     await page.screenshot({ path: path.join(artifacts, 'live.png'), fullPage: true });
 
     // Reload: classes, examples and the trained head come back; live prediction resumes.

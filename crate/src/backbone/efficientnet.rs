@@ -19,6 +19,8 @@ pub const FEATURE_DIM: usize = 1280;
 pub const IMAGENET_CLASSES: usize = 1000;
 /// Side of the square input image.
 pub const INPUT_SIZE: usize = 224;
+/// Side of the last feature map: the input shrunk by the network's total stride of 32.
+pub const MAP_SIDE: usize = INPUT_SIZE / 32;
 
 const STEM_CHANNELS: usize = 32;
 
@@ -180,19 +182,34 @@ impl Lite0 {
             .fold(x, |x, block| block.forward(x))
     }
 
-    /// Runs blocks `from..` and the head on a trunk output, returning pooled `[N, 1280]` features.
-    pub fn features_from(&self, trunk: Tensor<4>, from: usize) -> Tensor<2> {
+    /// Runs blocks `from..` and the head on a trunk output: the last feature map before pooling,
+    /// `[N, 1280, 7, 7]`, which heat maps read.
+    pub fn feature_map_from(&self, trunk: Tensor<4>, from: usize) -> Tensor<4> {
         let x = self.blocks[from.min(self.blocks.len())..]
             .iter()
             .fold(trunk, |x, block| block.forward(x));
-        let x = relu6(self.head.forward(x));
-        let [n, c, _, _] = x.dims();
-        x.mean_dim(3).mean_dim(2).reshape([n, c])
+        relu6(self.head.forward(x))
+    }
+
+    /// Global average pooling: `[N, C, H, W]` → `[N, C]`.
+    pub fn pool(map: Tensor<4>) -> Tensor<2> {
+        let [n, c, _, _] = map.dims();
+        map.mean_dim(3).mean_dim(2).reshape([n, c])
+    }
+
+    /// Runs blocks `from..` and the head on a trunk output, returning pooled `[N, 1280]` features.
+    pub fn features_from(&self, trunk: Tensor<4>, from: usize) -> Tensor<2> {
+        Self::pool(self.feature_map_from(trunk, from))
+    }
+
+    /// The last feature map before pooling, `[N, 1280, 7, 7]`.
+    pub fn feature_map(&self, input: Tensor<4>) -> Tensor<4> {
+        self.feature_map_from(self.trunk(input, 0), 0)
     }
 
     /// Pooled pre-classifier features, `[N, 1280]`.
     pub fn features(&self, input: Tensor<4>) -> Tensor<2> {
-        self.features_from(self.trunk(input, 0), 0)
+        Self::pool(self.feature_map(input))
     }
 
     /// ImageNet logits from pooled features, `[N, 1000]`.

@@ -2,12 +2,16 @@
 
 pub mod depthwise;
 pub mod efficientnet;
+pub mod heatmap;
 pub mod imagenet;
 pub mod weights;
 
 use burn::prelude::{Device, Tensor, TensorData};
 
-pub use efficientnet::{FEATURE_DIM, IMAGENET_CLASSES, INPUT_SIZE, Lite0};
+use heatmap::Readout;
+
+pub use efficientnet::{FEATURE_DIM, IMAGENET_CLASSES, INPUT_SIZE, Lite0, MAP_SIDE};
+pub use heatmap::HeatMap;
 pub use imagenet::ImagenetClass;
 
 use crate::device::{read_floats, Backend, ComputeDevice, DeviceChoice};
@@ -84,6 +88,32 @@ impl Backbone {
     /// ImageNet logits, row-major `N × 1000`.
     pub async fn imagenet_logits(&self, frames: &[Frame<'_>]) -> Result<Vec<f32>, Error> {
         read_floats(self.model.classify(self.features_tensor(frames)?)).await
+    }
+
+    /// The last feature map of each frame before pooling, `[N, 1280, 7, 7]`, on the device.
+    pub fn feature_map_tensor(&self, frames: &[Frame<'_>]) -> Result<Tensor<4>, Error> {
+        Ok(self.model.feature_map(self.input(frames)?))
+    }
+
+    /// The most probable ImageNet class of each frame with its heat map (exact: the classifier
+    /// is linear in the pooled feature).
+    pub async fn explain_imagenet(&self, frames: &[Frame<'_>]) -> Result<Vec<(ImagenetClass, HeatMap)>, Error> {
+        let maps = self.feature_map_tensor(frames)?;
+        let logits = read_floats(self.model.classify(Lite0::pool(maps.clone()))).await?;
+        let maps = read_floats(maps).await?;
+        let per_frame = maps.len() / frames.len();
+        let mut out = Vec::with_capacity(frames.len());
+        for (row, map) in logits.chunks(IMAGENET_CLASSES).zip(maps.chunks(per_frame)) {
+            let top = imagenet::top_k(row, 1).remove(0);
+            let classifier = &self.model.classifier;
+            let weight = read_floats(classifier.weight.val().slice([0..FEATURE_DIM, top.index..top.index + 1])).await?;
+            let bias = match &classifier.bias {
+                Some(b) => read_floats(b.val().slice([top.index..top.index + 1])).await?[0],
+                None => 0.0,
+            };
+            out.push((top, HeatMap::of(map, FEATURE_DIM, Readout::Linear { weight: &weight, bias })));
+        }
+        Ok(out)
     }
 
     /// The `k` most probable ImageNet classes of each frame.

@@ -3,6 +3,7 @@
 
 pub mod augment;
 pub mod examples;
+pub mod explain;
 pub mod head;
 pub mod metrics;
 pub mod predict;

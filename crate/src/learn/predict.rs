@@ -4,9 +4,11 @@ use std::rc::Rc;
 
 use serde::Serialize;
 
-use crate::backbone::Backbone;
+use crate::backbone::{Backbone, HeatMap, Lite0};
 use crate::clock::now_ms;
+use crate::device::read_floats;
 use crate::learn::examples::ClassId;
+use crate::learn::explain::Explainer;
 use crate::learn::head::DeviceHead;
 use crate::learn::train::argmax;
 use crate::{Error, Frame};
@@ -42,11 +44,19 @@ impl Prediction {
     }
 }
 
+/// A prediction with the heat map of its most probable class.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explained {
+    pub prediction: Prediction,
+    pub map: HeatMap,
+}
+
 /// A trained head on the device with its class names: owns everything it needs, so it can run
 /// while the project changes.
 #[derive(Debug, Clone)]
 pub struct Predictor {
     pub(crate) head: Rc<DeviceHead>,
+    pub(crate) explainer: Rc<Explainer>,
     pub(crate) classes: Vec<(ClassId, String)>,
     pub(crate) threshold: f32,
 }
@@ -57,6 +67,27 @@ impl Predictor {
         let p = self.head.probabilities(backbone.features_tensor(frames)?).await?;
         let ms = (now_ms() - start) / frames.len() as f64;
         Ok(p.chunks(self.classes.len()).map(|row| self.prediction(row, ms)).collect())
+    }
+
+    /// Predictions, each with the heat map of its most probable class; `ms` includes the maps.
+    pub async fn explain(&self, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<Vec<Explained>, Error> {
+        let start = now_ms();
+        let maps = backbone.feature_map_tensor(frames)?;
+        let p = self.head.probabilities(Lite0::pool(maps.clone())).await?;
+        let maps = read_floats(maps).await?;
+        let per_frame = maps.len() / frames.len();
+        let mut explained: Vec<Explained> = p
+            .chunks(self.classes.len())
+            .zip(maps.chunks(per_frame))
+            .map(|(row, map)| {
+                let prediction = self.prediction(row, 0.0);
+                let map = self.explainer.map(prediction.top_index(), map);
+                Explained { prediction, map }
+            })
+            .collect();
+        let ms = (now_ms() - start) / frames.len() as f64;
+        explained.iter_mut().for_each(|e| e.prediction.ms = ms);
+        Ok(explained)
     }
 
     fn prediction(&self, row: &[f32], ms: f64) -> Prediction {

@@ -10,7 +10,8 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::backbone::GlimpseBackbone;
 use super::{to_js, Images};
-use crate::learn::examples::THUMBNAIL_SIZE;
+use crate::learn::examples::{ClassId, THUMBNAIL_SIZE};
+use crate::learn::predict::Prediction;
 use crate::learn::{EpochStats, Progress, Settings};
 use crate::{Error, Frame, Session};
 
@@ -174,6 +175,29 @@ impl GlimpseLearner {
     pub fn predict(&self, rgba: Vec<u8>, width: u32, height: u32) -> Promise {
         let session = self.session.clone();
         future_to_promise(async move { to_js(&session.predict(&[Frame::new(&rgba, width, height)?]).await?[0]) })
+    }
+
+    /// Classifies one RGBA frame and shows where its most probable class was seen:
+    /// `{prediction, map: {class, side, rgba}}`, `rgba` a `side × side` picture (viridis, more
+    /// opaque where the evidence is stronger) to scale over the frame's centre square.
+    pub fn explain(&self, rgba: Vec<u8>, width: u32, height: u32) -> Promise {
+        #[derive(serde::Serialize)]
+        struct Map {
+            class: ClassId,
+            side: usize,
+            rgba: Vec<u8>,
+        }
+        #[derive(serde::Serialize)]
+        struct Explained<'a> {
+            prediction: &'a Prediction,
+            map: Map,
+        }
+        let session = self.session.clone();
+        future_to_promise(async move {
+            let e = session.explain(&[Frame::new(&rgba, width, height)?]).await?.remove(0);
+            let map = Map { class: e.prediction.top().id, side: e.map.side, rgba: e.map.rgba() };
+            to_js(&Explained { prediction: &e.prediction, map })
+        })
     }
 
     /// Classifies several images in one batch: `images` is `[{rgba, width, height}]`.

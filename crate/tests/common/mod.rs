@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use glimpse::{Backbone, ComputeDevice};
 
+pub mod quadrant;
+
 pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }

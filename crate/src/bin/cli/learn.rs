@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use glimpse::learn::{EpochStats, Progress};
 use glimpse::{Prediction, Session};
 
-use super::{decode, frame, session, Options};
+use super::{decode, frame, open_project, session, Options};
 
 /// Class folders of `dir` (sorted by name) with their PNG/JPEG files (sorted).
 fn labelled_images(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>, String> {
@@ -86,14 +86,6 @@ pub fn train(options: &Options) -> Result<i32, String> {
     Ok(0)
 }
 
-/// The project file at `path`, open on the backbone.
-fn open(options: &Options, path: &str) -> Result<Session, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-    let session = session(options)?;
-    session.open(&bytes).map_err(|e| format!("{path}: {e}"))?;
-    Ok(session)
-}
-
 fn predict_file(session: &Session, path: &Path) -> Result<Prediction, String> {
     let image = decode(path)?;
     let mut p = pollster::block_on(session.predict(&[frame(path, &image)?])).map_err(|e| e.to_string())?;
@@ -105,7 +97,7 @@ pub fn eval(options: &Options) -> Result<i32, String> {
         return Err("eval needs a project and a folder: glimpse eval PROJECT DIR".into());
     };
     let classes = labelled_images(Path::new(dir))?;
-    let session = open(options, project)?;
+    let session = open_project(options, project)?;
     let head = session.head_classes().map_err(|e| format!("{project}: {e}"))?;
     // Every folder must name a class before any image is classified.
     let labels = classes
@@ -138,7 +130,7 @@ pub fn predict(options: &Options) -> Result<i32, String> {
     let Some((project, images)) = options.rest.split_first().filter(|(_, images)| !images.is_empty()) else {
         return Err("predict needs a project and images: glimpse predict PROJECT IMAGE...".into());
     };
-    let session = open(options, project)?;
+    let session = open_project(options, project)?;
     for path in images {
         let p = predict_file(&session, Path::new(path))?;
         let best = p.top();

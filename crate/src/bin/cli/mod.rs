@@ -2,6 +2,7 @@
 
 #[cfg(feature = "bench")]
 mod bench;
+mod explain;
 mod learn;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,8 @@ usage:
   glimpse train DIR -o PROJECT [learning options]  learn the classes of DIR (a sub-folder of images per class)
   glimpse eval PROJECT DIR                         accuracy, per-class precision/recall/F1, confusion matrix
   glimpse predict PROJECT IMAGE...                 the class of each image
+  glimpse explain [PROJECT] IMAGE... [-o DIR]      where in each image its class was seen (the project's, or
+                                                   ImageNet's without a project); -o writes overlay PNGs
   glimpse bench [learn] [--iterations N]           time the backbone (or the learner) on the CPU and on wgpu
                                                    (in builds with `--features bench`)
 
@@ -119,6 +122,7 @@ fn run(args: &[String]) -> Result<i32, String> {
         "train" => learn::train(&options),
         "eval" => learn::eval(&options),
         "predict" => learn::predict(&options),
+        "explain" => explain::run(&options),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(0)
@@ -138,6 +142,14 @@ fn load_backbone(options: &Options) -> Result<Backbone, String> {
 /// An empty project on the backbone.
 fn session(options: &Options) -> Result<Session, String> {
     Ok(Session::new(Rc::new(load_backbone(options)?)))
+}
+
+/// The project file at `path`, open on the backbone.
+fn open_project(options: &Options, path: &str) -> Result<Session, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let session = session(options)?;
+    session.open(&bytes).map_err(|e| format!("{path}: {e}"))?;
+    Ok(session)
 }
 
 /// Decodes a PNG or JPEG file to RGBA8.
