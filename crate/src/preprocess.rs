@@ -24,6 +24,12 @@ impl<'a> Frame<'a> {
         }
         Ok(Self { rgba, width, height })
     }
+
+    /// The centred square the network sees: its left, top and side, in pixels.
+    pub fn centre_square(&self) -> (u32, u32, u32) {
+        let side = self.width.min(self.height);
+        ((self.width - side) / 2, (self.height - side) / 2, side)
+    }
 }
 
 /// How frames become network inputs. Stored with projects so that a project trained with one
@@ -56,8 +62,7 @@ impl Preprocess {
     /// filter widened when shrinking so that it averages instead of aliasing), drops alpha and
     /// normalises. Returns channel-major (CHW) values.
     pub fn apply(&self, frame: Frame<'_>) -> Vec<f32> {
-        let side = frame.width.min(frame.height);
-        let (x0, y0) = ((frame.width - side) / 2, (frame.height - side) / 2);
+        let (x0, y0, side) = frame.centre_square();
         let crop: ImageBuffer<Rgb<f32>, Vec<f32>> = ImageBuffer::from_fn(side, side, |x, y| {
             let i = (((y0 + y) * frame.width + x0 + x) * 4) as usize;
             let px = &frame.rgba[i..i + 3];

@@ -88,8 +88,7 @@ impl HeatMap {
     /// The frame with the map laid over its centre square (bilinear, viridis); the rest of the
     /// frame, which the network never saw, is dimmed.
     pub fn overlay(&self, frame: Frame<'_>) -> RgbaImage {
-        let side = frame.width.min(frame.height);
-        let (x0, y0) = ((frame.width - side) / 2, (frame.height - side) / 2);
+        let (x0, y0, side) = frame.centre_square();
         let grid: ImageBuffer<Luma<f32>, Vec<f32>> =
             ImageBuffer::from_raw(self.side as u32, self.side as u32, self.normalised()).expect("side × side values");
         let smooth = imageops::resize(&grid, side, side, FilterType::Triangle);

@@ -21,8 +21,7 @@ pub struct Thumbnail {
 
 impl Thumbnail {
     pub fn of(frame: Frame<'_>) -> Self {
-        let side = frame.width.min(frame.height);
-        let (x0, y0) = ((frame.width - side) / 2, (frame.height - side) / 2);
+        let (x0, y0, side) = frame.centre_square();
         let crop = RgbaImage::from_fn(side, side, |x, y| {
             let i = (((y0 + y) * frame.width + x0 + x) * 4) as usize;
             image::Rgba([frame.rgba[i], frame.rgba[i + 1], frame.rgba[i + 2], 255])

@@ -35,7 +35,7 @@ pub struct Prediction {
 impl Prediction {
     /// The most probable class, also when it is below the threshold.
     pub fn top(&self) -> &ClassScore {
-        self.classes.iter().max_by(|a, b| a.probability.total_cmp(&b.probability)).expect("a head has two classes or more")
+        &self.classes[self.top_index()]
     }
 
     /// Index of the most probable class in the head's order.
