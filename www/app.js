@@ -11,8 +11,8 @@ import { $, say } from './dom.js';
 
 const report = (text, isError = false) => say('status', text, isError);
 
-let headState = 'none';
-const camera = createCamera({ onChange: (cameraOn) => live.update({ headState, cameraOn }) });
+let unready = 'Loading…';
+const camera = createCamera({ onChange: (cameraOn) => live.update({ unready, cameraOn }) });
 const classes = createClasses({ grabFrame: () => camera.grab(), decodeFile: decode, report });
 const training = createTraining({ report });
 const live = createLive({ grabFrame: () => camera.grab(), decodeFile: decode, report });
@@ -38,11 +38,12 @@ on('ready', ({ backend, adapter, reason, notice, thumbnailSize }) => {
 });
 
 on('state', (state) => {
-  headState = state.headState;
   classes.render(state.classes);
   training.update(state);
-  live.update({ headState, cameraOn: camera.on });
+  unready = state.unready;
+  live.update({ unready, cameraOn: camera.on });
   document.body.dataset.head = state.headState;
+  document.body.dataset.live = unready ? 'no' : 'yes';
 });
 
 on('epoch', ({ stats }) => training.onEpoch(stats));

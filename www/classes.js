@@ -10,6 +10,16 @@ const PAGE = 120;
 const BURST_MS = 100; // ~10 frames per second while capture is held
 const HOLD_MS = 300;  // a press longer than this starts a burst
 const UNDO_MS = 20_000; // how long Undo stays offered after a delete
+const TYPING_MS = 200;  // what a name covers is looked up this long after the last keystroke
+
+// What a class without examples is predicted from: the ImageNet classes its name covers.
+function describeMeaning(c) {
+  if (c.examples.length) return '';
+  const sense = c.senses.find((s) => s.id === c.sense);
+  return sense
+    ? `No examples yet: predicted from its name, which covers ${sense.covers}`
+    : 'No examples yet, and no ImageNet class matches this name: capture examples, or name it after a thing (e.g. “bird”, “cup”).';
+}
 
 export function createClasses({ grabFrame, decodeFile, report }) {
   const list = $('classes');
@@ -85,6 +95,27 @@ export function createClasses({ grabFrame, decodeFile, report }) {
       }
     });
     name.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); name.blur(); } });
+    // As the name is typed: what it would cover without examples.
+    let typing = null;
+    name.addEventListener('input', () => {
+      clearTimeout(typing);
+      typing = setTimeout(async () => {
+        if (document.activeElement !== name) return; // renamed meanwhile: the state says it now
+        const line = card.querySelector('.meaning');
+        const typed = name.value.trim();
+        if (!typed || classes.find((c) => c.id === id)?.examples.length) return;
+        try {
+          const { senses } = await call('meaning', { name: typed });
+          line.textContent = `“${typed}” covers ${senses[0].covers}${senses.length > 1 ? ` (${senses.length} meanings: pick one after renaming)` : ''}`;
+        } catch (e) {
+          line.textContent = e.message;
+        }
+        line.classList.toggle('warning', line.textContent.startsWith('no ImageNet'));
+      }, TYPING_MS);
+    });
+    card.querySelector('.sense').addEventListener('change', async (e) => {
+      await call('setSense', { id, sense: Number(e.target.value) }).catch((err) => report(err.message, true));
+    });
     const captureButton = card.querySelector('.capture');
     const burst = holdToBurst(captureButton, id);
     // "c" on a focused card captures (held: a burst), like holding the button.
@@ -135,6 +166,19 @@ export function createClasses({ grabFrame, decodeFile, report }) {
       if (document.activeElement !== name) name.value = c.name;
       card.setAttribute('aria-label', `Class ${c.name}, ${c.examples.length} examples. Press C to capture.`);
       card.querySelector('.count').textContent = `${c.examples.length} example${c.examples.length === 1 ? '' : 's'}`;
+      const meaning = card.querySelector('.meaning');
+      if (document.activeElement !== name) {
+        meaning.textContent = describeMeaning(c);
+        meaning.classList.toggle('warning', !c.examples.length && !c.senses.length);
+      }
+      const senses = card.querySelector('.sense');
+      senses.hidden = c.examples.length > 0 || c.senses.length < 2;
+      const senseKey = c.senses.map((s) => s.id).join(',');
+      if (senses.dataset.key !== senseKey) {
+        senses.dataset.key = senseKey;
+        senses.replaceChildren(...c.senses.map((s) => new Option(`${s.description} (${s.covers.split(':')[0]})`, String(s.id))));
+      }
+      if (c.sense != null) senses.value = String(c.sense);
       const newest = c.examples.slice(-STRIP).reverse();
       const strip = card.querySelector('.strip');
       const key = newest.join(',');

@@ -6,7 +6,7 @@ import { $ } from './dom.js';
 const WINDOW_MS = 2000; // rate and latency are averaged over this window
 
 export function createLive({ grabFrame, decodeFile, report }) {
-  let headState = 'none';
+  let unready = 'Loading…'; // null when every class can be predicted
   let running = false;
   let stopped = false;
   const recent = []; // [finishedAt, ms] of the predictions in the window
@@ -40,7 +40,9 @@ export function createLive({ grabFrame, decodeFile, report }) {
     }
     const best = prediction.classes.find((c) => c.id === prediction.best);
     const state = $('live-state');
-    state.textContent = prediction.unknown ? 'Unknown: none of the classes is likely enough.' : best.name;
+    const none = prediction.none == null ? '' : ` (${(prediction.none * 100).toFixed(0)} %)`;
+    state.textContent = !prediction.unknown ? best.name
+      : prediction.none == null ? 'Unknown: none of the classes is likely enough.' : `None of the named things${none}.`;
     state.dataset.class = prediction.unknown ? '' : best.name;
     state.classList.toggle('unknown', prediction.unknown);
   }
@@ -92,8 +94,8 @@ export function createLive({ grabFrame, decodeFile, report }) {
     const started = performance.now();
     const image = grabFrame();
     if (!image) return;
-    if (headState !== 'current') {
-      // Without a head there is nothing to show live except what the model sees.
+    if (unready) {
+      // Until every class can be predicted, there is nothing to show live but what the model sees.
       drawHeat(null);
       if (top3) drawSeen(await call('imagenet', { image }, [image.rgba]));
       return;
@@ -118,7 +120,7 @@ export function createLive({ grabFrame, decodeFile, report }) {
       }
       // At most one prediction per displayed frame; pauses with the tab.
       await new Promise((r) => requestAnimationFrame(r));
-      if (headState !== 'current' && !$('seen-toggle').checked) break;
+      if (unready && !$('seen-toggle').checked) break;
     }
     running = false;
   }
@@ -133,7 +135,7 @@ export function createLive({ grabFrame, decodeFile, report }) {
     try {
       const image = await decodeFile(file);
       const started = performance.now();
-      if (headState === 'current') {
+      if (!unready) {
         const { prediction, seen } = await call('predict', { image, top3: $('seen-toggle').checked }, [image.rgba]);
         drawBars(prediction);
         drawSeen(seen);
@@ -149,12 +151,14 @@ export function createLive({ grabFrame, decodeFile, report }) {
 
   return {
     /** Starts or stops the loop as the head and the camera come and go. */
-    update({ headState: state, cameraOn }) {
-      headState = state;
-      if (state !== 'current') drawHeat(null);
-      if (state === 'none') { $('live-state').textContent = 'Train to see live predictions.'; $('bars').replaceChildren(); $('bars').dataset.ids = ''; }
-      if (state === 'stale') $('live-state').textContent = 'The classes changed since training: train again to see live predictions.';
-      if (cameraOn && (state === 'current' || $('seen-toggle').checked)) loop();
+    update({ unready: reason, cameraOn }) {
+      unready = reason;
+      if (unready) {
+        drawHeat(null);
+        $('live-state').textContent = `Live predictions need every class ready: ${unready}`;
+        $('bars').replaceChildren(); $('bars').dataset.ids = '';
+      }
+      if (cameraOn && (!unready || $('seen-toggle').checked)) loop();
     },
     stop() { stopped = true; },
   };

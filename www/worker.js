@@ -36,7 +36,7 @@ async function fetchWithProgress(url, stage) {
 }
 
 function state() {
-  return { type: 'state', classes: learner.classes(), headState: learner.headState, settings: learner.settings(), training: learner.training, lastTraining: learner.lastTraining() };
+  return { type: 'state', classes: learner.classes(), headState: learner.headState, unready: learner.unready ?? null, settings: learner.settings(), training: learner.training, lastTraining: learner.lastTraining() };
 }
 
 // Saving serialises the whole project, so bursts of changes are coalesced, and a large project
@@ -86,8 +86,9 @@ async function start() {
   postMessage({ type: 'progress', stage: 'Setting up the GPU', loaded: 0, total: 0 });
   backbone = await GlimpseBackbone.load(weights, new URL(self.location).searchParams.get('backend') ?? 'auto');
   const notice = await restore();
-  postMessage({ type: 'ready', backend: backbone.backend, adapter: backbone.adapter, reason: backbone.fallbackReason, notice, thumbnailSize: GlimpseLearner.thumbnailSize });
+  // The state first, so that the page shows the classes by the time it says it is ready.
   postMessage(state());
+  postMessage({ type: 'ready', backend: backbone.backend, adapter: backbone.adapter, reason: backbone.fallbackReason, notice, thumbnailSize: GlimpseLearner.thumbnailSize });
 }
 
 const frame = ({ rgba, width, height }) => [new Uint8Array(rgba), width, height];
@@ -98,6 +99,8 @@ const changes = (run, { flush = false } = {}) => Object.assign(run, { changes: t
 const ops = {
   addClass: changes(({ name }) => learner.addClass(name)),
   renameClass: changes(({ id, name }) => learner.renameClass(id, name)),
+  setSense: changes(({ id, sense }) => learner.setSense(id, sense)),
+  meaning: ({ name }) => learner.meaning(name),
   deleteClass: changes(({ id }) => learner.deleteClass(id)),
   undoDelete: changes(() => learner.undoDelete()),
   moveClass: changes(({ id, position }) => learner.moveClass(id, position)),

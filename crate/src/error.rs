@@ -21,10 +21,14 @@ pub enum Error {
     NoSuchClass(u32),
     #[error("there is no example with id {0} (it may have been deleted)")]
     NoSuchExample(u32),
-    #[error("training needs at least two classes, this project has {0}")]
+    #[error("training needs at least two classes with examples, this project has {0}")]
     NotEnoughClasses(usize),
-    #[error("class {0:?} has no examples yet: capture some or delete the class")]
+    #[error("the project has no classes: add one")]
+    NoClasses,
+    #[error("class {0:?} has no examples, and no ImageNet class matches its name: capture some, name it after a thing (e.g. “bird”, “cup”), or delete it")]
     EmptyClass(String),
+    #[error("no ImageNet class matches “{0}”: try a more common or more general word (e.g. “dog”, “bird”, “vehicle”)")]
+    NoConcept(String),
     #[error("training was cancelled; the previous head is kept")]
     Cancelled,
     #[error("there is no trained head yet: train first")]

@@ -11,6 +11,7 @@ use std::rc::Rc;
 
 use serde::Serialize;
 
+use crate::backbone::concepts::{meaning, Meaning, Sense};
 use crate::backbone::{Backbone, FEATURE_DIM};
 use crate::clock::now_ms;
 use crate::learn::augment::{views, Augment};
@@ -20,16 +21,22 @@ use crate::learn::explain::Explainer;
 use crate::learn::predict::{Explained, Prediction, Predictor};
 use crate::learn::rng::Rng;
 use crate::learn::train::TrainingSummary;
+use crate::learn::zero_shot::ZeroShot;
 use crate::learn::{train, Captured, ClassId, DeviceHead, EpochStats, Evaluation, ExampleId, Progress, Settings};
 use crate::project::{HeadState, Kind, Project};
 use crate::{Error, Frame};
 
-/// A class as a list shows it: its examples by id, oldest first.
+/// A class as a list shows it: its examples by id, oldest first, and what its name covers
+/// (used while it has no examples).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClassSummary {
     pub id: ClassId,
     pub name: String,
     pub examples: Vec<ExampleId>,
+    /// The senses of its name, most common first; empty when no ImageNet class matches it.
+    pub senses: Vec<Sense>,
+    /// The sense in use (the first unless the user picked another).
+    pub sense: Option<u32>,
 }
 
 /// What one capture added.
@@ -47,6 +54,8 @@ struct State {
     /// The trained head uploaded to the device and prepared for heat maps, made on the first
     /// prediction after training.
     head: Option<(Rc<DeviceHead>, Rc<Explainer>)>,
+    /// The last predictor, until the project changes.
+    predictor: Option<Predictor>,
     /// Captures so far, so that each draws its own augmentations.
     captures: u64,
     /// The last deleted class and its position, for undo.
@@ -76,7 +85,9 @@ impl Session {
     }
 
     fn edit<T>(&self, f: impl FnOnce(&mut State) -> Result<T, Error>) -> Result<T, Error> {
-        f(&mut self.state.borrow_mut())
+        let mut state = self.state.borrow_mut();
+        state.predictor = None;
+        f(&mut state)
     }
 
     /// `busy` while a training runs: what would replace the project waits for it.
@@ -95,12 +106,29 @@ impl Session {
 
     /// Classes in display order.
     pub fn classes(&self) -> Vec<ClassSummary> {
-        self.project()
+        let project = self.project();
+        project
             .examples
             .classes()
             .iter()
-            .map(|c| ClassSummary { id: c.id, name: c.name.clone(), examples: c.examples.iter().map(|e| e.id).collect() })
+            .map(|c| {
+                let (senses, sense) = match project.meaning(c.id) {
+                    Ok((meaning, sense)) => (meaning.senses, Some(sense.id)),
+                    Err(_) => (Vec::new(), None),
+                };
+                ClassSummary { id: c.id, name: c.name.clone(), examples: c.examples.iter().map(|e| e.id).collect(), senses, sense }
+            })
             .collect()
+    }
+
+    /// What a name would cover as a class name: for showing it as it is typed.
+    pub fn meaning(&self, name: &str) -> Result<Meaning, Error> {
+        meaning(name)
+    }
+
+    /// Picks which sense of its name predicts a class while it has no examples.
+    pub fn set_sense(&self, id: ClassId, sense: u32) -> Result<(), Error> {
+        self.edit(|s| s.project.set_sense(id, sense))
     }
 
     /// Adds a class; without a name it is called "Class N" with the first free N.
@@ -111,8 +139,13 @@ impl Session {
         })
     }
 
+    /// Renames a class; a sense picked for the old name is dropped.
     pub fn rename_class(&self, id: ClassId, name: &str) -> Result<(), Error> {
-        self.edit(|s| s.project.examples.rename_class(id, name))
+        self.edit(|s| {
+            s.project.examples.rename_class(id, name)?;
+            s.project.senses.remove(&id);
+            Ok(())
+        })
     }
 
     /// Deletes a class with its examples; [`Session::undo_delete`] brings the last one back.
@@ -233,25 +266,49 @@ impl Session {
         predictor.explain(&self.backbone, frames).await
     }
 
-    fn predictor(&self) -> Result<Predictor, Error> {
-        self.edit(|s| {
-            let trained = s.project.trained.as_ref().ok_or(Error::NotTrained)?;
-            if s.project.head_state() == HeadState::Stale {
-                return Err(Error::StaleHead);
-            }
-            let device = self.backbone.device();
-            let (head, explainer) = s
-                .head
-                .get_or_insert_with(|| (Rc::new(DeviceHead::new(&trained.head, device)), Rc::new(Explainer::of(&trained.head))))
-                .clone();
-            let classes = head_classes(&s.project)?;
-            Ok(Predictor { head, explainer, classes, threshold: s.project.settings.threshold })
-        })
+    /// Ok when every class can be predicted (see [`Project::plan`]), else why not.
+    pub fn ready(&self) -> Result<(), Error> {
+        self.predictor().map(|_| ())
     }
 
-    /// The trained head's classes `(id, name)`, in the order of its outputs.
+    fn predictor(&self) -> Result<Predictor, Error> {
+        let mut s = self.state.borrow_mut();
+        if let Some(p) = &s.predictor {
+            return Ok(p.clone());
+        }
+        let plan = s.project.plan()?;
+        let (head, explainer, mut classes) = match plan.trained.as_slice() {
+            [] => (None, None, Vec::new()),
+            &[lone] => {
+                let class = s.project.examples.class(lone)?;
+                let features: Vec<f32> = class.examples.iter().flat_map(|e| e.feature.iter().copied()).collect();
+                (None, Some(Rc::new(Explainer::prototype(&features, FEATURE_DIM))), vec![(lone, class.name.clone())])
+            }
+            _ => {
+                let trained = s.project.trained.as_ref().ok_or(Error::NotTrained)?;
+                if s.project.head_state() == HeadState::Stale {
+                    return Err(Error::StaleHead);
+                }
+                let head = trained.head.clone();
+                let device = self.backbone.device();
+                let (head, explainer) =
+                    s.head.get_or_insert_with(|| (Rc::new(DeviceHead::new(&head, device)), Rc::new(Explainer::of(&head)))).clone();
+                (Some(head), Some(explainer), trained_classes(&s.project)?)
+            }
+        };
+        let covers: Vec<Vec<usize>> = plan.zero_shot.iter().map(|(_, sense)| sense.classes.clone()).collect();
+        for (id, _) in &plan.zero_shot {
+            classes.push((*id, s.project.examples.class(*id)?.name.clone()));
+        }
+        let predictor = Predictor { head, explainer, zero_shot: ZeroShot::new(&covers), classes, threshold: s.project.settings.threshold };
+        s.predictor = Some(predictor.clone());
+        Ok(predictor)
+    }
+
+    /// The classes predictions are about `(id, name)`, in their order: the trained head's, then
+    /// the zero-shot ones.
     pub fn head_classes(&self) -> Result<Vec<(ClassId, String)>, Error> {
-        head_classes(&self.project())
+        Ok(self.predictor()?.classes)
     }
 
     /// Scores predictions against the true classes (`(index into head_classes, prediction)`).
@@ -283,12 +340,13 @@ impl Session {
         let mut s = self.state.borrow_mut();
         s.project = project;
         s.head = None;
+        s.predictor = None;
         s.deleted = None;
         Ok(kind)
     }
 }
 
-fn head_classes(project: &Project) -> Result<Vec<(ClassId, String)>, Error> {
+fn trained_classes(project: &Project) -> Result<Vec<(ClassId, String)>, Error> {
     let trained = project.trained.as_ref().ok_or(Error::NotTrained)?;
     trained.head.classes.iter().map(|&id| Ok((id, project.examples.class(id)?.name.clone()))).collect()
 }

@@ -147,3 +147,46 @@ fn explain_prints_the_peak_and_writes_an_overlay_per_image() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/image.png"));
 }
+
+/// `glimpse zero-shot` on the photos, `--explain-name`, and a trained project with named classes.
+#[test]
+fn zero_shot_classifies_by_names_and_mixes_with_trained_classes() {
+    let photos = ["chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png"].map(|p| fixture(p).display().to_string());
+    let mut args = vec!["zero-shot", "--classes", "cat, coffee,rocket,motorcycle"];
+    args.extend(photos.iter().map(String::as_str));
+    let out = glimpse(&args);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let best: Vec<&str> = text.lines().map(|l| l.split('\t').nth(1).unwrap()).collect();
+    assert_eq!(best, ["cat", "coffee", "rocket", "motorcycle"], "{text}");
+    for line in text.lines() {
+        let p: f32 = line.split('\t').nth(2).unwrap().parse().unwrap();
+        assert!(p > 0.5 && p <= 1.0, "{line}");
+    }
+    let out = glimpse(&["zero-shot", "--classes", "dog,bird", &photos[2]]);
+    assert!(String::from_utf8(out.stdout).unwrap().contains("\tunknown\t"));
+    let out = glimpse(&["zero-shot", "--classes", "cat,xyzzy", &photos[0]]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"xyzzy\" has no examples, and no ImageNet class matches its name"));
+
+    let out = glimpse(&["zero-shot", "--explain-name", "birds"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("1. bird, a kind of vertebrate (used)\n   59 ImageNet classes: "), "{text}");
+    let out = glimpse(&["zero-shot", "--explain-name", "xyzzy"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no ImageNet class matches “xyzzy”"));
+
+    // Two trained classes and two named ones in one project file.
+    let root = common::workspace().join("target/fixtures/cli-zero-shot");
+    let _ = std::fs::remove_dir_all(&root);
+    let train = common::view_folders(&root.join("train"), &common::OBJECTS[1..], 3, 5);
+    let project = root.join("mixed.glimpse");
+    let out = glimpse(&["train", train.to_str().unwrap(), "-o", project.to_str().unwrap(), "--zero-shot", "cat,motorcycle"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cat: zero-shot, cat, a kind of feline"));
+    let mut args = vec!["predict", project.to_str().unwrap()];
+    args.extend(photos.iter().map(String::as_str));
+    let text = String::from_utf8(glimpse(&args).stdout).unwrap();
+    let best: Vec<&str> = text.lines().map(|l| l.split('\t').nth(1).unwrap()).collect();
+    assert_eq!(best, ["cat", "coffee", "rocket", "motorcycle"], "{text}");
+}

@@ -10,7 +10,7 @@ mod common;
 use std::rc::Rc;
 
 use glimpse::learn::{train, HeadKind, Quiet, Settings};
-use glimpse::project::{BackboneId, HeadState, Kind, Project, ProjectError, HEADER_LEN};
+use glimpse::project::{BackboneId, HeadState, Kind, Project, ProjectError, FORMAT_VERSION, HEADER_LEN};
 use glimpse::{ComputeDevice, Error, Preprocess, Session};
 use sha2::{Digest, Sha256};
 
@@ -122,8 +122,8 @@ fn every_bad_file_gets_its_own_error_and_changes_nothing() {
         catalogue.push(("cut in the body", good[..cut].to_vec(), |e| matches!(e, ProjectError::Truncated { .. })));
     }
     let mut future = good.clone();
-    future[8..10].copy_from_slice(&2u16.to_le_bytes());
-    catalogue.push(("future version", future, |e| matches!(e, ProjectError::NewerVersion { found: 2 })));
+    future[8..10].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+    catalogue.push(("future version", future, |e| matches!(e, ProjectError::NewerVersion { found } if *found == FORMAT_VERSION + 1)));
     let mut kind = good.clone();
     kind[10] = 7;
     catalogue.push(("unknown kind", kind, |e| matches!(e, ProjectError::UnknownKind(7))));
@@ -206,4 +206,29 @@ fn random_and_mutated_bytes_never_panic_the_loader() {
         accepted[round % 3] += load(&bytes).is_ok() as usize;
     }
     assert_eq!(accepted[..2], [0, 0], "damaged files were accepted");
+}
+
+/// `tests/fixtures/format-1.glimpse` was written by Glimpse before format 2 (commit 32ce424,
+/// `glimpse train` on two scikit-image photos' views per class: "cat" and "cup").
+#[test]
+fn a_format_1_file_still_opens_and_predicts() {
+    let bytes = std::fs::read(common::workspace().join("tests/fixtures/format-1.glimpse")).unwrap();
+    assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), 1, "the fixture is a format 1 file");
+    let session = Session::new(Rc::new(common::backbone(&ComputeDevice::cpu())));
+    assert_eq!(session.open(&bytes).unwrap(), Kind::Project);
+    let names: Vec<String> = session.classes().into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["cat", "cup"]);
+    assert_eq!(session.head_state(), HeadState::Current);
+    assert!(session.project().senses.is_empty());
+    for (photo, expected) in [("chelsea.png", "cat"), ("coffee.png", "cup")] {
+        let image = common::photo(photo);
+        let frame = glimpse::Frame::new(&image.rgba, image.width, image.height).unwrap();
+        let p = pollster::block_on(session.predict(&[frame])).unwrap().remove(0);
+        assert_eq!(p.top().name, expected);
+    }
+    // Saved again, it is a current-format file with the same contents.
+    let saved = session.save();
+    assert_eq!(u16::from_le_bytes([saved[8], saved[9]]), FORMAT_VERSION);
+    let (_, reopened) = load(&saved).unwrap();
+    assert_eq!(&reopened, &*session.project());
 }

@@ -180,3 +180,40 @@ async fn heat_maps_peak_where_the_photo_is() {
         }
     }
 }
+
+/// A project mixing two trained classes and a zero-shot one, on the CPU fallback and on
+/// WebGPU: each photo gets its class, the named one without examples; and typed names alone.
+#[wasm_bindgen_test]
+async fn zero_shot_classes_mix_with_trained_ones() {
+    use glimpse::learn::{Quiet, Settings};
+
+    for device in [ComputeDevice::cpu(), ComputeDevice::wgpu().await.unwrap()] {
+        let backbone = Rc::new(Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &device).unwrap());
+        let session = Session::new(backbone.clone());
+        session.set_settings(Settings { validation_fraction: 0.0, epochs: 20, ..Settings::default() }).unwrap();
+        let coffee = decode(COFFEE);
+        let astronaut = decode(ASTRONAUT);
+        for (name, photo) in [("my coffee", &coffee), ("astronaut", &astronaut)] {
+            let class = session.add_class(Some(name)).unwrap();
+            for frac in [[0.0, 0.0, 0.8, 0.8], [0.2, 0.15, 0.8, 0.85]] {
+                let (rgba, w, h) = crop(photo, frac);
+                session.capture(class, Frame::new(&rgba, w, h).unwrap()).await.unwrap();
+            }
+        }
+        session.add_class(Some("cats")).unwrap();
+        session.train(&mut Quiet).await.unwrap();
+        let cat = decode(CAT);
+        let photos = [&cat, &coffee, &astronaut];
+        let frames: Vec<Frame> = photos.iter().map(|(rgba, w, h)| Frame::new(rgba, *w, *h).unwrap()).collect();
+        let names: Vec<String> = session.predict(&frames).await.unwrap().iter().map(|p| p.top().name.clone()).collect();
+        console_log!("{:?}: mixed project predicts {names:?}", device.backend);
+        assert_eq!(names, ["cats", "my coffee", "astronaut"]);
+
+        let named = Session::new(backbone);
+        named.add_class(Some("cat")).unwrap();
+        named.add_class(Some("coffee")).unwrap();
+        let p = named.predict(&frames[..2]).await.unwrap();
+        assert_eq!(p.iter().map(|p| p.top().name.as_str()).collect::<Vec<_>>(), ["cat", "coffee"]);
+        assert!(p.iter().all(|p| !p.unknown && p.none.is_some()));
+    }
+}

@@ -183,6 +183,63 @@ test('webcam: capture two objects, train, live prediction follows the video; rel
   }
 });
 
+test('typed names only: the page shows what each name covers, picks a sense, and classifies live video before any example', async () => {
+  const browser = await launch({ webcam });
+  try {
+    const { context, page, problems, foreign } = await openPage(browser);
+    await page.waitForFunction(() => document.getElementById('video').videoWidth > 0, null, { timeout: 30_000 });
+    // "Class 1" matches nothing: live waits, and says why.
+    await page.waitForFunction(() => document.body.dataset.live === 'no');
+    assert.match(await card(page, 0).locator('.meaning').textContent(), /no ImageNet class matches this name/);
+    assert.match(await page.textContent('#live-state'), /Class 1.*no ImageNet class matches its name/);
+
+    // As a name is typed, the card says what it would cover.
+    await card(page, 0).locator('.class-name').fill('birds');
+    await page.waitForFunction(() => /“birds” covers 59 ImageNet classes: /.test(document.querySelector('.class-card .meaning').textContent));
+    await card(page, 0).locator('.class-name').fill('xyzzy');
+    await page.waitForFunction(() => /no ImageNet class matches “xyzzy”/.test(document.querySelector('.class-card .meaning').textContent));
+    await rename(page, 0, 'cat');
+    await rename(page, 1, 'coffee');
+    await page.waitForFunction(() => document.body.dataset.live === 'yes');
+    assert.match(await card(page, 0).locator('.meaning').textContent(), /predicted from its name, which covers 7 ImageNet classes: tabby/);
+    const sense = card(page, 0).locator('.sense');
+    assert.ok(await sense.isVisible(), '"cat" has several meanings to pick from');
+    assert.ok((await sense.locator('option').count()) >= 2);
+    assert.ok(await card(page, 1).locator('.meaning').isVisible());
+
+    // Live: the named classes follow the video (cat, then coffee), with no example and no training.
+    const expected = { cat: 'cat', cup: 'coffee' };
+    await page.waitForFunction(() => document.getElementById('live-state').dataset.class, null, { timeout: 60_000 });
+    let right = 0, total = 0, lastChange = Date.now(), shown = await onScreen(page);
+    for (const started = Date.now(); Date.now() - started < 20_000;) {
+      const now = await onScreen(page);
+      if (now !== shown) { shown = now; lastChange = Date.now(); }
+      if (Date.now() - lastChange > 1500) {
+        total++;
+        if ((await page.getAttribute('#live-state', 'data-class')) === expected[now]) right++;
+      }
+      await page.waitForTimeout(200);
+    }
+    assert.ok(total > 20 && right / total > 0.8, `named classes matched the video in ${right} of ${total} samples`);
+    assert.equal(await page.getAttribute('body', 'data-head'), 'none', 'no training happened');
+    await page.screenshot({ path: path.join(artifacts, 'zero-shot.png'), fullPage: true });
+
+    // Picking another sense is kept: "big cat" does not cover the house cat on screen.
+    const big = await sense.locator('option', { hasText: 'big cat' }).getAttribute('value');
+    await sense.selectOption(big);
+    await page.waitForFunction(() => /covers 6 ImageNet classes: leopard/.test(document.querySelector('.class-card .meaning').textContent));
+    await page.waitForTimeout(1500); // saves are coalesced (300 ms and more)
+    await page.reload();
+    await waitReady(page);
+    await page.waitForFunction((v) => document.querySelector('.class-card .sense')?.value === v, big);
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
+
 test('camera refused: the page says so, and upload, training and classifying files still work', async () => {
   const browser = await launch({ webcam: 'denied' });
   try {

@@ -15,17 +15,23 @@ pub struct ImagenetClass {
     pub probability: f32,
 }
 
-/// The `k` most probable classes of one row of logits, most probable first.
-pub fn top_k(logits: &[f32], k: usize) -> Vec<ImagenetClass> {
+/// Softmax of one row of logits.
+pub fn probabilities(logits: &[f32]) -> Vec<f32> {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let exp: Vec<f32> = logits.iter().map(|l| (l - max).exp()).collect();
     let sum: f32 = exp.iter().sum();
+    exp.into_iter().map(|e| e / sum).collect()
+}
+
+/// The `k` most probable classes of one row of logits, most probable first.
+pub fn top_k(logits: &[f32], k: usize) -> Vec<ImagenetClass> {
+    let p = probabilities(logits);
     let mut order: Vec<usize> = (0..logits.len()).collect();
     order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]));
     order
         .into_iter()
         .take(k)
-        .map(|index| ImagenetClass { index, label: label(index), probability: exp[index] / sum })
+        .map(|index| ImagenetClass { index, label: label(index), probability: p[index] })
         .collect()
 }
 

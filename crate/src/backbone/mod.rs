@@ -1,5 +1,6 @@
 //! The pretrained image backbone: frames in, features (and ImageNet predictions) out.
 
+pub mod concepts;
 pub mod depthwise;
 pub mod efficientnet;
 pub mod heatmap;
@@ -105,15 +106,21 @@ impl Backbone {
         let mut out = Vec::with_capacity(frames.len());
         for (row, map) in logits.chunks(IMAGENET_CLASSES).zip(maps.chunks(per_frame)) {
             let top = imagenet::top_k(row, 1).remove(0);
-            let classifier = &self.model.classifier;
-            let weight = read_floats(classifier.weight.val().slice([0..FEATURE_DIM, top.index..top.index + 1])).await?;
-            let bias = match &classifier.bias {
-                Some(b) => read_floats(b.val().slice([top.index..top.index + 1])).await?[0],
-                None => 0.0,
-            };
-            out.push((top, HeatMap::of(map, FEATURE_DIM, Readout::Linear { weight: &weight, bias })));
+            let map = self.imagenet_map(top.index, map).await?;
+            out.push((top, map));
         }
         Ok(out)
+    }
+
+    /// The heat map of ImageNet class `index` on one frame's feature map (`1280 × 7 × 7`).
+    pub async fn imagenet_map(&self, index: usize, map: &[f32]) -> Result<HeatMap, Error> {
+        let classifier = &self.model.classifier;
+        let weight = read_floats(classifier.weight.val().slice([0..FEATURE_DIM, index..index + 1])).await?;
+        let bias = match &classifier.bias {
+            Some(b) => read_floats(b.val().slice([index..index + 1])).await?[0],
+            None => 0.0,
+        };
+        Ok(HeatMap::of(map, FEATURE_DIM, Readout::Linear { weight: &weight, bias }))
     }
 
     /// The `k` most probable ImageNet classes of each frame.

@@ -40,6 +40,12 @@ impl Explainer {
         Self { dim, kind }
     }
 
+    /// The map of a lone trained class (no head to read): its prototype's, from its features.
+    pub fn prototype(features: &[f32], dim: usize) -> Self {
+        let weights = Head::prototypes(features, &vec![0; features.len() / dim], 1, dim);
+        Self { dim, kind: Kind::Unit { weights, bias: vec![0.0], scale: COSINE_SCALE } }
+    }
+
     /// The heat map of head output `class` for one image's feature map (`dim × 7 × 7`).
     pub fn map(&self, class: usize, map: &[f32]) -> HeatMap {
         let d = self.dim;

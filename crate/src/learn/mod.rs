@@ -11,6 +11,7 @@ pub mod rng;
 pub mod settings;
 pub mod split;
 pub mod train;
+pub mod zero_shot;
 
 pub use augment::Augment;
 pub use examples::{Captured, ClassId, ExampleId, Examples};

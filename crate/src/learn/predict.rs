@@ -4,13 +4,16 @@ use std::rc::Rc;
 
 use serde::Serialize;
 
-use crate::backbone::{Backbone, HeatMap, Lite0};
+use burn::prelude::Tensor;
+
+use crate::backbone::{imagenet, Backbone, HeatMap, Lite0, IMAGENET_CLASSES};
 use crate::clock::now_ms;
 use crate::device::read_floats;
 use crate::learn::examples::ClassId;
 use crate::learn::explain::Explainer;
 use crate::learn::head::DeviceHead;
 use crate::learn::train::argmax;
+use crate::learn::zero_shot::{mix, ZeroShot};
 use crate::{Error, Frame};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -23,11 +26,14 @@ pub struct ClassScore {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Prediction {
-    /// In the head's class order.
+    /// The trained classes in the head's order, then the zero-shot ones.
     pub classes: Vec<ClassScore>,
     /// The most probable class, or `None` when its probability is below the threshold.
     pub best: Option<ClassId>,
     pub unknown: bool,
+    /// The probability of "none of these" in a project whose classes are all zero-shot (where
+    /// it, not the threshold, decides what is unknown).
+    pub none: Option<f32>,
     /// Milliseconds from the frames to the probabilities, divided among the frames.
     pub ms: f64,
 }
@@ -51,48 +57,91 @@ pub struct Explained {
     pub map: HeatMap,
 }
 
-/// A trained head on the device with its class names: owns everything it needs, so it can run
-/// while the project changes.
+/// What predicts a project's classes: the trained head for classes with examples (none when at
+/// most one class has examples), the ImageNet classifier for the named classes without (see
+/// `zero_shot` for how the two mix). Owns everything it needs, so it can run while the project
+/// changes.
 #[derive(Debug, Clone)]
 pub struct Predictor {
-    pub(crate) head: Rc<DeviceHead>,
-    pub(crate) explainer: Rc<Explainer>,
+    pub(crate) head: Option<Rc<DeviceHead>>,
+    /// Heat maps of the trained classes (a lone trained class gets its prototype's).
+    pub(crate) explainer: Option<Rc<Explainer>>,
+    pub(crate) zero_shot: ZeroShot,
+    /// The trained classes (in the head's order), then the zero-shot ones.
     pub(crate) classes: Vec<(ClassId, String)>,
     pub(crate) threshold: f32,
 }
 
+/// One batch's probabilities before they become predictions.
+struct Scored {
+    /// Per frame: the mixed probabilities, "none of these", the ImageNet probabilities.
+    rows: Vec<(Vec<f32>, Option<f32>, Vec<f32>)>,
+}
+
 impl Predictor {
+    fn trained(&self) -> usize {
+        self.classes.len() - self.zero_shot.len()
+    }
+
+    async fn score(&self, backbone: &Backbone, features: Tensor<2>, frames: usize) -> Result<Scored, Error> {
+        let trained = match (&self.head, self.trained()) {
+            (Some(head), t) => head.probabilities(features.clone()).await?.chunks(t).map(<[f32]>::to_vec).collect(),
+            (None, t) => vec![vec![1.0; t]; frames],
+        };
+        let imagenet: Vec<Vec<f32>> = match self.zero_shot.is_empty() {
+            true => vec![Vec::new(); frames],
+            false => read_floats(backbone.model().classify(features)).await?.chunks(IMAGENET_CLASSES).map(imagenet::probabilities).collect(),
+        };
+        let rows = trained
+            .into_iter()
+            .zip(imagenet)
+            .map(|(q, p)| {
+                let (masses, other) = if p.is_empty() { (Vec::new(), 0.0) } else { (self.zero_shot.masses(&p), self.zero_shot.strongest_other(&p)) };
+                let (mixed, none) = mix(&q, &masses, other);
+                (mixed, none, p)
+            })
+            .collect();
+        Ok(Scored { rows })
+    }
+
     pub async fn predict(&self, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<Vec<Prediction>, Error> {
         let start = now_ms();
-        let p = self.head.probabilities(backbone.features_tensor(frames)?).await?;
+        let scored = self.score(backbone, backbone.features_tensor(frames)?, frames.len()).await?;
         let ms = (now_ms() - start) / frames.len() as f64;
-        Ok(p.chunks(self.classes.len()).map(|row| self.prediction(row, ms)).collect())
+        Ok(scored.rows.iter().map(|(row, none, _)| self.prediction(row, *none, ms)).collect())
     }
 
     /// Predictions, each with the heat map of its most probable class; `ms` includes the maps.
+    /// A zero-shot class's map is that of the ImageNet class giving it the most mass.
     pub async fn explain(&self, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<Vec<Explained>, Error> {
         let start = now_ms();
         let maps = backbone.feature_map_tensor(frames)?;
-        let p = self.head.probabilities(Lite0::pool(maps.clone())).await?;
+        let scored = self.score(backbone, Lite0::pool(maps.clone()), frames.len()).await?;
         let maps = read_floats(maps).await?;
         let per_frame = maps.len() / frames.len();
-        let mut explained: Vec<Explained> = p
-            .chunks(self.classes.len())
-            .zip(maps.chunks(per_frame))
-            .map(|(row, map)| {
-                let prediction = self.prediction(row, 0.0);
-                let map = self.explainer.map(prediction.top_index(), map);
-                Explained { prediction, map }
-            })
-            .collect();
+        let mut explained = Vec::with_capacity(frames.len());
+        for ((row, none, imagenet), map) in scored.rows.iter().zip(maps.chunks(per_frame)) {
+            let prediction = self.prediction(row, *none, 0.0);
+            let top = prediction.top_index();
+            let map = match (top.checked_sub(self.trained()), &self.explainer) {
+                (None, Some(explainer)) => explainer.map(top, map),
+                (Some(z), _) => backbone.imagenet_map(self.zero_shot.strongest(z, imagenet), map).await?,
+                (None, None) => unreachable!("every trained class has an explainer"),
+            };
+            explained.push(Explained { prediction, map });
+        }
         let ms = (now_ms() - start) / frames.len() as f64;
         explained.iter_mut().for_each(|e| e.prediction.ms = ms);
         Ok(explained)
     }
 
-    fn prediction(&self, row: &[f32], ms: f64) -> Prediction {
+    fn prediction(&self, row: &[f32], none: Option<f32>, ms: f64) -> Prediction {
         let best = argmax(row);
-        let unknown = row[best] < self.threshold;
+        // Only zero-shot classes: "none of these" winning is the unknown answer (see `zero_shot`).
+        let unknown = match none {
+            Some(none) => none >= row[best],
+            None => row[best] < self.threshold,
+        };
         Prediction {
             classes: self
                 .classes
@@ -102,6 +151,7 @@ impl Predictor {
                 .collect(),
             best: (!unknown).then_some(self.classes[best].0),
             unknown,
+            none,
             ms,
         }
     }

@@ -21,8 +21,8 @@ use super::Project;
 use crate::preprocess::Preprocess;
 
 pub const MAGIC: &[u8; 8] = b"GLIMPSE\0";
-/// The newest format this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// The newest format this build writes and reads. 2: the senses chosen for class names.
+pub const FORMAT_VERSION: u16 = 2;
 pub const HEADER_LEN: usize = 52;
 /// File extension for projects and model-only exports.
 pub const EXTENSION: &str = "glimpse";
@@ -50,10 +50,38 @@ impl BackboneId {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct Body {
+struct Body<P> {
     backbone: BackboneId,
     preprocess: Preprocess,
-    project: Project,
+    project: P,
+}
+
+/// A project as format 1 wrote it: without the senses chosen for names.
+#[derive(Debug, Deserialize)]
+struct ProjectV1 {
+    examples: crate::learn::Examples,
+    settings: crate::learn::Settings,
+    trained: Option<crate::learn::Trained>,
+}
+
+impl From<ProjectV1> for Project {
+    fn from(p: ProjectV1) -> Self {
+        Project { examples: p.examples, settings: p.settings, trained: p.trained, senses: Default::default() }
+    }
+}
+
+impl<P> Body<P> {
+    fn map<Q>(self, f: impl FnOnce(P) -> Q) -> Body<Q> {
+        Body { backbone: self.backbone, preprocess: self.preprocess, project: f(self.project) }
+    }
+}
+
+fn decode<'a, P: Deserialize<'a>>(body: &'a [u8]) -> Result<Body<P>, ProjectError> {
+    match postcard::take_from_bytes(body) {
+        Ok((body, [])) => Ok(body),
+        Ok((_, rest)) => Err(ProjectError::Undecodable(format!("{} bytes left over", rest.len()))),
+        Err(e) => Err(ProjectError::Undecodable(e.to_string())),
+    }
 }
 
 /// Why a file is not a project this build can open.
@@ -99,11 +127,10 @@ impl Project {
 
     /// Reads and checks a file written by [`Project::to_bytes`] or [`Project::model_bytes`].
     pub fn from_bytes(bytes: &[u8], backbone: &BackboneId, preprocess: &Preprocess) -> Result<(Kind, Self), ProjectError> {
-        let (kind, body) = open(bytes)?;
-        let body: Body = match postcard::take_from_bytes(body) {
-            Ok((body, [])) => body,
-            Ok((_, rest)) => return Err(ProjectError::Undecodable(format!("{} bytes left over", rest.len()))),
-            Err(e) => return Err(ProjectError::Undecodable(e.to_string())),
+        let (kind, version, body) = open(bytes)?;
+        let body: Body<Project> = match version {
+            1 => decode::<ProjectV1>(body)?.map(Project::from),
+            _ => decode(body)?,
         };
         if &body.backbone != backbone {
             let describe = |b: &BackboneId| format!("{}, weights {}…", b.name, b.weights_sha256.get(..12).unwrap_or(&b.weights_sha256));
@@ -119,7 +146,7 @@ impl Project {
 }
 
 fn encode(kind: Kind, backbone: &BackboneId, preprocess: &Preprocess, project: &Project) -> Vec<u8> {
-    let body = Body { backbone: backbone.clone(), preprocess: preprocess.clone(), project: project.clone() };
+    let body = Body::<&Project> { backbone: backbone.clone(), preprocess: preprocess.clone(), project };
     let body = postcard::to_allocvec(&body).expect("serialising to memory cannot fail");
     let mut out = Vec::with_capacity(HEADER_LEN + body.len());
     out.extend_from_slice(MAGIC);
@@ -135,8 +162,8 @@ fn encode(kind: Kind, backbone: &BackboneId, preprocess: &Preprocess, project: &
     out
 }
 
-/// Checks the header and the checksum; returns the kind and the body.
-fn open(bytes: &[u8]) -> Result<(Kind, &[u8]), ProjectError> {
+/// Checks the header and the checksum; returns the kind, the format version and the body.
+fn open(bytes: &[u8]) -> Result<(Kind, u16, &[u8]), ProjectError> {
     if bytes.is_empty() {
         return Err(ProjectError::Empty);
     }
@@ -171,7 +198,7 @@ fn open(bytes: &[u8]) -> Result<(Kind, &[u8]), ProjectError> {
     if Sha256::digest(body).as_slice() != &bytes[20..52] {
         return Err(ProjectError::Checksum);
     }
-    Ok((kind, body))
+    Ok((kind, version, body))
 }
 
 /// A plain-language guess at what a foreign file is, for the error message.

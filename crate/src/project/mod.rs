@@ -6,9 +6,12 @@ mod file;
 
 pub use file::{BackboneId, Kind, ProjectError, EXTENSION, FORMAT_VERSION, HEADER_LEN, MAGIC};
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
-use crate::learn::examples::Example;
+use crate::backbone::concepts::{meaning, Meaning, Sense};
+use crate::learn::examples::{Class, Example};
 use crate::learn::{Captured, ClassId, Dataset, Examples, Settings, Trained};
 use crate::preprocess::Preprocess;
 use crate::Error;
@@ -18,6 +21,18 @@ pub struct Project {
     pub examples: Examples,
     pub settings: Settings,
     pub trained: Option<Trained>,
+    /// The sense a user picked for a class's name (a WordNet offset, see `concepts`); classes
+    /// not here take their name's most common sense. Since format 2.
+    pub senses: BTreeMap<ClassId, u32>,
+}
+
+/// How a project predicts: which classes the trained head answers for, and which are zero-shot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Classes with examples or that the head learned, in display order.
+    pub trained: Vec<ClassId>,
+    /// Classes without examples, with the sense of their name that predicts them.
+    pub zero_shot: Vec<(ClassId, Sense)>,
 }
 
 /// Whether the stored head can classify with the current classes.
@@ -51,11 +66,12 @@ impl Project {
         Ok(())
     }
 
+    /// Whether the head fits the trained classes (see [`Project::plan`]).
     pub fn head_state(&self) -> HeadState {
         match &self.trained {
             None => HeadState::None,
             Some(t) => {
-                let mut now: Vec<ClassId> = self.examples.classes().iter().map(|c| c.id).collect();
+                let mut now: Vec<ClassId> = self.trained_classes().iter().map(|c| c.id).collect();
                 let mut then = t.head.classes.clone();
                 now.sort_unstable();
                 then.sort_unstable();
@@ -64,8 +80,60 @@ impl Project {
         }
     }
 
+    fn with_examples(&self) -> Vec<&Class> {
+        self.examples.classes().iter().filter(|c| !c.examples.is_empty()).collect()
+    }
+
+    /// Classes with examples, and those the head learned (a model-only file has no examples).
+    fn trained_classes(&self) -> Vec<&Class> {
+        let known = |id| self.trained.as_ref().is_some_and(|t| t.head.classes.contains(&id));
+        self.examples.classes().iter().filter(|c| !c.examples.is_empty() || known(c.id)).collect()
+    }
+
+    /// What a class's name covers, in the sense chosen for it.
+    pub fn meaning(&self, class: ClassId) -> Result<(Meaning, Sense), Error> {
+        let class = self.examples.class(class)?;
+        let meaning = meaning(&class.name)?;
+        let sense = meaning.sense(self.senses.get(&class.id).copied()).clone();
+        Ok((meaning, sense))
+    }
+
+    /// Which classes the head predicts (those with examples or that it learned) and which are
+    /// zero-shot (the rest); fails when one of the rest has no name that covers ImageNet classes.
+    pub fn plan(&self) -> Result<Plan, Error> {
+        let classes = self.examples.classes();
+        if classes.is_empty() {
+            return Err(Error::NoClasses);
+        }
+        let trained: Vec<ClassId> = self.trained_classes().iter().map(|c| c.id).collect();
+        let mut zero_shot = Vec::new();
+        for class in classes.iter().filter(|c| !trained.contains(&c.id)) {
+            let (_, sense) = self.meaning(class.id).map_err(|_| Error::EmptyClass(class.name.clone()))?;
+            zero_shot.push((class.id, sense));
+        }
+        Ok(Plan { trained, zero_shot })
+    }
+
+    /// The examples of the classes that have some; the others must be zero-shot.
     pub fn dataset(&self) -> Result<Dataset, Error> {
-        Dataset::of(&self.examples)
+        if let Some(empty) = self.examples.classes().iter().find(|c| c.examples.is_empty() && meaning(&c.name).is_err()) {
+            return Err(Error::EmptyClass(empty.name.clone()));
+        }
+        let trained = self.with_examples();
+        if trained.len() < 2 {
+            return Err(Error::NotEnoughClasses(trained.len()));
+        }
+        Dataset::of_classes(&trained)
+    }
+
+    /// Picks the sense of a class's name that predicts it while it has no examples.
+    pub fn set_sense(&mut self, class: ClassId, sense: u32) -> Result<(), Error> {
+        let (meaning, _) = self.meaning(class)?;
+        if !meaning.senses.iter().any(|s| s.id == sense) {
+            return Err(Error::ClassName(format!("“{}” has no sense {sense}", meaning.name)));
+        }
+        self.senses.insert(class, sense);
+        Ok(())
     }
 
     /// Keeps a finished training, unless its classes were deleted while it ran.

@@ -82,6 +82,24 @@ impl GlimpseLearner {
         Ok(self.session.add_class(name.as_deref())?)
     }
 
+    /// What `name` would cover as a class without examples: `{name, senses: [{id, description,
+    /// covers}]}`, most common sense first; throws "no ImageNet class matches …".
+    pub fn meaning(&self, name: &str) -> Result<JsValue, JsValue> {
+        to_js(&self.session.meaning(name)?)
+    }
+
+    /// Picks the sense of a class's name (an id from its `senses`) that predicts it.
+    #[wasm_bindgen(js_name = setSense)]
+    pub fn set_sense(&self, id: u32, sense: u32) -> Result<(), JsValue> {
+        Ok(self.session.set_sense(id, sense)?)
+    }
+
+    /// Null when every class can be predicted (live works), else why not.
+    #[wasm_bindgen(getter)]
+    pub fn unready(&self) -> Option<String> {
+        self.session.ready().err().map(|e| e.to_string())
+    }
+
     #[wasm_bindgen(js_name = renameClass)]
     pub fn rename_class(&self, id: u32, name: &str) -> Result<(), JsValue> {
         Ok(self.session.rename_class(id, name)?)

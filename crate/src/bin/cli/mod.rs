@@ -4,6 +4,7 @@
 mod bench;
 mod explain;
 mod learn;
+mod zero_shot;
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -14,7 +15,10 @@ use glimpse::{Backbone, DeviceChoice, Frame, Session};
 const USAGE: &str = "\
 usage:
   glimpse imagenet IMAGE...                        top-5 ImageNet classes of each PNG/JPEG image
-  glimpse train DIR -o PROJECT [learning options]  learn the classes of DIR (a sub-folder of images per class)
+  glimpse train DIR -o PROJECT [learning options]  learn the classes of DIR (a sub-folder of images per class);
+                                                   --zero-shot \"cat,bird\" adds classes known by name only
+  glimpse zero-shot --classes \"bird,dog\" IMAGE...  classify by class names alone (no examples, no training)
+  glimpse zero-shot --explain-name NAME            the ImageNet classes a name covers, per sense
   glimpse eval PROJECT DIR                         accuracy, per-class precision/recall/F1, confusion matrix
   glimpse predict PROJECT IMAGE...                 the class of each image
   glimpse explain [PROJECT] IMAGE... [-o DIR]      where in each image its class was seen (the project's, or
@@ -53,6 +57,9 @@ struct Options {
     iterations: usize,
     settings: Settings,
     output: Option<PathBuf>,
+    /// Class names without examples (`--classes`, `--zero-shot`).
+    zero_shot: Option<Vec<String>>,
+    explain_name: Option<String>,
     rest: Vec<String>,
 }
 
@@ -73,6 +80,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
         iterations: 10,
         settings: Settings::default(),
         output: None,
+        zero_shot: None,
+        explain_name: None,
         rest: Vec::new(),
     };
     let mut it = args.iter();
@@ -96,6 +105,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "-o" | "--output" => options.output = Some(value("--output")?.into()),
             "--head" => options.settings.head = HeadKind::parse(&value("--head")?).map_err(|e| e.to_string())?,
             "--flip" => options.settings.augment.flip = true,
+            "--classes" | "--zero-shot" => {
+                let names: Vec<String> = value(arg)?.split(',').map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect();
+                if names.is_empty() {
+                    return Err(format!("{arg} needs comma-separated class names"));
+                }
+                options.zero_shot = Some(names);
+            }
+            "--explain-name" => options.explain_name = Some(value(arg)?),
             "-h" | "--help" => return Err(USAGE.into()),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}\n{USAGE}")),
             _ => options.rest.push(arg.clone()),
@@ -123,6 +140,7 @@ fn run(args: &[String]) -> Result<i32, String> {
         "eval" => learn::eval(&options),
         "predict" => learn::predict(&options),
         "explain" => explain::run(&options),
+        "zero-shot" => zero_shot::run(&options),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(0)

@@ -1,0 +1,38 @@
+//! `glimpse zero-shot`: classes from typed names alone, and what a name covers.
+
+use std::path::Path;
+
+use glimpse::backbone::concepts::meaning;
+
+use super::{decode, frame, session, Options};
+
+pub fn run(options: &Options) -> Result<i32, String> {
+    if let Some(name) = &options.explain_name {
+        let meaning = meaning(name).map_err(|e| e.to_string())?;
+        for (n, sense) in meaning.senses.iter().enumerate() {
+            let marker = if n == 0 { " (used)" } else { "" };
+            println!("{}. {}{marker}\n   {}", n + 1, sense.description, sense.covers);
+        }
+        return Ok(0);
+    }
+    let classes = options.zero_shot.as_ref().ok_or("zero-shot needs --classes \"bird,dog,…\" (or --explain-name NAME)")?;
+    if options.rest.is_empty() {
+        return Err("zero-shot needs images: glimpse zero-shot --classes \"bird,dog\" IMAGE...".into());
+    }
+    // Decode everything first, so that a bad file fails before the model is loaded.
+    let images = options.rest.iter().map(|p| decode(Path::new(p))).collect::<Result<Vec<_>, _>>()?;
+    let session = session(options)?;
+    for name in classes {
+        session.add_class(Some(name)).map_err(|e| e.to_string())?;
+    }
+    session.ready().map_err(|e| e.to_string())?;
+    for (path, image) in options.rest.iter().zip(&images) {
+        let p = pollster::block_on(session.predict(&[frame(Path::new(path), image)?])).map_err(|e| e.to_string())?.remove(0);
+        let best = p.top();
+        match p.unknown {
+            false => println!("{path}\t{}\t{:.4}", best.name, best.probability),
+            true => println!("{path}\tunknown\t{:.4}\t(closest: {} {:.4})", p.none.unwrap_or(0.0), best.name, best.probability),
+        }
+    }
+    Ok(0)
+}
