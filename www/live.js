@@ -128,17 +128,42 @@ export function createLive({ grabFrame, decodeFile, report }) {
   $('seen-toggle').addEventListener('change', () => { if ($('seen-toggle').checked) loop(); else drawSeen(null); });
   $('explain-toggle').addEventListener('change', () => { if (!$('explain-toggle').checked) drawHeat(null); });
 
+  // A classified file is shown under the live view, with its heat map when "Show where it looks"
+  // is on, laid over the centre square the network sees (percentages of the drawn picture).
+  function showFile({ rgba, width, height }, name) {
+    const canvas = $('file-view');
+    canvas.width = width; canvas.height = height;
+    canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
+    $('file-figure').hidden = false;
+    $('file-caption').textContent = name;
+    $('file-heat').hidden = true;
+  }
+  function drawFileHeat(map, { width, height }, className) {
+    const canvas = $('file-heat');
+    canvas.hidden = !map;
+    if (!map) return;
+    canvas.width = canvas.height = map.side;
+    canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(map.rgba), map.side, map.side), 0, 0);
+    const side = Math.min(width, height);
+    Object.assign(canvas.style, { left: `${(width - side) / 2 / width * 100}%`, top: `${(height - side) / 2 / height * 100}%`, width: `${side / width * 100}%`, height: `${side / height * 100}%` });
+    canvas.dataset.class = className ?? '';
+    $('file-caption').textContent += ` — where it sees “${className}”`;
+  }
+
   $('classify-file').addEventListener('change', async (e) => {
     const file = e.target.files[0];
     e.target.value = '';
     if (!file) return;
     try {
       const image = await decodeFile(file);
+      showFile(image, file.name);
       const started = performance.now();
       if (!unready) {
-        const { prediction, seen } = await call('predict', { image, top3: $('seen-toggle').checked }, [image.rgba]);
+        const explain = $('explain-toggle').checked;
+        const { prediction, seen, map } = await call('predict', { image, top3: $('seen-toggle').checked, explain }, [image.rgba]);
         drawBars(prediction);
         drawSeen(seen);
+        drawFileHeat(explain ? map : null, image, prediction.classes.find((c) => c.id === map?.class)?.name);
       } else {
         // No head yet: the file still gets what the model itself sees in it.
         drawSeen(await call('imagenet', { image }, [image.rgba]));

@@ -305,7 +305,21 @@ test('camera refused: the page says so, and upload, training and classifying fil
     for (const [object, file] of [['cat', views('test', 'cat')[0]], ['coffee', views('test', 'coffee')[0]]]) {
       await page.setInputFiles('#classify-file', file);
       await page.waitForFunction((o) => document.getElementById('live-state').dataset.class === o, object, { timeout: 30_000 });
+      assert.ok(await page.locator('#file-view').isVisible(), 'the classified file is shown');
+      assert.ok(await page.locator('#file-heat').isHidden(), 'no map unless asked for');
     }
+    // With "Show where it looks", a classified file gets the map of its class over its centre square.
+    await page.locator('#explain-toggle').check();
+    await page.setInputFiles('#classify-file', path.join(fixtures, 'chelsea.png'));
+    await page.waitForFunction(() => !document.getElementById('file-heat').hidden, null, { timeout: 30_000 });
+    const fileHeat = await page.evaluate(() => {
+      const [h, v] = ['file-heat', 'file-view'].map((id) => document.getElementById(id).getBoundingClientRect());
+      return { cls: document.getElementById('file-heat').dataset.class, side: h.width, height: h.height, viewHeight: v.height, dx: h.x + h.width / 2 - (v.x + v.width / 2), caption: document.getElementById('file-caption').textContent };
+    });
+    assert.equal(fileHeat.cls, 'cat');
+    assert.ok(Math.abs(fileHeat.side - fileHeat.viewHeight) < 1.5 && Math.abs(fileHeat.height - fileHeat.viewHeight) < 1.5 && Math.abs(fileHeat.dx) < 1.5, JSON.stringify(fileHeat));
+    assert.match(fileHeat.caption, /^chelsea\.png — where it sees “cat”$/);
+    await page.locator('#explain-toggle').uncheck();
     await page.screenshot({ path: path.join(artifacts, 'no-camera.png'), fullPage: true });
     // A phone-sized window: nothing wider than the screen.
     await page.setViewportSize({ width: 360, height: 740 });
