@@ -8,7 +8,7 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::device::read_floats;
-use crate::learn::examples::{Class, ClassId, ExampleId, Examples};
+use crate::learn::examples::{Class, ClassId, ExampleId};
 use crate::learn::head::{Dense, DeviceHead, Head, HeadWeights, SoftmaxNet, COSINE_SCALE};
 use crate::learn::metrics::{evaluate, Evaluation};
 use crate::learn::rng::Rng;
@@ -31,14 +31,9 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Every class, in display order. Refuses fewer than two classes and empty classes, since
-    /// neither can be trained meaningfully.
-    pub fn of(examples: &Examples) -> Result<Self, Error> {
-        Self::of_classes(&examples.classes().iter().collect::<Vec<_>>())
-    }
-
-    /// The examples of `classes`, in that order; each class needs examples.
-    pub fn of_classes(classes: &[&Class]) -> Result<Self, Error> {
+    /// The examples of `classes`, in that order. Refuses fewer than two classes and empty
+    /// classes, since neither can be trained meaningfully.
+    pub fn of(classes: &[&Class]) -> Result<Self, Error> {
         if classes.len() < 2 {
             return Err(Error::NotEnoughClasses(classes.len()));
         }

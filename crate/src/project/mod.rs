@@ -123,7 +123,7 @@ impl Project {
         if trained.len() < 2 {
             return Err(Error::NotEnoughClasses(trained.len()));
         }
-        Dataset::of_classes(&trained)
+        Dataset::of(&trained)
     }
 
     /// Picks the sense of a class's name that predicts it while it has no examples.

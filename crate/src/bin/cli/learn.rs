@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use glimpse::learn::{EpochStats, Progress};
 use glimpse::{Prediction, Session};
 
-use super::{decode, frame, open_project, session, Options};
+use super::{decode, frame, open_project, print_prediction, session, Options};
 
 /// Class folders of `dir` (sorted by name) with their PNG/JPEG files (sorted).
 fn labelled_images(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>, String> {
@@ -138,12 +138,7 @@ pub fn predict(options: &Options) -> Result<i32, String> {
     };
     let session = open_project(options, project)?;
     for path in images {
-        let p = predict_file(&session, Path::new(path))?;
-        let best = p.top();
-        match p.unknown {
-            false => println!("{path}\t{}\t{:.4}", best.name, best.probability),
-            true => println!("{path}\tunknown\t{:.4}\t(closest: {})", best.probability, best.name),
-        }
+        print_prediction(path, &predict_file(&session, Path::new(path))?);
     }
     Ok(0)
 }

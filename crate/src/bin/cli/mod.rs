@@ -187,6 +187,16 @@ fn frame<'a>(path: &Path, image: &'a image::RgbaImage) -> Result<Frame<'a>, Stri
     Frame::new(image.as_raw(), image.width(), image.height()).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// `path<TAB>class<TAB>probability`, or `path<TAB>unknown<TAB>p<TAB>(closest: class q)` with `p`
+/// the probability of "none of these" where the project has it, else the closest class's.
+fn print_prediction(path: &str, p: &glimpse::Prediction) {
+    let best = p.top();
+    match p.unknown {
+        false => println!("{path}\t{}\t{:.4}", best.name, best.probability),
+        true => println!("{path}\tunknown\t{:.4}\t(closest: {} {:.4})", p.none.unwrap_or(best.probability), best.name, best.probability),
+    }
+}
+
 fn imagenet(options: &Options) -> Result<i32, String> {
     if options.rest.is_empty() {
         return Err(format!("imagenet needs at least one image\n{USAGE}"));

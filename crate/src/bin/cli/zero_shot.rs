@@ -4,7 +4,7 @@ use std::path::Path;
 
 use glimpse::backbone::concepts::meaning;
 
-use super::{decode, frame, session, Options};
+use super::{decode, frame, print_prediction, session, Options};
 
 pub fn run(options: &Options) -> Result<i32, String> {
     if let Some(name) = &options.explain_name {
@@ -27,12 +27,7 @@ pub fn run(options: &Options) -> Result<i32, String> {
     }
     session.ready().map_err(|e| e.to_string())?;
     for (path, image) in options.rest.iter().zip(&images) {
-        let p = pollster::block_on(session.predict(&[frame(Path::new(path), image)?])).map_err(|e| e.to_string())?.remove(0);
-        let best = p.top();
-        match p.unknown {
-            false => println!("{path}\t{}\t{:.4}", best.name, best.probability),
-            true => println!("{path}\tunknown\t{:.4}\t(closest: {} {:.4})", p.none.unwrap_or(0.0), best.name, best.probability),
-        }
+        print_prediction(path, &pollster::block_on(session.predict(&[frame(Path::new(path), image)?])).map_err(|e| e.to_string())?[0]);
     }
     Ok(0)
 }
