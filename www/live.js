@@ -182,6 +182,9 @@ export function createLive({ grabFrame, decodeFile, report }) {
         drawHeat(null);
         $('live-state').textContent = `Live predictions need every class ready: ${unready}`;
         $('bars').replaceChildren(); $('bars').dataset.ids = '';
+      } else if (!cameraOn && $('live-state').textContent.startsWith('Live predictions need')) {
+        // Ready, but without a camera nothing replaces the old reason: say what can be done.
+        $('live-state').textContent = 'Ready: classify an image file, or allow the camera.';
       }
       if (cameraOn && (!unready || $('seen-toggle').checked)) loop();
     },

@@ -47,6 +47,23 @@ export function createTraining({ report }) {
   });
   form.addEventListener('submit', (e) => e.preventDefault());
 
+  // What fine-tuning would cost here: one training step timed by the core, scaled to the
+  // examples there are, so the choice of depth comes with its price.
+  const fineTuneHelp = $('fine-tune-help').textContent;
+  async function showFineTuneCost() {
+    const depth = Number(form.elements.fineTune.value);
+    if (!depth) { $('fine-tune-help').textContent = fineTuneHelp; return; }
+    try {
+      const cost = await call('fineTuneCost', { depth });
+      const epoch = cost.examples ? `about ${cost.secondsPerEpoch < 10 ? cost.secondsPerEpoch.toFixed(1) : Math.round(cost.secondsPerEpoch)} s per epoch for your ${cost.examples} examples` : `${cost.msPerExample.toFixed(0)} ms per example and epoch`;
+      $('fine-tune-help').textContent = `${fineTuneHelp} On this device: ${epoch}.`;
+    } catch (e) {
+      $('fine-tune-help').textContent = `${fineTuneHelp} (${e.message})`;
+    }
+  }
+  form.elements.fineTune.addEventListener('change', showFineTuneCost);
+  form.closest('details').addEventListener('toggle', (e) => { if (e.target.open) showFineTuneCost(); });
+
   function makePlots() {
     const width = Math.min($('curves').clientWidth || 320, 420);
     const series = (label) => [{}, { label: `train ${label}`, stroke: '#2f6fde', width: 2 }, { label: `validation ${label}`, stroke: '#d9822b', width: 2, dash: [6, 3] }];
@@ -69,7 +86,8 @@ export function createTraining({ report }) {
     history.push(stats);
     $('train-progress').value = stats.epoch;
     const val = stats.validationAccuracy == null ? '' : `, validation ${(stats.validationAccuracy * 100).toFixed(0)} %`;
-    $('train-status').textContent = `Epoch ${stats.epoch} of ${settings.epochs}: loss ${stats.trainLoss.toFixed(3)}, train ${(stats.trainAccuracy * 100).toFixed(0)} %${val}`;
+    const what = stats.fineTuning ? `Fine-tuning ${stats.fineTuning}, epoch ${stats.epoch}` : `Epoch ${stats.epoch} of ${settings.epochs}`;
+    $('train-status').textContent = `${what}: loss ${stats.trainLoss.toFixed(3)}, train ${(stats.trainAccuracy * 100).toFixed(0)} %${val}`;
     drawCurves();
   }
 
@@ -78,14 +96,17 @@ export function createTraining({ report }) {
     running = true;
     history = [];
     setRunning(true);
-    $('train-progress').max = settings.head === 'softmax' ? settings.epochs : 1;
+    // Fine-tuning runs up to as many epochs again after the head's.
+    $('train-progress').max = settings.head === 'softmax' ? settings.epochs * (settings.fineTune > 0 ? 2 : 1) : 1;
     $('train-progress').value = 0;
     $('train-status').textContent = 'Training…';
     try {
       const summary = await call('train');
       const how = summary.stop === 'earlyStopped' ? `stopped early, best epoch ${summary.bestEpoch}` : summary.history.length ? `best epoch ${summary.bestEpoch}` : 'no epochs needed';
       const acc = summary.evaluation ? `; held-out accuracy ${(summary.evaluation.accuracy * 100).toFixed(1)} %` : '';
-      $('train-status').textContent = `Trained (${how})${acc}.`;
+      const tuned = summary.fineTuned;
+      const layers = !tuned ? '' : tuned.kept ? `; fine-tuned ${tuned.layers}` : `; fine-tuning ${tuned.layers} did not beat the head alone on the held-out examples, so the head alone is kept`;
+      $('train-status').textContent = `Trained (${how})${layers}${acc}.`;
       showSummary(summary);
     } catch (e) {
       say('train-status', e.message, !/cancel/i.test(e.message));

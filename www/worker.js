@@ -111,6 +111,7 @@ const ops = {
   thumbnails: ({ ids }) => ids.map((id) => ({ id, rgba: learner.thumbnail(id) })),
   train: changes(() => learner.train((stats) => postMessage({ type: 'epoch', stats })), { flush: true }),
   cancelTraining: () => learner.cancelTraining(),
+  fineTuneCost: ({ depth }) => learner.fineTuneCost(depth),
   async predict({ image, top3, explain }) {
     const pixels = frame(image);
     const { prediction, map } = explain ? await learner.explain(...pixels) : { prediction: await learner.predict(...pixels) };

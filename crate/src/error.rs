@@ -29,6 +29,8 @@ pub enum Error {
     EmptyClass(String),
     #[error("no ImageNet class matches “{0}”: try a more common or more general word (e.g. “dog”, “bird”, “vehicle”)")]
     NoConcept(String),
+    #[error("fine-tuning {depth} layers needs what the frozen layers computed for each example, which is kept when it is captured{}: {missing} of {total} examples lack it{}. Capture them again, or fine-tune fewer layers (0 for the head alone)", if *depth == crate::backbone::top::MAX_DEPTH { " while 6 layers are chosen" } else { "" }, if *depth == crate::backbone::top::MAX_DEPTH { "" } else { " (they come from a project made before Glimpse could fine-tune)" })]
+    NotCached { missing: usize, total: usize, depth: u32 },
     #[error("training was cancelled; the previous head is kept")]
     Cancelled,
     #[error("there is no trained head yet: train first")]

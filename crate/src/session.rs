@@ -17,7 +17,11 @@ use crate::clock::now_ms;
 use crate::learn::augment::{views, Augment};
 use crate::learn::examples::{Class, Thumbnail};
 use crate::learn::metrics::evaluate;
+use crate::backbone::top::{self, Top};
+use crate::device::{read_floats, Backend};
+use crate::learn::examples::Activation;
 use crate::learn::explain::Explainer;
+use crate::learn::fine_tune::{fine_tune, probe};
 use crate::learn::predict::{Explained, Prediction, Predictor};
 use crate::learn::rng::Rng;
 use crate::learn::train::TrainingSummary;
@@ -39,6 +43,17 @@ pub struct ClassSummary {
     pub sense: Option<u32>,
 }
 
+/// What fine-tuning would cost per epoch, measured on this device.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FineTuneEstimate {
+    pub depth: u32,
+    pub ms_per_example: f64,
+    /// The examples there are now, every one trained on in an epoch.
+    pub examples: usize,
+    pub seconds_per_epoch: f64,
+}
+
 /// What one capture added.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Added {
@@ -48,12 +63,20 @@ pub struct Added {
     pub ms: f64,
 }
 
+/// A trained head ready on the device: for prediction, for heat maps, and its fine-tuned layers.
+#[derive(Debug, Clone)]
+struct Uploaded {
+    head: Rc<DeviceHead>,
+    explainer: Rc<Explainer>,
+    top: Option<Rc<Top>>,
+}
+
 #[derive(Debug, Default)]
 struct State {
     project: Project,
     /// The trained head uploaded to the device and prepared for heat maps, made on the first
     /// prediction after training.
-    head: Option<(Rc<DeviceHead>, Rc<Explainer>)>,
+    head: Option<Uploaded>,
     /// The last predictor, until the project changes.
     predictor: Option<Predictor>,
     /// Captures so far, so that each draws its own augmentations.
@@ -185,15 +208,15 @@ impl Session {
     /// settings ask for, extracted as one batch.
     pub async fn capture(&self, class: ClassId, frame: Frame<'_>) -> Result<Added, Error> {
         let start = now_ms();
-        let (augment, mut rng) = self.edit(|s| {
+        let (settings, mut rng) = self.edit(|s| {
             s.project.examples.class(class)?;
             s.captures += 1;
             let seed = ((s.project.settings.seed as u64) << 32) ^ s.captures;
-            Ok((s.project.settings.augment, Rng::new(seed)))
+            Ok((s.project.settings.clone(), Rng::new(seed)))
         })?;
-        let captured = extract(&self.backbone, frame, &augment, &mut rng).await?;
+        let captured = extract(&self.backbone, frame, &settings.augment, settings.fine_tune, &mut rng).await?;
         // Fails if the class was deleted while the features were extracted.
-        let ids = self.edit(|s| s.project.examples.add(class, captured))?;
+        let ids = self.edit(|s| s.project.add(class, captured))?;
         Ok(Added { ids, ms: now_ms() - start })
     }
 
@@ -239,13 +262,26 @@ impl Session {
             (project.dataset()?, project.settings.clone())
         };
         let mut progress = Cancellable { inner: progress, cancel: &self.cancel };
-        let trained = train(&data, &settings, self.backbone.device(), &mut progress).await?;
+        let device = self.backbone.device();
+        let mut trained = train(&data, &settings, device, &mut progress).await?;
+        if settings.fine_tune > 0 {
+            trained = fine_tune(trained, &data, self.backbone.model(), &settings, device, &mut progress).await?;
+        }
         let summary = trained.summary();
         self.edit(|s| {
             s.project.set_trained(trained)?;
             s.head = None;
             Ok(summary)
         })
+    }
+
+    /// What fine-tuning `depth` layers would cost per epoch on this device with the examples there
+    /// are now (one training step is timed; about a second on a phone-class CPU).
+    pub async fn fine_tune_cost(&self, depth: u32) -> Result<FineTuneEstimate, Error> {
+        let cost = probe(self.backbone.model(), depth, self.backbone.device()).await?;
+        let examples = self.project().examples.example_count();
+        let seconds_per_epoch = cost.ms_per_example * examples as f64 / 1e3;
+        Ok(FineTuneEstimate { depth, ms_per_example: cost.ms_per_example, examples, seconds_per_epoch })
     }
 
     pub fn cancel_training(&self) {
@@ -277,7 +313,7 @@ impl Session {
             return Ok(p.clone());
         }
         let plan = s.project.plan()?;
-        let (head, explainer, mut classes) = match plan.trained.as_slice() {
+        let (uploaded, explainer, mut classes) = match plan.trained.as_slice() {
             [] => (None, None, Vec::new()),
             &[lone] => {
                 let class = s.project.examples.class(lone)?;
@@ -289,18 +325,36 @@ impl Session {
                 if s.project.head_state() == HeadState::Stale {
                     return Err(Error::StaleHead);
                 }
-                let head = trained.head.clone();
-                let device = self.backbone.device();
-                let (head, explainer) =
-                    s.head.get_or_insert_with(|| (Rc::new(DeviceHead::new(&head, device)), Rc::new(Explainer::of(&head)))).clone();
-                (Some(head), Some(explainer), trained_classes(&s.project)?)
+                let uploaded = match &s.head {
+                    Some(u) => u.clone(),
+                    None => {
+                        let device = self.backbone.device();
+                        let top = match trained.fine_tuned.as_ref().and_then(|f| f.top.as_ref()) {
+                            Some(weights) => {
+                                let fused = self.backbone.compute().backend == Backend::Cpu;
+                                Some(Rc::new(Top::load(self.backbone.model(), weights, device, fused)?))
+                            }
+                            None => None,
+                        };
+                        let head = Rc::new(DeviceHead::new(&trained.head, device));
+                        let u = Uploaded { head, explainer: Rc::new(Explainer::of(&trained.head)), top };
+                        s.head = Some(u.clone());
+                        u
+                    }
+                };
+                let explainer = uploaded.explainer.clone();
+                (Some(uploaded), Some(explainer), trained_classes(&s.project)?)
             }
         };
         let covers: Vec<Vec<usize>> = plan.zero_shot.iter().map(|(_, sense)| sense.classes.clone()).collect();
         for (id, _) in &plan.zero_shot {
             classes.push((*id, s.project.examples.class(*id)?.name.clone()));
         }
-        let predictor = Predictor { head, explainer, zero_shot: ZeroShot::new(&covers), classes, threshold: s.project.settings.threshold };
+        let (head, top) = match uploaded {
+            Some(u) => (Some(u.head), u.top),
+            None => (None, None),
+        };
+        let predictor = Predictor { head, top, explainer, zero_shot: ZeroShot::new(&covers), classes, threshold: s.project.settings.threshold };
         s.predictor = Some(predictor.clone());
         Ok(predictor)
     }
@@ -351,15 +405,27 @@ fn trained_classes(project: &Project) -> Result<Vec<(ClassId, String)>, Error> {
     trained.head.classes.iter().map(|&id| Ok((id, project.examples.class(id)?.name.clone()))).collect()
 }
 
-/// The features and thumbnails of a frame and of its augmented views, in one batch.
-async fn extract(backbone: &Backbone, frame: Frame<'_>, augment: &Augment, rng: &mut Rng) -> Result<Vec<Captured>, Error> {
+/// The features and thumbnails of a frame and of its augmented views, in one batch, with what
+/// the frozen layers computed at the boundary fine-tuning `fine_tune` layers needs. That is kept
+/// also while fine-tuning is off (its boundary is then depth 1's, which serves depths 1–5), so
+/// that turning it on later works with every example captured before.
+async fn extract(backbone: &Backbone, frame: Frame<'_>, augment: &Augment, fine_tune: u32, rng: &mut Rng) -> Result<Vec<Captured>, Error> {
     let extra = views(frame, augment, rng);
     let frames: Vec<Frame<'_>> = std::iter::once(frame).chain(extra.iter().map(|v| v.frame())).collect();
-    let features = backbone.features(&frames).await?;
+    let block = top::cached_block(fine_tune.max(1));
+    let trunk = backbone.trunk(&frames, block)?;
+    let features = read_floats(backbone.model().features_from(trunk.clone(), block)).await?;
+    let trunk = read_floats(trunk).await?;
+    let size = trunk.len() / frames.len();
     Ok(frames
         .iter()
         .zip(features.chunks(FEATURE_DIM))
-        .map(|(f, feature)| Captured { feature: feature.to_vec(), thumbnail: Thumbnail::of(*f) })
+        .zip(trunk.chunks(size))
+        .map(|((f, feature), activation)| Captured {
+            feature: feature.to_vec(),
+            thumbnail: Thumbnail::of(*f),
+            activation: Some(Activation::of(block, activation)),
+        })
         .collect())
 }
 
@@ -373,6 +439,10 @@ impl<P: Progress> Progress for Cancellable<'_, P> {
     fn epoch(&mut self, stats: &EpochStats) -> ControlFlow<()> {
         let flow = self.inner.epoch(stats);
         if self.cancel.get() { ControlFlow::Break(()) } else { flow }
+    }
+
+    fn fine_tuning(&mut self, layers: &str) {
+        self.inner.fine_tuning(layers)
     }
 
     async fn pause(&mut self) {

@@ -190,3 +190,40 @@ fn zero_shot_classifies_by_names_and_mixes_with_trained_classes() {
     let best: Vec<&str> = text.lines().map(|l| l.split('\t').nth(1).unwrap()).collect();
     assert_eq!(best, ["cat", "coffee", "rocket", "motorcycle"], "{text}");
 }
+
+#[test]
+fn train_fine_tunes_the_top_layers_and_eval_and_predict_use_them() {
+    let root = common::workspace().join("target/fixtures/fine-tune");
+    let _ = std::fs::remove_dir_all(&root);
+    let train_dir = common::view_folders(&root.join("train"), &common::OBJECTS, 5, 1);
+    let test_dir = common::view_folders(&root.join("test"), &common::OBJECTS, 3, 2);
+    let project = root.join("tuned.glimpse");
+    let args = ["train", train_dir.to_str().unwrap(), "-o", project.to_str().unwrap(), "--fine-tune", "2", "--epochs", "4", "--validation", "0"];
+    let out = glimpse(&args);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("fine-tuning the last 1×1 conv and block 16 of 16 with the head"), "{stderr}");
+    assert!(stderr.contains("epoch   8  train loss"), "fine-tuning epochs follow the head's: {stderr}");
+    assert!(stdout.contains("fine-tuned the last 1×1 conv and block 16 of 16 from epoch 5"), "{stdout}");
+
+    let out = glimpse(&["eval", project.to_str().unwrap(), test_dir.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(text.lines().last(), Some("accuracy: 1.0000"), "{text}");
+    // What the CLI predicts, for the browser test to compare with (`web.rs`).
+    let images: Vec<String> = ["cat", "coffee", "rocket"].iter().map(|c| test_dir.join(c).join("00.png").display().to_string()).collect();
+    let mut args = vec!["predict", project.to_str().unwrap()];
+    args.extend(images.iter().map(String::as_str));
+    let text = String::from_utf8(glimpse(&args).stdout).unwrap();
+    let classes: Vec<&str> = text.lines().map(|l| l.split('\t').nth(1).unwrap()).collect();
+    assert_eq!(classes, ["cat", "coffee", "rocket"], "{text}");
+    std::fs::write(root.join("predicted.tsv"), &text).unwrap();
+
+    for (bad, says) in [(["--fine-tune", "7"], "between 0 and 6"), (["--head", "knn"], "softmax head")] {
+        let mut args = vec!["train", train_dir.to_str().unwrap(), "-o", "/tmp/never.glimpse", "--fine-tune", "1"];
+        args.extend(bad);
+        let out = glimpse(&args);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}

@@ -18,6 +18,7 @@ fn captured(rng: &mut Rng, centre: f32) -> Captured {
     Captured {
         feature: (0..FEATURE_DIM).map(|i| if i % 3 == 0 { centre } else { 0.0 } + rng.range(0.0, 0.3)).collect(),
         thumbnail: Thumbnail { rgb: (0..THUMBNAIL_SIZE * THUMBNAIL_SIZE * 3).map(|_| rng.below(256) as u8).collect() },
+        activation: None,
     }
 }
 
@@ -184,7 +185,9 @@ fn random_and_mutated_bytes_never_panic_the_loader() {
                 let mut b = good.clone();
                 for _ in 0..1 + rng.below(8) {
                     let i = rng.below(b.len());
-                    b[i] = rng.below(256) as u8;
+                    // XOR with a non-zero byte: a "change" that writes the same byte back
+                    // would leave the file intact.
+                    b[i] ^= 1 + rng.below(255) as u8;
                 }
                 match rng.below(3) {
                     0 => b.truncate(rng.below(good.len())),
@@ -208,23 +211,40 @@ fn random_and_mutated_bytes_never_panic_the_loader() {
     assert_eq!(accepted[..2], [0, 0], "damaged files were accepted");
 }
 
-/// `tests/fixtures/format-1.glimpse` was written by Glimpse before format 2 (commit 32ce424,
-/// `glimpse train` on two scikit-image photos' views per class: "cat" and "cup").
+/// Files written by earlier versions, with the classes they hold and a photo of each.
+/// `format-1.glimpse`: commit 32ce424, `glimpse train` on two scikit-image photos' views per
+/// class, "cat" and "cup". `format-2.glimpse`: commit 2f13e37, the same with `--zero-shot
+/// motorcycle`.
+/// (file, its format, (photo, the class it shows) for each class in order)
+type OlderFile = (&'static str, u16, &'static [(&'static str, &'static str)]);
+const OLDER_FILES: [OlderFile; 2] = [
+    ("format-1.glimpse", 1, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
+    ("format-2.glimpse", 2, &[("chelsea.png", "cat"), ("coffee.png", "cup"), ("motorcycle_left.png", "motorcycle")]),
+];
+
 #[test]
-fn a_format_1_file_still_opens_and_predicts() {
-    let bytes = std::fs::read(common::workspace().join("tests/fixtures/format-1.glimpse")).unwrap();
-    assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), 1, "the fixture is a format 1 file");
+fn files_of_older_formats_still_open_and_predict() {
+    for (file, version, classes) in OLDER_FILES {
+        a_file_of_an_older_format_opens(file, version, classes);
+    }
+}
+
+fn a_file_of_an_older_format_opens(file: &str, version: u16, classes: &[(&str, &str)]) {
+    let bytes = std::fs::read(common::workspace().join("tests/fixtures").join(file)).unwrap();
+    assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), version, "{file} is a format {version} file");
     let session = Session::new(Rc::new(common::backbone(&ComputeDevice::cpu())));
     assert_eq!(session.open(&bytes).unwrap(), Kind::Project);
     let names: Vec<String> = session.classes().into_iter().map(|c| c.name).collect();
-    assert_eq!(names, ["cat", "cup"]);
+    assert_eq!(names, classes.iter().map(|(_, name)| *name).collect::<Vec<_>>());
     assert_eq!(session.head_state(), HeadState::Current);
     assert!(session.project().senses.is_empty());
-    for (photo, expected) in [("chelsea.png", "cat"), ("coffee.png", "cup")] {
+    assert_eq!(session.settings().fine_tune, 0, "older files knew no fine-tuning");
+    assert!(session.project().trained.as_ref().unwrap().fine_tuned.is_none());
+    for (photo, expected) in classes {
         let image = common::photo(photo);
         let frame = glimpse::Frame::new(&image.rgba, image.width, image.height).unwrap();
         let p = pollster::block_on(session.predict(&[frame])).unwrap().remove(0);
-        assert_eq!(p.top().name, expected);
+        assert_eq!(p.top().name, *expected, "{file}");
     }
     // Saved again, it is a current-format file with the same contents.
     let saved = session.save();

@@ -78,6 +78,14 @@ static ASTRONAUT: &[u8] = include_bytes!("../../target/fixtures/astronaut.png");
 static CLI_PROJECT: &[u8] = include_bytes!("../../target/fixtures/cli-project.glimpse");
 static CLI_TEST_COFFEE: &[u8] = include_bytes!("../../target/fixtures/views/test/coffee/00.png");
 static CLI_TEST_CAT: &[u8] = include_bytes!("../../target/fixtures/views/test/cat/01.png");
+// Written by the CLI test `train_fine_tunes_the_top_layers_and_eval_and_predict_use_them`.
+static CLI_TUNED: &[u8] = include_bytes!("../../target/fixtures/fine-tune/tuned.glimpse");
+static CLI_TUNED_PREDICTED: &str = include_str!("../../target/fixtures/fine-tune/predicted.tsv");
+static CLI_TUNED_IMAGES: [&[u8]; 3] = [
+    include_bytes!("../../target/fixtures/fine-tune/test/cat/00.png"),
+    include_bytes!("../../target/fixtures/fine-tune/test/coffee/00.png"),
+    include_bytes!("../../target/fixtures/fine-tune/test/rocket/00.png"),
+];
 
 /// A crop of `(x, y, w, h)` fractions of a photo.
 fn crop(photo: &(Vec<u8>, u32, u32), frac: [f32; 4]) -> (Vec<u8>, u32, u32) {
@@ -92,13 +100,14 @@ fn crop(photo: &(Vec<u8>, u32, u32), frac: [f32; 4]) -> (Vec<u8>, u32, u32) {
 
 /// Captures two crops (plus their mirror images) of three photos, trains the softmax head on
 /// `device`, and checks a third, unseen crop of each; then a save/open round trip.
-async fn learns_three_objects_on(device: ComputeDevice) {
+async fn learns_three_objects_on(device: ComputeDevice, fine_tune: u32) {
     use glimpse::learn::{Quiet, Settings};
 
     let backbone = Rc::new(Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &device).unwrap());
     let photos = [("cat", decode(CAT)), ("coffee", decode(COFFEE)), ("astronaut", decode(ASTRONAUT))];
     let session = Session::new(backbone.clone());
-    let settings = Settings { validation_fraction: 0.0, epochs: 30, augment: glimpse::learn::Augment { flip: true, ..Default::default() }, ..Settings::default() };
+    let augment = glimpse::learn::Augment { flip: true, ..Default::default() };
+    let settings = Settings { validation_fraction: 0.0, epochs: 30, augment, fine_tune, ..Settings::default() };
     session.set_settings(settings).unwrap();
     let mut ids = Vec::new();
     for (name, photo) in &photos {
@@ -114,6 +123,7 @@ async fn learns_three_objects_on(device: ComputeDevice) {
     let last = trained.history.last().unwrap().clone();
     console_log!("{:?}: {} epochs, last train loss {:.4}, accuracy {}", device.backend, trained.history.len(), last.train_loss, last.train_accuracy);
     assert!(last.train_loss < trained.history[0].train_loss);
+    assert_eq!(trained.fine_tuned.map(|f| (f.depth, f.kept)), (fine_tune > 0).then_some((fine_tune, true)));
 
     let unseen: Vec<_> = photos.iter().map(|(_, p)| crop(p, [0.1, 0.1, 0.75, 0.75])).collect();
     let frames: Vec<Frame> = unseen.iter().map(|(rgba, w, h)| Frame::new(rgba, *w, *h).unwrap()).collect();
@@ -135,12 +145,47 @@ async fn learns_three_objects_on(device: ComputeDevice) {
 
 #[wasm_bindgen_test]
 async fn learns_three_objects_on_webgpu() {
-    learns_three_objects_on(ComputeDevice::wgpu().await.expect("no WebGPU adapter")).await;
+    learns_three_objects_on(ComputeDevice::wgpu().await.expect("no WebGPU adapter"), 0).await;
 }
 
 #[wasm_bindgen_test]
 async fn learns_three_objects_on_the_cpu_fallback() {
-    learns_three_objects_on(ComputeDevice::cpu()).await;
+    learns_three_objects_on(ComputeDevice::cpu(), 0).await;
+}
+
+/// Fine-tuning in the browser: the head conv retrained on the CPU fallback (WebGPU on a software
+/// adapter would take minutes), kept, and identical after a save/open round trip.
+#[wasm_bindgen_test]
+async fn fine_tunes_three_objects_on_the_cpu_fallback() {
+    learns_three_objects_on(ComputeDevice::cpu(), 1).await;
+}
+
+/// A project fine-tuned by the CLI predicts in the browser what the CLI printed, within 1e-3,
+/// on the CPU fallback and on WebGPU.
+#[wasm_bindgen_test]
+async fn a_project_fine_tuned_by_the_cli_predicts_the_same_in_the_browser() {
+    let images: Vec<_> = CLI_TUNED_IMAGES.iter().map(|png| decode(png)).collect();
+    let frames: Vec<Frame> = images.iter().map(|(rgba, w, h)| Frame::new(rgba, *w, *h).unwrap()).collect();
+    let expected: Vec<(&str, f32)> = CLI_TUNED_PREDICTED
+        .lines()
+        .map(|l| {
+            let fields: Vec<&str> = l.split('\t').collect();
+            (fields[1], fields[2].parse().unwrap())
+        })
+        .collect();
+    for device in [ComputeDevice::cpu(), ComputeDevice::wgpu().await.expect("no WebGPU adapter")] {
+        let backend = device.backend;
+        let session = Session::new(Rc::new(Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &device).unwrap()));
+        session.open(CLI_TUNED).unwrap();
+        assert!(session.project().trained.as_ref().unwrap().fine_tuned.as_ref().unwrap().top.is_some());
+        let predictions = session.predict(&frames).await.unwrap();
+        for (p, (class, probability)) in predictions.iter().zip(&expected) {
+            let top = p.top();
+            console_log!("{backend:?}: {} {:.6} (CLI {class} {probability:.6})", top.name, top.probability);
+            assert_eq!(top.name, *class);
+            assert!((top.probability - probability).abs() <= 1e-3, "{backend:?}: {} vs the CLI's {probability}", top.probability);
+        }
+    }
 }
 
 #[wasm_bindgen_test]

@@ -335,6 +335,65 @@ test('camera refused: the page says so, and upload, training and classifying fil
   }
 });
 
+test('fine-tuning: offered with its cost, works on examples captured before it was chosen (6 layers excepted), and the CLI predicts what the page does', async () => {
+  const browser = await launch({ webcam: 'denied' });
+  try {
+    const { context, page, problems, foreign } = await openPage(browser);
+    await rename(page, 0, 'cat');
+    await rename(page, 1, 'coffee');
+    const setting = async (name, value) => {
+      const input = page.locator(`#settings [name=${name}]`);
+      if (await input.evaluate((e) => e.tagName) === 'SELECT') await input.selectOption(value); else await input.fill(value);
+      await input.dispatchEvent('change');
+      await page.waitForFunction(() => document.getElementById('settings-error').textContent === '');
+    };
+    const upload = async (n) => {
+      await card(page, 0).locator('.upload').setInputFiles(views('train', 'cat'));
+      await card(page, 1).locator('.upload').setInputFiles(views('train', 'coffee'));
+      await page.waitForFunction((n) => [...document.querySelectorAll('.class-card .count')].every((c) => c.textContent === `${n} examples`), n, { timeout: 60_000 });
+    };
+    // Examples captured while fine-tuning is off can be fine-tuned later, up to 5 layers; 6 start
+    // below what capture kept, and training says so.
+    await upload(5);
+    await page.locator('#advanced summary').click();
+    await setting('validationFraction', '0');
+    await setting('epochs', '10');
+    await setting('fineTune', '6');
+    await page.locator('#train').click();
+    await page.waitForFunction(() => document.getElementById('train-status').classList.contains('error'), null, { timeout: 60_000 });
+    assert.match(await page.textContent('#train-status'), /while 6 layers are chosen: 10 of 10 examples lack it/);
+    await setting('fineTune', '1');
+    await page.waitForFunction(() => /On this device: about [\d.]+ s per epoch for your 10 examples/.test(document.getElementById('fine-tune-help').textContent), null, { timeout: 60_000 });
+    const status = await train(page);
+    assert.match(status, /fine-tuned the last 1×1 conv \(320→1280\)/, status);
+    await page.waitForFunction(() => /^Ready: classify an image file/.test(document.getElementById('live-state').textContent));
+    await page.screenshot({ path: path.join(artifacts, 'fine-tuned.png'), fullPage: true });
+
+    // The page's probabilities for two files, then the exported project's in the native CLI.
+    const files = [views('test', 'cat')[0], views('test', 'coffee')[0]];
+    const inPage = [];
+    for (const [object, file] of [['cat', files[0]], ['coffee', files[1]]]) {
+      await page.setInputFiles('#classify-file', file);
+      await page.waitForFunction((o) => document.getElementById('live-state').dataset.class === o, object, { timeout: 30_000 });
+      inPage.push(await page.evaluate(() => Math.max(...[...document.querySelectorAll('#bars meter')].map((m) => m.value))));
+    }
+    const saved = path.join(artifacts, 'fine-tuned.glimpse');
+    writeFileSync(saved, await download(page, '#export-project'));
+    const cli = spawnSync(path.join(root, 'target/release/glimpse'), ['predict', saved, ...files], { encoding: 'utf8' });
+    assert.equal(cli.status, 0, `glimpse predict: ${cli.error ?? cli.stderr}`);
+    const lines = cli.stdout.trim().split('\n').map((line) => line.split('\t'));
+    assert.deepEqual(lines.map((l) => l[1]), ['cat', 'coffee'], cli.stdout);
+    for (const [i, [, , p]] of lines.entries()) {
+      assert.ok(Math.abs(Number(p) - inPage[i]) <= 1e-3, `the CLI says ${p}, the page ${inPage[i]}`);
+    }
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(problems.filter((p) => !/Permission|NotAllowed/.test(p)), []);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
+
 test('without WebGPU the page runs on the CPU, says why, and shows what the model sees', async () => {
   const browser = await launch({ webgpu: false });
   try {

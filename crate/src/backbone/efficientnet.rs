@@ -111,6 +111,20 @@ impl MbConv {
         }
     }
 
+    /// Runs the depthwise stage with the fused CPU kernel (`fused`) or with Burn's ops (which
+    /// autodiff can differentiate). Reads the depthwise weights, so call it after they change.
+    pub fn fuse_cpu_depthwise(&mut self, fused: bool) -> Result<(), Error> {
+        self.cpu_depthwise = match fused {
+            true => Some(Depthwise::of(&self.depthwise, self.shape.kernel, self.shape.stride)?),
+            false => None,
+        };
+        Ok(())
+    }
+
+    pub fn shape(&self) -> BlockShape {
+        self.shape
+    }
+
     /// True when the block adds its input to its output.
     pub fn residual(&self) -> bool {
         self.shape.stride == 1 && self.shape.input == self.shape.output
@@ -164,13 +178,7 @@ impl Lite0 {
     /// Runs the depthwise stages with the fused CPU kernel (`fused`, for a model on the CPU) or
     /// with Burn's ops. Reads the depthwise weights, so call it once after loading.
     pub fn fuse_cpu_depthwise(&mut self, fused: bool) -> Result<(), Error> {
-        for block in &mut self.blocks {
-            block.cpu_depthwise = match fused {
-                true => Some(Depthwise::of(&block.depthwise, block.shape.kernel, block.shape.stride)?),
-                false => None,
-            };
-        }
-        Ok(())
+        self.blocks.iter_mut().try_for_each(|block| block.fuse_cpu_depthwise(fused))
     }
 
     /// The feature map after the first `blocks` blocks (0 = after the stem). This is the seam
@@ -180,6 +188,11 @@ impl Lite0 {
         self.blocks[..blocks.min(self.blocks.len())]
             .iter()
             .fold(x, |x, block| block.forward(x))
+    }
+
+    /// Runs blocks `from..to` on the output of the first `from` blocks.
+    pub fn blocks_between(&self, x: Tensor<4>, from: usize, to: usize) -> Tensor<4> {
+        self.blocks[from..to].iter().fold(x, |x, block| block.forward(x))
     }
 
     /// Runs blocks `from..` and the head on a trunk output: the last feature map before pooling,

@@ -5,6 +5,7 @@ pub mod depthwise;
 pub mod efficientnet;
 pub mod heatmap;
 pub mod imagenet;
+pub mod top;
 pub mod weights;
 
 use burn::prelude::{Device, Tensor, TensorData};
@@ -74,6 +75,11 @@ impl Backbone {
         let size = self.preprocess.size as usize;
         let data = TensorData::new(self.preprocess.batch(frames), [frames.len(), 3, size, size]);
         Ok(Tensor::from_data(data, self.device()))
+    }
+
+    /// The input of block `block` (see `top`) for each frame, on the device.
+    pub fn trunk(&self, frames: &[Frame<'_>], block: usize) -> Result<Tensor<4>, Error> {
+        Ok(self.model.trunk(self.input(frames)?, block))
     }
 
     /// Pooled features `[N, 1280]`, left on the device for heads that train there.

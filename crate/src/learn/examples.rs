@@ -4,7 +4,7 @@
 use image::{imageops, RgbaImage};
 use serde::{Deserialize, Serialize};
 
-use crate::backbone::FEATURE_DIM;
+use crate::backbone::{top, FEATURE_DIM};
 use crate::{Error, Frame};
 
 pub type ClassId = u32;
@@ -58,6 +58,37 @@ pub struct Class {
 pub struct Captured {
     pub feature: Vec<f32>,
     pub thumbnail: Thumbnail,
+    /// What the frozen layers computed at the boundary fine-tuning reads.
+    pub activation: Option<Activation>,
+}
+
+/// An example's activation at the input of block `block` (see `backbone::top`), kept so that
+/// fine-tuning runs the frozen layers once per example rather than once per epoch. Stored in
+/// f16: half the memory and file size of f32, and fine-tuned features within 1e-3 of those
+/// from f32 (measured in `tests/fine_tune.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Activation {
+    pub block: u32,
+    /// f16 bits, `channels × side × side`.
+    pub values: Vec<u16>,
+}
+
+impl Activation {
+    pub fn of(block: usize, values: &[f32]) -> Self {
+        Self { block: block as u32, values: values.iter().map(|&v| half::f16::from_f32(v).to_bits()).collect() }
+    }
+
+    pub fn floats(&self) -> Vec<f32> {
+        self.values.iter().map(|&v| half::f16::from_bits(v).to_f32()).collect()
+    }
+
+    /// Refuses a block fine-tuning never caches at or values of the wrong count.
+    pub fn check(&self) -> Result<(), Error> {
+        let cached = [top::cached_block(1), top::cached_block(top::MAX_DEPTH)];
+        let ok = cached.contains(&(self.block as usize))
+            && self.values.len() == top::boundary_shape(self.block as usize).iter().product::<usize>();
+        if ok { Ok(()) } else { Err(Error::Inconsistent(format!("a cached activation (block {}) is misshapen", self.block))) }
+    }
 }
 
 /// Classes in display order, each with its examples. Ids are never reused.
@@ -226,7 +257,7 @@ mod tests {
     use super::*;
 
     fn captured(value: f32) -> Captured {
-        Captured { feature: vec![value; FEATURE_DIM], thumbnail: Thumbnail { rgb: vec![0; 48 * 48 * 3] } }
+        Captured { feature: vec![value; FEATURE_DIM], thumbnail: Thumbnail { rgb: vec![0; 48 * 48 * 3] }, activation: None }
     }
 
     #[test]

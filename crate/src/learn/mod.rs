@@ -4,6 +4,7 @@
 pub mod augment;
 pub mod examples;
 pub mod explain;
+pub mod fine_tune;
 pub mod head;
 pub mod metrics;
 pub mod predict;

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use burn::prelude::Tensor;
 
+use crate::backbone::top::Top;
 use crate::backbone::{imagenet, Backbone, HeatMap, Lite0, IMAGENET_CLASSES};
 use crate::clock::now_ms;
 use crate::device::read_floats;
@@ -64,6 +65,8 @@ pub struct Explained {
 #[derive(Debug, Clone)]
 pub struct Predictor {
     pub(crate) head: Option<Rc<DeviceHead>>,
+    /// The fine-tuned layers the head reads through, when training retrained some.
+    pub(crate) top: Option<Rc<Top>>,
     /// Heat maps of the trained classes (a lone trained class gets its prototype's).
     pub(crate) explainer: Option<Rc<Explainer>>,
     pub(crate) zero_shot: ZeroShot,
@@ -83,14 +86,32 @@ impl Predictor {
         self.classes.len() - self.zero_shot.len()
     }
 
-    async fn score(&self, backbone: &Backbone, features: Tensor<2>, frames: usize) -> Result<Scored, Error> {
+    /// The last feature maps: the one the head reads (through the fine-tuned layers, if any) and,
+    /// when it differs and zero-shot classes need it, the original network's.
+    fn maps(&self, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<(Tensor<4>, Option<Tensor<4>>), Error> {
+        match &self.top {
+            None => Ok((backbone.feature_map_tensor(frames)?, None)),
+            Some(top) => {
+                let block = top.first_block();
+                let trunk = backbone.trunk(frames, block)?;
+                let original = (!self.zero_shot.is_empty()).then(|| backbone.model().feature_map_from(trunk.clone(), block));
+                Ok((top.feature_map(trunk), original))
+            }
+        }
+    }
+
+    async fn score(&self, backbone: &Backbone, maps: &(Tensor<4>, Option<Tensor<4>>), frames: usize) -> Result<Scored, Error> {
+        let (head_map, original) = maps;
         let trained = match (&self.head, self.trained()) {
-            (Some(head), t) => head.probabilities(features.clone()).await?.chunks(t).map(<[f32]>::to_vec).collect(),
+            (Some(head), t) => head.probabilities(Lite0::pool(head_map.clone())).await?.chunks(t).map(<[f32]>::to_vec).collect(),
             (None, t) => vec![vec![1.0; t]; frames],
         };
         let imagenet: Vec<Vec<f32>> = match self.zero_shot.is_empty() {
             true => vec![Vec::new(); frames],
-            false => read_floats(backbone.model().classify(features)).await?.chunks(IMAGENET_CLASSES).map(imagenet::probabilities).collect(),
+            false => {
+                let features = Lite0::pool(original.as_ref().unwrap_or(head_map).clone());
+                read_floats(backbone.model().classify(features)).await?.chunks(IMAGENET_CLASSES).map(imagenet::probabilities).collect()
+            }
         };
         let rows = trained
             .into_iter()
@@ -106,7 +127,7 @@ impl Predictor {
 
     pub async fn predict(&self, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<Vec<Prediction>, Error> {
         let start = now_ms();
-        let scored = self.score(backbone, backbone.features_tensor(frames)?, frames.len()).await?;
+        let scored = self.score(backbone, &self.maps(backbone, frames)?, frames.len()).await?;
         let ms = (now_ms() - start) / frames.len() as f64;
         Ok(scored.rows.iter().map(|(row, none, _)| self.prediction(row, *none, ms)).collect())
     }
@@ -115,17 +136,26 @@ impl Predictor {
     /// A zero-shot class's map is that of the ImageNet class giving it the most mass.
     pub async fn explain(&self, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<Vec<Explained>, Error> {
         let start = now_ms();
-        let maps = backbone.feature_map_tensor(frames)?;
-        let scored = self.score(backbone, Lite0::pool(maps.clone()), frames.len()).await?;
-        let maps = read_floats(maps).await?;
-        let per_frame = maps.len() / frames.len();
+        let maps = self.maps(backbone, frames)?;
+        let scored = self.score(backbone, &maps, frames.len()).await?;
+        let (head_map, original) = maps;
+        let head_maps = read_floats(head_map).await?;
+        let original_maps = match original {
+            Some(m) => Some(read_floats(m).await?),
+            None => None,
+        };
+        let per_frame = head_maps.len() / frames.len();
         let mut explained = Vec::with_capacity(frames.len());
-        for ((row, none, imagenet), map) in scored.rows.iter().zip(maps.chunks(per_frame)) {
+        for (i, (row, none, imagenet)) in scored.rows.iter().enumerate() {
             let prediction = self.prediction(row, *none, 0.0);
             let top = prediction.top_index();
+            let frame_map = |maps: &[f32]| maps[i * per_frame..(i + 1) * per_frame].to_vec();
             let map = match (top.checked_sub(self.trained()), &self.explainer) {
-                (None, Some(explainer)) => explainer.map(top, map),
-                (Some(z), _) => backbone.imagenet_map(self.zero_shot.strongest(z, imagenet), map).await?,
+                (None, Some(explainer)) => explainer.map(top, &frame_map(&head_maps)),
+                (Some(z), _) => {
+                    let original = frame_map(original_maps.as_deref().unwrap_or(&head_maps));
+                    backbone.imagenet_map(self.zero_shot.strongest(z, imagenet), &original).await?
+                }
                 (None, None) => unreachable!("every trained class has an explainer"),
             };
             explained.push(Explained { prediction, map });

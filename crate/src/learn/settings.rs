@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::backbone::top::MAX_DEPTH;
 use crate::learn::augment::Augment;
 use crate::Error;
 
@@ -52,6 +53,9 @@ pub struct Settings {
     /// Below this top probability a prediction is "none of these".
     pub threshold: f32,
     pub augment: Augment,
+    /// Layers at the top of the backbone retrained after the head (0: the head alone; 1: the
+    /// 1×1 head conv; each more: one more block below it; see `backbone::top`). Since format 3.
+    pub fine_tune: u32,
 }
 
 impl Default for Settings {
@@ -71,6 +75,7 @@ impl Default for Settings {
             k: 5,
             threshold: 0.6,
             augment: Augment::default(),
+            fine_tune: 0,
         }
     }
 }
@@ -105,6 +110,12 @@ impl Settings {
         }
         if !(0.0..=1.0).contains(&self.threshold) {
             return bad("threshold", "must be in [0, 1]");
+        }
+        if self.fine_tune > MAX_DEPTH {
+            return bad("fine-tuned layers", &format!("must be between 0 and {MAX_DEPTH}"));
+        }
+        if self.fine_tune > 0 && self.head != HeadKind::Softmax {
+            return bad("fine-tuning", "trains through the softmax head: choose it, or set fine-tuned layers to 0");
         }
         if self.hidden > 4096 {
             return bad("hidden width", "must be at most 4096");

@@ -7,7 +7,9 @@ use burn::optim::{AdamWConfig, GradientsParams};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::backbone::top::{self, TopWeights};
 use crate::device::read_floats;
+use crate::learn::examples::Activation;
 use crate::learn::examples::{Class, ClassId, ExampleId};
 use crate::learn::head::{Dense, DeviceHead, Head, HeadWeights, SoftmaxNet, COSINE_SCALE};
 use crate::learn::metrics::{evaluate, Evaluation};
@@ -28,6 +30,8 @@ pub struct Dataset {
     pub labels: Vec<usize>,
     pub ids: Vec<ExampleId>,
     pub captures: Vec<u32>,
+    /// Each row's cached activation when fine-tuning (see [`Dataset::with_activations`]); empty otherwise.
+    pub activations: Vec<Activation>,
 }
 
 impl Dataset {
@@ -47,6 +51,7 @@ impl Dataset {
             labels: Vec::new(),
             ids: Vec::new(),
             captures: Vec::new(),
+            activations: Vec::new(),
         };
         for (label, class) in classes.iter().enumerate() {
             for e in &class.examples {
@@ -59,6 +64,18 @@ impl Dataset {
         Ok(data)
     }
 
+    /// Attaches each row's activation from `cached`; fails, saying how many are missing, when a
+    /// row has none deep enough for fine-tuning `depth` layers.
+    pub fn with_activations(mut self, depth: u32, cached: impl Fn(ExampleId) -> Option<Activation>) -> Result<Self, Error> {
+        let needed = top::first_block(depth);
+        let found: Vec<Activation> = self.ids.iter().filter_map(|&id| cached(id).filter(|a| a.block as usize <= needed)).collect();
+        if found.len() < self.len() {
+            return Err(Error::NotCached { missing: self.len() - found.len(), total: self.len(), depth });
+        }
+        self.activations = found;
+        Ok(self)
+    }
+
     pub fn len(&self) -> usize {
         self.labels.len()
     }
@@ -67,7 +84,7 @@ impl Dataset {
         self.labels.is_empty()
     }
 
-    fn rows(&self, indices: &[usize]) -> (Vec<f32>, Vec<usize>) {
+    pub(crate) fn rows(&self, indices: &[usize]) -> (Vec<f32>, Vec<usize>) {
         let mut features = Vec::with_capacity(indices.len() * self.dim);
         for &i in indices {
             features.extend_from_slice(&self.features[i * self.dim..(i + 1) * self.dim]);
@@ -75,7 +92,7 @@ impl Dataset {
         (features, indices.iter().map(|&i| self.labels[i]).collect())
     }
 
-    fn upload(&self, features: Vec<f32>, device: &Device) -> Tensor<2> {
+    pub(crate) fn upload(&self, features: Vec<f32>, device: &Device) -> Tensor<2> {
         let n = features.len() / self.dim;
         Tensor::from_data(TensorData::new(features, [n, self.dim]), device)
     }
@@ -111,6 +128,19 @@ pub struct Trained {
     pub best_epoch: u32,
     /// On the held-out split; `None` when every class had a single capture.
     pub evaluation: Option<Evaluation>,
+    /// The fine-tuning run after the head, if the settings asked for one. Since format 3.
+    pub fine_tuned: Option<FineTuned>,
+}
+
+/// How fine-tuning went, and the retrained layers when it beat the head alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FineTuned {
+    pub depth: u32,
+    /// The first fine-tuning epoch in the history (the head's epochs come before).
+    pub first_epoch: u32,
+    /// `None` when no fine-tuning epoch beat the head alone on the held-out split, which is
+    /// then kept with the original layers.
+    pub top: Option<TopWeights>,
 }
 
 impl Trained {
@@ -123,6 +153,12 @@ impl Trained {
             stop: self.stop,
             best_epoch: self.best_epoch,
             evaluation: self.evaluation.clone(),
+            fine_tuned: self.fine_tuned.as_ref().map(|f| FineTuneSummary {
+                depth: f.depth,
+                first_epoch: f.first_epoch,
+                kept: f.top.is_some(),
+                layers: top::describe(f.depth),
+            }),
         }
     }
 }
@@ -137,12 +173,27 @@ pub struct TrainingSummary {
     pub stop: Stop,
     pub best_epoch: u32,
     pub evaluation: Option<Evaluation>,
+    pub fine_tuned: Option<FineTuneSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FineTuneSummary {
+    pub depth: u32,
+    pub first_epoch: u32,
+    /// False when the head alone did better on the held-out split (and was kept).
+    pub kept: bool,
+    /// Which layers were retrained, in words.
+    pub layers: String,
 }
 
 /// What training reports to, between epochs.
 pub trait Progress {
     /// Called after every epoch; `Break` cancels training.
     fn epoch(&mut self, stats: &EpochStats) -> ControlFlow<()>;
+    /// Called once when the head is fitted and fine-tuning `layers` (in words) begins; the
+    /// epochs reported after it are fine-tuning epochs.
+    fn fine_tuning(&mut self, _layers: &str) {}
     /// Lets the caller's event loop run (a browser's, so that the page stays responsive).
     fn pause(&mut self) -> impl std::future::Future<Output = ()>;
 }
@@ -171,7 +222,8 @@ pub async fn train(data: &Dataset, settings: &Settings, device: &Device, progres
                 false => Some(evaluate_head(&instant_head(data, &split.train, settings), data, &split.validation, device).await?),
             };
             let all: Vec<usize> = (0..data.len()).collect();
-            Ok(Trained { head: instant_head(data, &all, settings), history: Vec::new(), stop: Stop::Finished, best_epoch: 0, evaluation })
+            let head = instant_head(data, &all, settings);
+            Ok(Trained { head, history: Vec::new(), stop: Stop::Finished, best_epoch: 0, evaluation, fine_tuned: None })
         }
     }
 }
@@ -199,7 +251,7 @@ pub fn argmax(row: &[f32]) -> usize {
     (0..row.len()).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0)
 }
 
-async fn evaluate_head(head: &Head, data: &Dataset, rows: &[usize], device: &Device) -> Result<Evaluation, Error> {
+pub(crate) async fn evaluate_head(head: &Head, data: &Dataset, rows: &[usize], device: &Device) -> Result<Evaluation, Error> {
     let predicted = predict_rows(&DeviceHead::new(head, device), data, rows, device).await?;
     let truth: Vec<usize> = rows.iter().map(|&i| data.labels[i]).collect();
     let ids: Vec<ExampleId> = rows.iter().map(|&i| data.ids[i]).collect();
@@ -234,7 +286,7 @@ fn init_softmax(data: &Dataset, train: &[usize], settings: &Settings, device: &D
     }
 }
 
-fn int_tensor(values: &[usize], device: &Device) -> Tensor<1, Int> {
+pub(crate) fn int_tensor(values: &[usize], device: &Device) -> Tensor<1, Int> {
     Tensor::from_data(TensorData::new(values.iter().map(|&v| v as i64).collect::<Vec<_>>(), [values.len()]), device)
 }
 
@@ -260,37 +312,88 @@ async fn train_softmax(
 ) -> Result<Trained, Error> {
     let autodiff = device.clone().autodiff();
     autodiff.seed(settings.seed as u64);
-    let mut rng = Rng::new(settings.seed as u64);
-    let mut net = init_softmax(data, &split.train, settings, &autodiff);
-    let mut optimizer = AdamWConfig::new().with_weight_decay(settings.weight_decay).init();
-
-    let (train_x, train_y) = data.rows(&split.train);
-    let train_x = SoftmaxNet::input(data.upload(train_x, &autodiff));
-    let train_y = int_tensor(&train_y, &autodiff);
-    let validation = (!split.validation.is_empty()).then(|| {
-        let (x, y) = data.rows(&split.validation);
+    let net = init_softmax(data, &split.train, settings, &autodiff);
+    let rows = |indices: &[usize], device: &Device| {
+        let (x, y) = data.rows(indices);
         (SoftmaxNet::input(data.upload(x, device)), int_tensor(&y, device))
-    });
+    };
+    let train = rows(&split.train, &autodiff);
+    let validation = (!split.validation.is_empty()).then(|| rows(&split.validation, device));
+    let start = Start { epoch: 1, loss: None, learning_rate: settings.learning_rate };
+    let fit = fit(net, SoftmaxNet::forward, train, validation, start, settings, device, progress).await?;
+    let head = Head { classes: data.classes.clone(), dim: data.dim as u32, weights: fit.net.weights().await? };
+    let evaluation = match split.validation.is_empty() {
+        true => None,
+        false => Some(evaluate_head(&head, data, &split.validation, device).await?),
+    };
+    Ok(Trained { head, history: fit.history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation, fine_tuned: None })
+}
 
+/// Longest stretch of training steps between two yields to the caller's event loop.
+const YIELD_MS: f64 = 50.0;
+
+/// Where an epoch loop starts: its first epoch's number, the validation loss to beat (that of
+/// what it refines), and its learning rate.
+pub(crate) struct Start {
+    pub epoch: u32,
+    pub loss: Option<f32>,
+    pub learning_rate: f32,
+}
+
+/// What an epoch loop gives back: the best epoch's module (for inference), every epoch's
+/// statistics, and whether any epoch beat [`Start::loss`].
+pub(crate) struct Fit<M> {
+    pub net: M,
+    pub history: Vec<EpochStats>,
+    pub stop: Stop,
+    pub best_epoch: u32,
+    pub improved: bool,
+}
+
+/// The epoch loop of the head and of fine-tuning: shuffled minibatches, AdamW, one validation
+/// pass per epoch, early stopping on the validation loss with the best epoch kept. `net` lives on
+/// an autodiff device with the training rows; the validation rows on the plain one.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn fit<M: Module, const D: usize>(
+    mut net: M,
+    forward: impl Fn(&M, Tensor<D>) -> Tensor<2>,
+    (train_x, train_y): (Tensor<D>, Tensor<1, Int>),
+    validation: Option<(Tensor<D>, Tensor<1, Int>)>,
+    start: Start,
+    settings: &Settings,
+    device: &Device,
+    progress: &mut impl Progress,
+) -> Result<Fit<M>, Error> {
+    let mut rng = Rng::new(settings.seed as u64 ^ (start.epoch - 1) as u64);
+    let mut optimizer = AdamWConfig::new().with_weight_decay(settings.weight_decay).init();
+    let rows = train_y.dims()[0];
     let mut history = Vec::new();
-    let mut best = (f32::INFINITY, 0u32, net.valid());
+    let first = start.epoch;
+    let mut best = (start.loss.unwrap_or(f32::INFINITY), first - 1, net.valid());
     let mut stop = Stop::Finished;
-    let mut order: Vec<usize> = (0..split.train.len()).collect();
-    for epoch in 1..=settings.epochs {
+    let mut order: Vec<usize> = (0..rows).collect();
+    let mut yielded = crate::clock::now_ms();
+    for epoch in first..first + settings.epochs {
         rng.shuffle(&mut order);
         let mut sums = Tensor::<1>::zeros([2], device);
         for batch in order.chunks(settings.batch_size as usize) {
-            let rows = int_tensor(batch, &autodiff);
-            let (x, y) = (train_x.clone().select(0, rows.clone()), train_y.clone().select(0, rows));
-            let logits = net.forward(x);
+            let batch = int_tensor(batch, &train_y.device());
+            let (x, y) = (train_x.clone().select(0, batch.clone()), train_y.clone().select(0, batch));
+            let logits = forward(&net, x);
             let l = loss(logits.clone(), y.clone(), settings.label_smoothing);
             sums = sums + batch_stats(logits.inner(), y.inner(), l.clone().inner());
             let grads = GradientsParams::from_grads(l.backward(), &net);
-            net = optimizer.step(settings.learning_rate as f64, net, grads);
+            net = optimizer.step(start.learning_rate as f64, net, grads);
+            // Fine-tuning steps take long enough to hold up a browser's other work: let it run
+            // between them (a head's quick steps only yield between epochs).
+            if crate::clock::now_ms() - yielded > YIELD_MS {
+                progress.pause().await;
+                yielded = crate::clock::now_ms();
+            }
         }
         // One read per epoch: the only synchronisation with the device while training.
         let sums = read_floats(sums).await?;
-        let n = split.train.len() as f32;
+        let n = rows as f32;
         let mut stats = EpochStats {
             epoch,
             train_loss: sums[0] / n,
@@ -300,9 +403,9 @@ async fn train_softmax(
         };
         let current = net.valid();
         if let Some((x, y)) = &validation {
-            let logits = current.forward(x.clone());
+            let logits = forward(&current, x.clone());
             let v = read_floats(batch_stats(logits.clone(), y.clone(), loss(logits, y.clone(), 0.0))).await?;
-            let m = split.validation.len() as f32;
+            let m = y.dims()[0] as f32;
             stats.validation_loss = Some(v[0] / m);
             stats.validation_accuracy = Some(v[1] / m);
         }
@@ -320,12 +423,8 @@ async fn train_softmax(
             break;
         }
         progress.pause().await;
+        yielded = crate::clock::now_ms();
     }
-    let (_, best_epoch, best_net) = best;
-    let head = Head { classes: data.classes.clone(), dim: data.dim as u32, weights: best_net.weights().await? };
-    let evaluation = match split.validation.is_empty() {
-        true => None,
-        false => Some(evaluate_head(&head, data, &split.validation, device).await?),
-    };
-    Ok(Trained { head, history, stop, best_epoch, evaluation })
+    let (_, best_epoch, net) = best;
+    Ok(Fit { net, history, stop, best_epoch, improved: best_epoch >= first })
 }

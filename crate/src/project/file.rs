@@ -17,12 +17,14 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::older::{ProjectV1, ProjectV2};
 use super::Project;
 use crate::preprocess::Preprocess;
 
 pub const MAGIC: &[u8; 8] = b"GLIMPSE\0";
 /// The newest format this build writes and reads. 2: the senses chosen for class names.
-pub const FORMAT_VERSION: u16 = 2;
+/// 3: fine-tuning (its setting, the retrained layers, the cached activations).
+pub const FORMAT_VERSION: u16 = 3;
 pub const HEADER_LEN: usize = 52;
 /// File extension for projects and model-only exports.
 pub const EXTENSION: &str = "glimpse";
@@ -54,20 +56,6 @@ struct Body<P> {
     backbone: BackboneId,
     preprocess: Preprocess,
     project: P,
-}
-
-/// A project as format 1 wrote it: without the senses chosen for names.
-#[derive(Debug, Deserialize)]
-struct ProjectV1 {
-    examples: crate::learn::Examples,
-    settings: crate::learn::Settings,
-    trained: Option<crate::learn::Trained>,
-}
-
-impl From<ProjectV1> for Project {
-    fn from(p: ProjectV1) -> Self {
-        Project { examples: p.examples, settings: p.settings, trained: p.trained, senses: Default::default() }
-    }
 }
 
 impl<P> Body<P> {
@@ -116,12 +104,14 @@ pub enum ProjectError {
 impl Project {
     /// The whole project.
     pub fn to_bytes(&self, backbone: &BackboneId, preprocess: &Preprocess) -> Vec<u8> {
-        encode(Kind::Project, backbone, preprocess, self)
+        let mut project = self.clone();
+        project.activations.retain(|id, _| self.examples.example(*id).is_ok());
+        encode(Kind::Project, backbone, preprocess, &project)
     }
 
     /// Classes, settings and head, without examples or thumbnails.
     pub fn model_bytes(&self, backbone: &BackboneId, preprocess: &Preprocess) -> Vec<u8> {
-        let model = Project { examples: self.examples.without_examples(), ..self.clone() };
+        let model = Project { examples: self.examples.without_examples(), activations: Default::default(), ..self.clone() };
         encode(Kind::ModelOnly, backbone, preprocess, &model)
     }
 
@@ -130,6 +120,7 @@ impl Project {
         let (kind, version, body) = open(bytes)?;
         let body: Body<Project> = match version {
             1 => decode::<ProjectV1>(body)?.map(Project::from),
+            2 => decode::<ProjectV2>(body)?.map(Project::from),
             _ => decode(body)?,
         };
         if &body.backbone != backbone {

@@ -3,6 +3,7 @@
 //! same in the browser and the CLI.
 
 mod file;
+mod older;
 
 pub use file::{BackboneId, Kind, ProjectError, EXTENSION, FORMAT_VERSION, HEADER_LEN, MAGIC};
 
@@ -11,8 +12,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::backbone::concepts::{meaning, Meaning, Sense};
-use crate::learn::examples::{Class, Example};
-use crate::learn::{Captured, ClassId, Dataset, Examples, Settings, Trained};
+use crate::learn::examples::{Activation, Class, Example};
+use crate::learn::{Captured, ClassId, Dataset, ExampleId, Examples, Settings, Trained};
 use crate::preprocess::Preprocess;
 use crate::Error;
 
@@ -24,6 +25,10 @@ pub struct Project {
     /// The sense a user picked for a class's name (a WordNet offset, see `concepts`); classes
     /// not here take their name's most common sense. Since format 2.
     pub senses: BTreeMap<ClassId, u32>,
+    /// What the frozen layers computed for each example at capture (see `learn::fine_tune`);
+    /// examples from older files have none. Entries of deleted examples are dropped when the file
+    /// is written. Since format 3.
+    pub activations: BTreeMap<ExampleId, Activation>,
 }
 
 /// How a project predicts: which classes the trained head answers for, and which are zero-shot.
@@ -123,7 +128,23 @@ impl Project {
         if trained.len() < 2 {
             return Err(Error::NotEnoughClasses(trained.len()));
         }
-        Dataset::of(&trained)
+        let data = Dataset::of(&trained)?;
+        match self.settings.fine_tune {
+            0 => Ok(data),
+            depth => data.with_activations(depth, |id| self.activations.get(&id).cloned()),
+        }
+    }
+
+    /// Stores the views of one capture in a class, with their activations when they have them.
+    pub fn add(&mut self, class: ClassId, mut views: Vec<Captured>) -> Result<Vec<ExampleId>, Error> {
+        let activations: Vec<Option<Activation>> = views.iter_mut().map(|v| v.activation.take()).collect();
+        let ids = self.examples.add(class, views)?;
+        for (id, activation) in ids.iter().zip(activations) {
+            if let Some(a) = activation {
+                self.activations.insert(*id, a);
+            }
+        }
+        Ok(ids)
     }
 
     /// Picks the sense of a class's name that predicts it while it has no examples.
@@ -167,8 +188,10 @@ impl Project {
             let mut merged = opened.examples.clone();
             for class in opened.examples.classes() {
                 if let Some(old) = self.examples.classes().iter().find(|c| c.name == class.name) {
-                    for views in group_by_capture(&old.examples) {
-                        merged.add(class.id, views)?;
+                    for views in group_by_capture(&old.examples, &self.activations) {
+                        let activations: Vec<Option<Activation>> = views.iter().map(|v| v.activation.clone()).collect();
+                        let ids = merged.add(class.id, views)?;
+                        opened.activations.extend(ids.into_iter().zip(activations).filter_map(|(id, a)| Some((id, a?))));
                     }
                 }
             }
@@ -181,8 +204,15 @@ impl Project {
     pub fn validate(&self) -> Result<(), Error> {
         self.examples.validate()?;
         self.settings.check()?;
+        for (id, activation) in &self.activations {
+            self.examples.example(*id)?;
+            activation.check()?;
+        }
         if let Some(trained) = &self.trained {
             trained.head.validate()?;
+            if let Some(top) = trained.fine_tuned.as_ref().and_then(|f| f.top.as_ref()) {
+                top.check()?;
+            }
             if trained.head.dim as usize != crate::backbone::FEATURE_DIM {
                 return Err(Error::Inconsistent(format!("the head reads {} features, the backbone gives {}", trained.head.dim, crate::backbone::FEATURE_DIM)));
             }
@@ -197,10 +227,11 @@ impl Project {
 }
 
 /// The examples as the captures they came from (the original first, then its views).
-fn group_by_capture(examples: &[Example]) -> Vec<Vec<Captured>> {
+fn group_by_capture(examples: &[Example], activations: &BTreeMap<ExampleId, Activation>) -> Vec<Vec<Captured>> {
     let mut groups: Vec<(u32, Vec<Captured>)> = Vec::new();
     for e in examples {
-        let captured = Captured { feature: e.feature.clone(), thumbnail: e.thumbnail.clone() };
+        let activation = activations.get(&e.id).cloned();
+        let captured = Captured { feature: e.feature.clone(), thumbnail: e.thumbnail.clone(), activation };
         match groups.iter_mut().find(|(c, _)| *c == e.capture) {
             Some((_, views)) => views.push(captured),
             None => groups.push((e.capture, vec![captured])),

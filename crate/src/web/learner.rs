@@ -5,6 +5,7 @@ use std::ops::ControlFlow;
 use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
@@ -35,15 +36,33 @@ async fn next_task() {
 }
 
 /// Reports each epoch to the page's callback and lets the page's event loop run between epochs.
-struct JsProgress(Option<Function>);
+struct JsProgress {
+    on_epoch: Option<Function>,
+    /// The layers being fine-tuned, once the head is fitted.
+    fine_tuning: Option<String>,
+}
+
+/// An epoch as the page's callback gets it: its statistics and, during fine-tuning, which layers.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EpochEvent<'a> {
+    #[serde(flatten)]
+    stats: &'a EpochStats,
+    fine_tuning: Option<&'a str>,
+}
 
 impl Progress for JsProgress {
     fn epoch(&mut self, stats: &EpochStats) -> ControlFlow<()> {
-        if let (Some(f), Ok(stats)) = (&self.0, to_js(stats)) {
+        let event = EpochEvent { stats, fine_tuning: self.fine_tuning.as_deref() };
+        if let (Some(f), Ok(event)) = (&self.on_epoch, to_js(&event)) {
             // A failing callback is the page's bug; training goes on.
-            let _ = f.call1(&JsValue::NULL, &stats);
+            let _ = f.call1(&JsValue::NULL, &event);
         }
         ControlFlow::Continue(())
+    }
+
+    fn fine_tuning(&mut self, layers: &str) {
+        self.fine_tuning = Some(layers.to_string());
     }
 
     async fn pause(&mut self) {
@@ -175,12 +194,22 @@ impl GlimpseLearner {
         to_js(&self.session.last_training())
     }
 
-    /// Trains the head the settings name on every example. `onEpoch({epoch, trainLoss,
-    /// trainAccuracy, validationLoss, validationAccuracy})` is called after each epoch. Resolves
+    /// What fine-tuning `depth` layers would cost: `{depth, msPerExample, examples,
+    /// secondsPerEpoch}`, from one training step timed on this device.
+    #[wasm_bindgen(js_name = fineTuneCost)]
+    pub fn fine_tune_cost(&self, depth: u32) -> Promise {
+        let session = self.session.clone();
+        future_to_promise(async move { to_js(&session.fine_tune_cost(depth).await?) })
+    }
+
+    /// Trains the head the settings name on every example, then fine-tunes the layers they ask
+    /// for. `onEpoch({epoch, trainLoss, trainAccuracy, validationLoss, validationAccuracy,
+    /// fineTuning})` is called after each epoch (`fineTuning`: the layers, in words, once the
+    /// head is fitted; null before). Resolves
     /// to the same summary as `lastTraining()`; rejects when cancelled (the previous head stays).
     pub fn train(&self, on_epoch: Option<Function>) -> Promise {
         let session = self.session.clone();
-        future_to_promise(async move { to_js(&session.train(&mut JsProgress(on_epoch)).await?) })
+        future_to_promise(async move { to_js(&session.train(&mut JsProgress { on_epoch, fine_tuning: None }).await?) })
     }
 
     /// Stops a running training after its current epoch.

@@ -50,6 +50,9 @@ impl Progress for Stderr {
         eprintln!("epoch {:>3}  train loss {:.4} accuracy {:.3}{validation}", s.epoch, s.train_loss, s.train_accuracy);
         ControlFlow::Continue(())
     }
+    fn fine_tuning(&mut self, layers: &str) {
+        eprintln!("fine-tuning {layers} with the head");
+    }
     async fn pause(&mut self) {}
 }
 
@@ -83,6 +86,12 @@ pub fn train(options: &Options) -> Result<i32, String> {
     }
     eprintln!("training a {:?} head on {} examples of {} classes", options.settings.head, session.project().examples.example_count(), classes.len());
     let summary = pollster::block_on(session.train(&mut Stderr)).map_err(|e| e.to_string())?;
+    if let Some(f) = &summary.fine_tuned {
+        match f.kept {
+            true => println!("fine-tuned {} from epoch {}", f.layers, f.first_epoch),
+            false => println!("fine-tuning {} did not beat the head alone on the held-out examples: kept the head alone", f.layers),
+        }
+    }
     match &summary.evaluation {
         Some(e) => println!("held-out accuracy: {:.4} on {} examples (macro F1 {:.4})", e.accuracy, e.examples, e.macro_f1),
         None => println!("no held-out examples (every class has a single capture): nothing to evaluate"),

@@ -35,7 +35,9 @@ learning options (defaults in brackets):
   --epochs N [50]   --batch-size N [32]   --learning-rate X [0.001]   --weight-decay X [0.0001]
   --dropout X [0.2]   --label-smoothing X [0.1]   --validation X held-out share [0.2]
   --patience N [10]   --seed N [42]   --k N neighbours for knn [5]   --threshold X unknown below [0.6]
-  --flip   --crops N   --jitter X      augmented views per image [none]";
+  --flip   --crops N   --jitter X      augmented views per image [none]
+  --fine-tune N    after the head, retrain the top N layers of the backbone too (1 = its last
+                   1x1 conv, each more one block below; at most 6) at a tenth of the learning rate [0]";
 
 pub fn main() -> i32 {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -93,7 +95,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--learning-rate" => learning_rate, "--weight-decay" => weight_decay, "--dropout" => dropout,
             "--label-smoothing" => label_smoothing, "--validation" => validation_fraction,
             "--patience" => patience, "--seed" => seed, "--k" => k, "--threshold" => threshold,
-            "--crops" => augment.crops, "--jitter" => augment.jitter,
+            "--crops" => augment.crops, "--jitter" => augment.jitter, "--fine-tune" => fine_tune,
         });
         if numeric {
             continue;

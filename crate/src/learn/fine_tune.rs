@@ -1,0 +1,163 @@
+//! Fine-tuning with the lower layers frozen: after the head has been fitted on frozen features,
+//! the head and the top layers of the backbone (see `backbone::top`) train together at a tenth
+//! of the head's learning rate, from each example's cached activation at the frozen boundary, so
+//! an epoch costs only the retrained layers. Fitting the head first keeps the random-free start
+//! (LP-FT, Kumar et al. 2022): the features are not pulled towards a head that is still random.
+
+use burn::prelude::*;
+
+use crate::backbone::top::{boundary_shape, describe, Top};
+use crate::backbone::Lite0;
+use crate::device::read_floats;
+use crate::learn::head::{HeadWeights, SoftmaxNet};
+use crate::learn::metrics::evaluate;
+use crate::learn::settings::Settings;
+use crate::learn::split::stratified;
+use crate::learn::train::{argmax, fit, int_tensor, Dataset, FineTuned, Progress, Start, Trained};
+use crate::Error;
+
+/// The fine-tuning learning rate as a share of the head's: Keras' EfficientNet recipe and LP-FT
+/// both retrain pretrained layers about ten times more gently than a fresh head.
+pub const RATE_FACTOR: f32 = 0.1;
+
+/// The retrained layers and the head, trained as one module.
+#[derive(Module, Debug)]
+pub struct Tuned {
+    pub top: Top,
+    pub head: SoftmaxNet,
+}
+
+impl Tuned {
+    /// Logits from activations at the top's first block.
+    pub fn forward(&self, boundary: Tensor<4>) -> Tensor<2> {
+        self.head.forward(SoftmaxNet::input(self.top.features(boundary)))
+    }
+}
+
+/// Refines `trained` (a softmax head fitted on `data`) by retraining the top `settings.fine_tune`
+/// layers of `model` with it. The head alone is kept when no epoch beats it on the held-out split.
+pub async fn fine_tune(
+    trained: Trained,
+    data: &Dataset,
+    model: &Lite0,
+    settings: &Settings,
+    device: &Device,
+    progress: &mut impl Progress,
+) -> Result<Trained, Error> {
+    let depth = settings.fine_tune;
+    let HeadWeights::Softmax { hidden, output } = &trained.head.weights else {
+        return Err(Error::Settings("fine-tuning trains through the softmax head: choose it, or set fine-tuned layers to 0".into()));
+    };
+    let top = Top::of(model, depth)?;
+    let boundary = Boundary::of(data, model, top.first_block(), device).await?;
+    // The same split as the head's: the held-out examples never trained either.
+    let split = stratified(&data.labels, &data.captures, settings.validation_fraction, settings.seed);
+    let autodiff = device.clone().autodiff();
+    autodiff.seed(settings.seed as u64 + 1);
+    let net = Tuned { top: top.trainable_on(&autodiff), head: SoftmaxNet::from_dense(hidden.as_ref(), output, settings.dropout, &autodiff) };
+    let rows = |indices: &[usize], device: &Device| {
+        let y: Vec<usize> = indices.iter().map(|&i| data.labels[i]).collect();
+        (boundary.rows(indices, device), int_tensor(&y, device))
+    };
+    let validation = (!split.validation.is_empty()).then(|| rows(&split.validation, device));
+    let first_epoch = trained.history.len() as u32 + 1;
+    let head_loss = trained.history.iter().find(|e| e.epoch == trained.best_epoch).and_then(|e| e.validation_loss);
+    let start = Start { epoch: first_epoch, loss: head_loss, learning_rate: settings.learning_rate * RATE_FACTOR };
+    progress.fine_tuning(&describe(depth));
+    let fit = fit(net, Tuned::forward, rows(&split.train, &autodiff), validation.clone(), start, settings, device, progress).await?;
+
+    let mut history = trained.history.clone();
+    history.extend(fit.history);
+    if !fit.improved {
+        let fine_tuned = Some(FineTuned { depth, first_epoch, top: None });
+        return Ok(Trained { history, stop: fit.stop, fine_tuned, ..trained });
+    }
+    let mut head = trained.head.clone();
+    head.weights = fit.net.head.weights().await?;
+    let evaluation = match validation {
+        None => None,
+        Some((x, _)) => {
+            let predicted: Vec<usize> = read_floats(fit.net.forward(x)).await?.chunks(data.classes.len()).map(argmax).collect();
+            let truth: Vec<usize> = split.validation.iter().map(|&i| data.labels[i]).collect();
+            let ids: Vec<u32> = split.validation.iter().map(|&i| data.ids[i]).collect();
+            Some(evaluate(&data.classes, &truth, &predicted, &ids))
+        }
+    };
+    let fine_tuned = Some(FineTuned { depth, first_epoch, top: Some(fit.net.top.weights().await?) });
+    Ok(Trained { head, history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation, fine_tuned })
+}
+
+/// Every row's activation at the top's first block, computed once from the cached ones by the
+/// frozen blocks between (on the plain device: no gradients reach them).
+struct Boundary {
+    /// `[C, H, W]` of one row.
+    dims: [usize; 3],
+    /// Row-major, `rows × C·H·W`.
+    values: Vec<f32>,
+}
+
+impl Boundary {
+    async fn of(data: &Dataset, model: &Lite0, block: usize, device: &Device) -> Result<Self, Error> {
+        const CHUNK: usize = 32;
+        let dims = boundary_shape(block);
+        let mut values = Vec::with_capacity(data.len() * dims.iter().product::<usize>());
+        let mut rows = data.activations.iter().peekable();
+        while let Some(first) = rows.next() {
+            // Runs of the same cached block, so that each goes through the frozen blocks as one batch.
+            let mut run = vec![first];
+            while run.len() < CHUNK && rows.peek().is_some_and(|a| a.block == first.block) {
+                run.push(rows.next().expect("peeked"));
+            }
+            let from = first.block as usize;
+            let [c, h, w] = boundary_shape(from);
+            let floats: Vec<f32> = run.iter().flat_map(|a| a.floats()).collect();
+            let x = Tensor::<4>::from_data(TensorData::new(floats, [run.len(), c, h, w]), device);
+            values.extend(read_floats(model.blocks_between(x, from, block)).await?);
+        }
+        Ok(Self { dims, values })
+    }
+
+    fn rows(&self, indices: &[usize], device: &Device) -> Tensor<4> {
+        let size: usize = self.dims.iter().product();
+        let mut out = Vec::with_capacity(indices.len() * size);
+        for &i in indices {
+            out.extend_from_slice(&self.values[i * size..(i + 1) * size]);
+        }
+        let [c, h, w] = self.dims;
+        Tensor::from_data(TensorData::new(out, [indices.len(), c, h, w]), device)
+    }
+}
+
+/// What fine-tuning costs on this device, from one timed training step.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cost {
+    pub depth: u32,
+    /// Milliseconds of one training step (forward, backward, update) per example.
+    pub ms_per_example: f64,
+}
+
+/// Times a training step of `depth` layers on a batch of random activations at their boundary
+/// (the second of two steps: the first pays for allocation and kernel set-up).
+pub async fn probe(model: &Lite0, depth: u32, device: &Device) -> Result<Cost, Error> {
+    const BATCH: usize = 8;
+    let top = Top::of(model, depth)?;
+    let [c, h, w] = boundary_shape(top.first_block());
+    let autodiff = device.clone().autodiff();
+    let head = crate::learn::head::Dense { inputs: 1280, outputs: 2, weight: vec![0.01; 2560], bias: vec![0.0; 2] };
+    let mut net = Tuned { top: top.trainable_on(&autodiff), head: SoftmaxNet::from_dense(None, &head, 0.0, &autodiff) };
+    let mut optimizer = burn::optim::AdamWConfig::new().init();
+    let x = Tensor::<4>::random([BATCH, c, h, w], burn::tensor::Distribution::Uniform(0.0, 1.0), &autodiff);
+    let y = int_tensor(&[0, 1].repeat(BATCH / 2), &autodiff);
+    let mut ms = 0.0;
+    for _ in 0..2 {
+        let start = crate::clock::now_ms();
+        let loss = crate::learn::train::loss(net.forward(x.clone()), y.clone(), 0.0);
+        let grads = burn::optim::GradientsParams::from_grads(loss.backward(), &net);
+        net = optimizer.step(1e-4, net, grads);
+        // Reading a weight waits for the device to finish the step.
+        read_floats(net.head.output.bias.as_ref().expect("dense layers have a bias").val()).await?;
+        ms = crate::clock::now_ms() - start;
+    }
+    Ok(Cost { depth, ms_per_example: ms / BATCH as f64 })
+}
