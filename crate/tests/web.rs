@@ -160,6 +160,46 @@ async fn fine_tunes_three_objects_on_the_cpu_fallback() {
     learns_three_objects_on(ComputeDevice::cpu(), 1).await;
 }
 
+/// Fine-tuning the same examples with the same seed on WebGPU and on the CPU fallback gives the
+/// same predictions. Dropout is off (each backend draws its own random numbers); what remains is
+/// the order of floating-point sums, which two epochs amplify a little: bounded by 1e-3.
+#[wasm_bindgen_test]
+async fn webgpu_and_cpu_fine_tune_to_the_same_predictions() {
+    use glimpse::learn::{Quiet, Settings};
+    let photos = [decode(CAT), decode(COFFEE), decode(ASTRONAUT)];
+    let mut unseen: Vec<_> = photos.iter().map(|p| crop(p, [0.1, 0.1, 0.75, 0.75])).collect();
+    // An unnatural image too, whose probabilities do not saturate.
+    unseen.push((pattern(160, 120), 160, 120));
+    let frames: Vec<Frame> = unseen.iter().map(|(rgba, w, h)| Frame::new(rgba, *w, *h).unwrap()).collect();
+    let (mut probabilities, mut weights) = (Vec::new(), Vec::new());
+    for device in [ComputeDevice::cpu(), ComputeDevice::wgpu().await.expect("no WebGPU adapter")] {
+        let session = Session::new(Rc::new(Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &device).unwrap()));
+        let settings = Settings { fine_tune: 1, epochs: 2, dropout: 0.0, validation_fraction: 0.0, ..Settings::default() };
+        session.set_settings(settings).unwrap();
+        for (i, photo) in photos.iter().enumerate() {
+            let class = session.add_class(Some(&format!("object {i}"))).unwrap();
+            for frac in [[0.0, 0.0, 0.8, 0.8], [0.2, 0.15, 0.8, 0.85]] {
+                let (rgba, w, h) = crop(photo, frac);
+                session.capture(class, Frame::new(&rgba, w, h).unwrap()).await.unwrap();
+            }
+        }
+        assert!(session.train(&mut Quiet).await.unwrap().fine_tuned.unwrap().kept);
+        let p = session.predict(&frames).await.unwrap();
+        probabilities.push(p.iter().flat_map(|p| p.classes.iter().map(|c| c.probability).collect::<Vec<_>>()).collect::<Vec<f32>>());
+        let top = session.project().trained.as_ref().unwrap().fine_tuned.as_ref().unwrap().top.clone().unwrap();
+        weights.push(top.tensors.concat());
+    }
+    let diff = max_abs_diff(&probabilities[0], &probabilities[1]);
+    // Adam's first steps move each weight by about the learning rate whatever the gradient's
+    // size, so where a gradient is near zero the two devices may step in opposite directions:
+    // the retrained weights agree within 2 × rate × steps (2 epochs of one batch), not better.
+    let weight_diff = max_abs_diff(&weights[0], &weights[1]);
+    let bound = 2.0 * 2.0 * 1e-3 * glimpse::learn::fine_tune::RATE_FACTOR;
+    console_log!("fine-tuned on WebGPU vs the CPU fallback: max probability difference {diff:.2e}, weights {weight_diff:.2e} (bound {bound:.0e})");
+    assert!(diff <= 1e-3, "{diff}");
+    assert!(weight_diff <= bound, "{weight_diff}");
+}
+
 /// A project fine-tuned by the CLI predicts in the browser what the CLI printed, within 1e-3,
 /// on the CPU fallback and on WebGPU.
 #[wasm_bindgen_test]
