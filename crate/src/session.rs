@@ -278,10 +278,10 @@ impl Session {
     /// What fine-tuning `depth` layers would cost per epoch on this device with the examples there
     /// are now (one training step is timed; about a second on a phone-class CPU).
     pub async fn fine_tune_cost(&self, depth: u32) -> Result<FineTuneEstimate, Error> {
-        let cost = probe(self.backbone.model(), depth, self.backbone.device()).await?;
+        let ms_per_example = probe(self.backbone.model(), depth, self.backbone.device()).await?;
         let examples = self.project().examples.example_count();
-        let seconds_per_epoch = cost.ms_per_example * examples as f64 / 1e3;
-        Ok(FineTuneEstimate { depth, ms_per_example: cost.ms_per_example, examples, seconds_per_epoch })
+        let seconds_per_epoch = ms_per_example * examples as f64 / 1e3;
+        Ok(FineTuneEstimate { depth, ms_per_example, examples, seconds_per_epoch })
     }
 
     pub fn cancel_training(&self) {

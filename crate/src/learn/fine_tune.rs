@@ -10,7 +10,6 @@ use crate::backbone::top::{boundary_shape, describe, Top};
 use crate::backbone::Lite0;
 use crate::device::read_floats;
 use crate::learn::head::{HeadWeights, SoftmaxNet};
-use crate::learn::metrics::evaluate;
 use crate::learn::settings::Settings;
 use crate::learn::split::stratified;
 use crate::learn::train::{argmax, fit, int_tensor, Dataset, FineTuned, Progress, Start, Trained};
@@ -78,9 +77,7 @@ pub async fn fine_tune(
         None => None,
         Some((x, _)) => {
             let predicted: Vec<usize> = read_floats(fit.net.forward(x)).await?.chunks(data.classes.len()).map(argmax).collect();
-            let truth: Vec<usize> = split.validation.iter().map(|&i| data.labels[i]).collect();
-            let ids: Vec<u32> = split.validation.iter().map(|&i| data.ids[i]).collect();
-            Some(evaluate(&data.classes, &truth, &predicted, &ids))
+            Some(data.evaluate(&split.validation, &predicted))
         }
     };
     let fine_tuned = Some(FineTuned { depth, first_epoch, top: Some(fit.net.top.weights().await?) });
@@ -128,18 +125,10 @@ impl Boundary {
     }
 }
 
-/// What fine-tuning costs on this device, from one timed training step.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Cost {
-    pub depth: u32,
-    /// Milliseconds of one training step (forward, backward, update) per example.
-    pub ms_per_example: f64,
-}
-
-/// Times a training step of `depth` layers on a batch of random activations at their boundary
-/// (the second of two steps: the first pays for allocation and kernel set-up).
-pub async fn probe(model: &Lite0, depth: u32, device: &Device) -> Result<Cost, Error> {
+/// Milliseconds per example of a training step (forward, backward, update) of `depth` layers,
+/// timed on a batch of random activations at their boundary (the second of two steps: the
+/// first pays for allocation and kernel set-up).
+pub async fn probe(model: &Lite0, depth: u32, device: &Device) -> Result<f64, Error> {
     const BATCH: usize = 8;
     let top = Top::of(model, depth)?;
     let [c, h, w] = boundary_shape(top.first_block());
@@ -159,5 +148,5 @@ pub async fn probe(model: &Lite0, depth: u32, device: &Device) -> Result<Cost, E
         read_floats(net.head.output.bias.as_ref().expect("dense layers have a bias").val()).await?;
         ms = crate::clock::now_ms() - start;
     }
-    Ok(Cost { depth, ms_per_example: ms / BATCH as f64 })
+    Ok(ms / BATCH as f64)
 }

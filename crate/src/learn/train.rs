@@ -76,6 +76,13 @@ impl Dataset {
         Ok(self)
     }
 
+    /// Scores `predicted` (a class index per row of `rows`) against the rows' labels.
+    pub(crate) fn evaluate(&self, rows: &[usize], predicted: &[usize]) -> Evaluation {
+        let truth: Vec<usize> = rows.iter().map(|&i| self.labels[i]).collect();
+        let ids: Vec<ExampleId> = rows.iter().map(|&i| self.ids[i]).collect();
+        evaluate(&self.classes, &truth, predicted, &ids)
+    }
+
     pub fn len(&self) -> usize {
         self.labels.len()
     }
@@ -84,7 +91,7 @@ impl Dataset {
         self.labels.is_empty()
     }
 
-    pub(crate) fn rows(&self, indices: &[usize]) -> (Vec<f32>, Vec<usize>) {
+    fn rows(&self, indices: &[usize]) -> (Vec<f32>, Vec<usize>) {
         let mut features = Vec::with_capacity(indices.len() * self.dim);
         for &i in indices {
             features.extend_from_slice(&self.features[i * self.dim..(i + 1) * self.dim]);
@@ -92,7 +99,7 @@ impl Dataset {
         (features, indices.iter().map(|&i| self.labels[i]).collect())
     }
 
-    pub(crate) fn upload(&self, features: Vec<f32>, device: &Device) -> Tensor<2> {
+    fn upload(&self, features: Vec<f32>, device: &Device) -> Tensor<2> {
         let n = features.len() / self.dim;
         Tensor::from_data(TensorData::new(features, [n, self.dim]), device)
     }
@@ -251,11 +258,9 @@ pub fn argmax(row: &[f32]) -> usize {
     (0..row.len()).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0)
 }
 
-pub(crate) async fn evaluate_head(head: &Head, data: &Dataset, rows: &[usize], device: &Device) -> Result<Evaluation, Error> {
+async fn evaluate_head(head: &Head, data: &Dataset, rows: &[usize], device: &Device) -> Result<Evaluation, Error> {
     let predicted = predict_rows(&DeviceHead::new(head, device), data, rows, device).await?;
-    let truth: Vec<usize> = rows.iter().map(|&i| data.labels[i]).collect();
-    let ids: Vec<ExampleId> = rows.iter().map(|&i| data.ids[i]).collect();
-    Ok(evaluate(&data.classes, &truth, &predicted, &ids))
+    Ok(data.evaluate(rows, &predicted))
 }
 
 /// A new softmax head. The linear head starts from the class prototypes ("weight imprinting",
