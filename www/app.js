@@ -5,6 +5,7 @@ import { createCamera } from './camera.js';
 import { createClasses } from './classes.js';
 import { createTraining } from './training.js';
 import { createLive } from './live.js';
+import { createAdapt } from './adapt.js';
 import { createProject } from './project.js';
 import * as thumbnails from './thumbnails.js';
 import { $, say } from './dom.js';
@@ -12,10 +13,11 @@ import { $, say } from './dom.js';
 const report = (text, isError = false) => say('status', text, isError);
 
 let unready = 'Loading…';
-const camera = createCamera({ onChange: (cameraOn) => live.update({ unready, cameraOn }) });
+const camera = createCamera({ onChange: (cameraOn) => { live.update({ unready, cameraOn }); adapt.update({ cameraOn }); } });
 const classes = createClasses({ grabFrame: () => camera.grab(), decodeFile: decode, report });
 const training = createTraining({ report });
 const live = createLive({ grabFrame: () => camera.grab(), decodeFile: decode, report });
+const adapt = createAdapt({ grabFrame: () => camera.grab() });
 createProject({ report, getClasses: () => classes.classes });
 
 on('progress', ({ stage, loaded, total }) => {
@@ -42,6 +44,7 @@ on('state', (state) => {
   training.update(state);
   unready = state.unready;
   live.update({ unready, cameraOn: camera.on });
+  adapt.update({ headState: state.headState, adaptation: state.adaptation, training: state.training, cameraOn: camera.on });
   document.body.dataset.head = state.headState;
   document.body.dataset.live = unready ? 'no' : 'yes';
 });

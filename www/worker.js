@@ -36,7 +36,7 @@ async function fetchWithProgress(url, stage) {
 }
 
 function state() {
-  return { type: 'state', classes: learner.classes(), headState: learner.headState, unready: learner.unready ?? null, settings: learner.settings(), training: learner.training, lastTraining: learner.lastTraining() };
+  return { type: 'state', classes: learner.classes(), headState: learner.headState, unready: learner.unready ?? null, settings: learner.settings(), training: learner.training, lastTraining: learner.lastTraining(), adaptation: learner.adaptation() };
 }
 
 // Saving serialises the whole project, so bursts of changes are coalesced, and a large project
@@ -112,6 +112,13 @@ const ops = {
   train: changes(() => learner.train((stats) => postMessage({ type: 'epoch', stats })), { flush: true }),
   cancelTraining: () => learner.cancelTraining(),
   fineTuneCost: ({ depth }) => learner.fineTuneCost(depth),
+  features: ({ image }) => learner.features(...frame(image)),
+  adapt: changes(({ features }) => {
+    const all = new Float32Array(features.reduce((n, f) => n + f.length, 0));
+    features.reduce((offset, f) => { all.set(f, offset); return offset + f.length; }, 0);
+    return learner.adapt(all, Date.now());
+  }, { flush: true }),
+  removeAdaptation: changes(() => learner.removeAdaptation(), { flush: true }),
   async predict({ image, top3, explain }) {
     const pixels = frame(image);
     const { prediction, map } = explain ? await learner.explain(...pixels) : { prediction: await learner.predict(...pixels) };

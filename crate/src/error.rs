@@ -31,6 +31,10 @@ pub enum Error {
     NoConcept(String),
     #[error("fine-tuning {depth} layers needs what the frozen layers computed for each example, which is kept when it is captured{}: {missing} of {total} examples lack it{}. Capture them again, or fine-tune fewer layers (0 for the head alone)", if *depth == crate::backbone::top::MAX_DEPTH { " while 6 layers are chosen" } else { "" }, if *depth == crate::backbone::top::MAX_DEPTH { "" } else { " (they come from a project made before Glimpse could fine-tune)" })]
     NotCached { missing: usize, total: usize, depth: u32 },
+    #[error("adapting needs at least {needed} frames of the new camera or scene, it got {found}")]
+    TooFewFrames { found: usize, needed: usize },
+    #[error("this head was trained by an older Glimpse, which did not keep what adapting to a new camera needs: train again, then adapt")]
+    NotAdaptable,
     #[error("training was cancelled; the previous head is kept")]
     Cancelled,
     #[error("there is no trained head yet: train first")]

@@ -14,6 +14,9 @@ use serde::Serialize;
 use crate::backbone::concepts::{meaning, Meaning, Sense};
 use crate::backbone::{Backbone, FEATURE_DIM};
 use crate::clock::now_ms;
+use burn::prelude::Tensor;
+
+use crate::learn::adapt::AdaptationSummary;
 use crate::learn::augment::{views, Augment};
 use crate::learn::examples::{Class, Thumbnail};
 use crate::learn::metrics::evaluate;
@@ -302,6 +305,30 @@ impl Session {
         predictor.explain(&self.backbone, frames).await
     }
 
+    // Adapting to a new camera or scene.
+
+    /// The features the trained head reads for each frame, before any adaptation (`frames ×
+    /// 1280`): collect them from the new camera, then pass them to [`Session::adapt`].
+    pub async fn features(&self, frames: &[Frame<'_>]) -> Result<Vec<f32>, Error> {
+        let predictor = self.predictor()?;
+        predictor.features(&self.backbone, frames).await
+    }
+
+    /// Adapts predictions to the camera or scene `features` came from (see `learn::adapt`);
+    /// `made` is the time, in milliseconds since 1970. Replaces an earlier adaptation.
+    pub fn adapt(&self, features: &[f32], made: f64) -> Result<AdaptationSummary, Error> {
+        self.edit(|s| s.project.adapt(features, made))
+    }
+
+    /// Predictions as before adapting; false when there was no adaptation.
+    pub fn remove_adaptation(&self) -> bool {
+        self.edit(|s| Ok(s.project.adaptation.take().is_some())).unwrap_or(false)
+    }
+
+    pub fn adaptation(&self) -> Option<AdaptationSummary> {
+        self.project().adaptation()
+    }
+
     /// Ok when every class can be predicted (see [`Project::plan`]), else why not.
     pub fn ready(&self) -> Result<(), Error> {
         self.predictor().map(|_| ())
@@ -350,11 +377,14 @@ impl Session {
         for (id, _) in &plan.zero_shot {
             classes.push((*id, s.project.examples.class(*id)?.name.clone()));
         }
-        let (head, top) = match uploaded {
-            Some(u) => (Some(u.head), u.top),
-            None => (None, None),
+        let (head, top, shift) = match uploaded {
+            Some(u) => {
+                let shift = s.project.feature_shift().map(|v| Tensor::<1>::from_floats(v.as_slice(), self.backbone.device()).reshape([1, FEATURE_DIM, 1, 1]));
+                (Some(u.head), u.top, shift)
+            }
+            None => (None, None, None),
         };
-        let predictor = Predictor { head, top, explainer, zero_shot: ZeroShot::new(&covers), classes, threshold: s.project.settings.threshold };
+        let predictor = Predictor { head, top, explainer, shift, zero_shot: ZeroShot::new(&covers), classes, threshold: s.project.settings.threshold };
         s.predictor = Some(predictor.clone());
         Ok(predictor)
     }

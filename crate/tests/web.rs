@@ -5,6 +5,8 @@
 
 use std::rc::Rc;
 
+#[path = "common/digits.rs"]
+mod digits;
 #[path = "common/quadrant.rs"]
 mod quadrant;
 
@@ -16,6 +18,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 static WEIGHTS: &[u8] = include_bytes!("../../models/efficientnet-lite0.bpk");
 static CAT: &[u8] = include_bytes!("../../target/fixtures/chelsea.png");
 static COFFEE: &[u8] = include_bytes!("../../target/fixtures/coffee.png");
+static DIGITS: &str = include_str!("../../target/fixtures/digits.csv");
 
 fn decode(png: &[u8]) -> (Vec<u8>, u32, u32) {
     let image = image::load_from_memory(png).unwrap().into_rgba8();
@@ -300,5 +303,54 @@ async fn zero_shot_classes_mix_with_trained_ones() {
         let p = named.predict(&frames[..2]).await.unwrap();
         assert_eq!(p.iter().map(|p| p.top().name.as_str()).collect::<Vec<_>>(), ["cat", "coffee"]);
         assert!(p.iter().all(|p| !p.unknown && p.none.is_some()));
+    }
+}
+
+/// Adapting to another camera in the browser, on a real labelled set (as `tests/adapt.rs` does
+/// natively): scikit-learn's digits, 10 per digit to train, 20 others shown by an under-exposed,
+/// warm-lit camera to test, 10 more from it unlabelled to adapt with. On the CPU path; the
+/// adapted project then predicts the same on WebGPU.
+#[wasm_bindgen_test]
+async fn adapting_to_another_camera_recovers_accuracy_on_the_cpu_path_and_webgpu_agrees() {
+    use digits::{parse, render, take};
+    use glimpse::learn::{Quiet, Settings};
+
+    let rows = parse(DIGITS);
+    let images = |from, n, shifted| -> Vec<(usize, glimpse::learn::augment::Image)> {
+        take(&rows, from, n).into_iter().map(|(label, values)| (label, render(values, shifted))).collect()
+    };
+    let cpu = Rc::new(Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &ComputeDevice::cpu()).unwrap());
+    let session = Session::new(cpu);
+    session.set_settings(Settings { validation_fraction: 0.0, ..Settings::default() }).unwrap();
+    let classes: Vec<u32> = (0..10).map(|d| session.add_class(Some(&d.to_string())).unwrap()).collect();
+    for (label, image) in images(0, 10, false) {
+        session.capture(classes[label], image.frame()).await.unwrap();
+    }
+    session.train(&mut Quiet).await.unwrap();
+    let test = images(10, 20, true);
+    let frames: Vec<Frame> = test.iter().map(|(_, i)| i.frame()).collect();
+    let accuracy = |predictions: &[glimpse::Prediction]| {
+        test.iter().zip(predictions).filter(|((label, _), p)| p.top_index() == *label).count() as f32 / test.len() as f32
+    };
+    let before = accuracy(&session.predict(&frames).await.unwrap());
+    let unlabelled = images(30, 10, true);
+    let unlabelled: Vec<Frame> = unlabelled.iter().map(|(_, i)| i.frame()).collect();
+    let features = session.features(&unlabelled).await.unwrap();
+    let summary = session.adapt(&features, js_sys::Date::now()).unwrap();
+    assert_eq!(summary.frames, 100);
+    let adapted = session.predict(&frames).await.unwrap();
+    let after = accuracy(&adapted);
+    console_log!("digits from another camera: accuracy {before:.3} before adapting, {after:.3} after");
+    assert!(after >= before + 0.05, "adapting did not recover accuracy: {before} → {after}");
+
+    let gpu = Rc::new(Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &ComputeDevice::wgpu().await.expect("no WebGPU adapter")).unwrap());
+    let on_gpu = Session::new(gpu);
+    on_gpu.open(&session.save()).unwrap();
+    let some = &frames[..4];
+    let gpu_predictions = on_gpu.predict(some).await.unwrap();
+    for (a, b) in gpu_predictions.iter().zip(&adapted) {
+        let p = |x: &glimpse::Prediction| x.classes.iter().map(|c| c.probability).collect::<Vec<_>>();
+        let diff = max_abs_diff(&p(a), &p(b));
+        assert!(diff <= 1e-3, "WebGPU and the CPU path predict an adapted project differently by {diff}");
     }
 }

@@ -367,6 +367,8 @@ test('fine-tuning: offered with its cost, works on examples captured before it w
     const status = await train(page);
     assert.match(status, /fine-tuned the last 1×1 conv \(320→1280\)/, status);
     await page.waitForFunction(() => /^Ready: classify an image file/.test(document.getElementById('live-state').textContent));
+    assert.equal(await page.locator('#adapt-start').isDisabled(), true, 'adapting needs the camera');
+    assert.equal(await page.getAttribute('#adapt-start', 'title'), 'Needs the camera');
     await page.screenshot({ path: path.join(artifacts, 'fine-tuned.png'), fullPage: true });
 
     // The page's probabilities for two files, then the exported project's in the native CLI.
@@ -388,6 +390,56 @@ test('fine-tuning: offered with its cost, works on examples captured before it w
     }
     assert.deepEqual(foreign, []);
     assert.deepEqual(problems.filter((p) => !/Permission|NotAllowed/.test(p)), []);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('adapting to the camera: offered after training, collects frames, survives a reload, reaches the CLI, and is undone', async () => {
+  const browser = await launch({ webcam });
+  try {
+    const { context, page, problems, foreign } = await openPage(browser);
+    await page.waitForFunction(() => document.getElementById('video').videoWidth > 0, null, { timeout: 30_000 });
+    assert.equal(await page.locator('#adapt-start').isDisabled(), true, 'nothing to adapt before training');
+    assert.match(await page.textContent('#adapt-status'), /^After training/);
+    // A project the native CLI trained (cat, coffee, rocket: tests/cli.rs).
+    await page.setInputFiles('#import', path.join(fixtures, 'cli-project.glimpse'));
+    await page.waitForFunction(() => document.body.dataset.head === 'current', null, { timeout: 30_000 });
+    await page.waitForFunction(() => !document.getElementById('adapt-start').disabled);
+
+    // From the keyboard: a few seconds of the video's frames, then the adaptation is shown.
+    await page.locator('#adapt-start').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /^Show each of your objects/.test(document.getElementById('adapt-status').textContent));
+    await page.waitForFunction(() => Number(document.getElementById('adapt-status').dataset.frames) >= 8, null, { timeout: 120_000 });
+    const adapted = await page.textContent('#adapt-status');
+    assert.match(adapted, /^Adapted to this camera from \d+ frames, /);
+    assert.equal(await page.locator('#adapt-undo').isVisible(), true);
+    await page.waitForFunction(() => document.getElementById('live-state').dataset.class, null, { timeout: 60_000 });
+    await page.screenshot({ path: path.join(artifacts, 'adapted.png'), fullPage: true });
+
+    // Kept across a reload, and in the exported file, which the CLI reads as adapted.
+    await page.reload();
+    await waitReady(page);
+    await page.waitForFunction((text) => document.getElementById('adapt-status').textContent === text, adapted, { timeout: 30_000 });
+    const saved = path.join(artifacts, 'adapted.glimpse');
+    writeFileSync(saved, await download(page, '#export-project'));
+    const cli = spawnSync(path.join(root, 'target/release/glimpse'), ['predict', saved, path.join(fixtures, 'chelsea.png'), path.join(fixtures, 'coffee.png')], { encoding: 'utf8' });
+    assert.equal(cli.status, 0, `glimpse predict: ${cli.error ?? cli.stderr}`);
+    assert.deepEqual(cli.stdout.trim().split('\n').map((line) => line.split('\t')[1]), ['cat', 'coffee'], cli.stdout);
+    assert.match(cli.stderr, /adapted to a new camera or scene from \d+ images/, cli.stderr);
+
+    // Undone: back to the unadapted state, also after a reload.
+    await page.locator('#adapt-undo').click();
+    await page.waitForFunction(() => /^Light or camera changed/.test(document.getElementById('adapt-status').textContent));
+    assert.equal(await page.locator('#adapt-undo').isVisible(), false);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'adapt-start', 'focus stays on the adaptation controls');
+    await page.reload();
+    await waitReady(page);
+    await page.waitForFunction(() => /^Light or camera changed/.test(document.getElementById('adapt-status').textContent), null, { timeout: 30_000 });
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(problems, []);
     await context.close();
   } finally {
     await browser.close();

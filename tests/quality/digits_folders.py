@@ -1,8 +1,9 @@
 """Writes scikit-learn's digits as class folders of PNGs for `glimpse train` / `glimpse eval`.
 
-usage: digits_folders.py DIGITS_CSV_GZ OUT SHOTS... 
+usage: digits_folders.py DIGITS_CSV_GZ OUT SHOTS... [unlabelled:N]
 OUT/test/<digit>/ gets the same 30 images per class for every run; OUT/train-<k>/<digit>/ gets
-k other images per class. The 8×8 images (0..16, ink high) are drawn dark on light, upscaled to
+k other images per class; `unlabelled:N` writes N more per class, from the other end of the
+shuffled list, into one folder OUT/unlabelled/ (glimpse adapt reads no labels). The 8×8 images (0..16, ink high) are drawn dark on light, upscaled to
 64×64 by pixel replication, as a photo of a written digit would look. Only the standard library.
 """
 import gzip, random, struct, sys, zlib
@@ -32,6 +33,13 @@ def main(source, out, *shots):
         rng.shuffle(images)
         sets = {"test": images[:30]}
         for k in shots:
+            if k.startswith("unlabelled:"):
+                n = int(k.split(":")[1])
+                folder = out / "unlabelled"
+                folder.mkdir(parents=True, exist_ok=True)
+                for i, pixels in enumerate(images[len(images) - n:]):
+                    png(folder / f"{digit}-{i:03}.png", image(pixels))
+                continue
             sets[f"train-{k}"] = images[30:30 + int(k)]
         for name, chosen in sets.items():
             folder = out / name / str(digit)

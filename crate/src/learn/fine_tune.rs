@@ -7,7 +7,8 @@
 use burn::prelude::*;
 
 use crate::backbone::top::{boundary_shape, describe, Top};
-use crate::backbone::Lite0;
+use crate::backbone::{Lite0, FEATURE_DIM};
+use crate::learn::adapt::mean;
 use crate::device::read_floats;
 use crate::learn::head::{HeadWeights, SoftmaxNet};
 use crate::learn::settings::Settings;
@@ -80,8 +81,9 @@ pub async fn fine_tune(
             Some(data.evaluate(&split.validation, &predicted))
         }
     };
+    let feature_mean = Some(boundary.mean_features(&fit.net.top, device).await?);
     let fine_tuned = Some(FineTuned { depth, first_epoch, top: Some(fit.net.top.weights().await?) });
-    Ok(Trained { head, history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation, fine_tuned })
+    Ok(Trained { head, history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation, fine_tuned, feature_mean })
 }
 
 /// Every row's activation at the top's first block, computed once from the cached ones by the
@@ -112,6 +114,20 @@ impl Boundary {
             values.extend(read_floats(model.blocks_between(x, from, block)).await?);
         }
         Ok(Self { dims, values })
+    }
+
+    fn len(&self) -> usize {
+        self.values.len() / self.dims.iter().product::<usize>()
+    }
+
+    /// The mean of every row's features through `top`, in batches that bound the memory used.
+    async fn mean_features(&self, top: &Top, device: &Device) -> Result<Vec<f32>, Error> {
+        let all: Vec<usize> = (0..self.len()).collect();
+        let mut features = Vec::with_capacity(self.len() * FEATURE_DIM);
+        for batch in all.chunks(32) {
+            features.extend(read_floats(top.features(self.rows(batch, device))).await?);
+        }
+        Ok(mean(&features, FEATURE_DIM))
     }
 
     fn rows(&self, indices: &[usize], device: &Device) -> Tensor<4> {

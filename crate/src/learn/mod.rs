@@ -1,6 +1,7 @@
 //! Learning from a few examples: the store of captured examples, augmentation, the held-out
 //! split, the heads, training and evaluation. Independent of where frames come from.
 
+pub mod adapt;
 pub mod augment;
 pub mod examples;
 pub mod explain;

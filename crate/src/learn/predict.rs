@@ -69,6 +69,9 @@ pub struct Predictor {
     pub(crate) top: Option<Rc<Top>>,
     /// Heat maps of the trained classes (a lone trained class gets its prototype's).
     pub(crate) explainer: Option<Rc<Explainer>>,
+    /// Added to every feature (each position of the map) before the head reads it: the
+    /// adaptation to a new domain (see `adapt`), `[1, C, 1, 1]`.
+    pub(crate) shift: Option<Tensor<4>>,
     pub(crate) zero_shot: ZeroShot,
     /// The trained classes (in the head's order), then the zero-shot ones.
     pub(crate) classes: Vec<(ClassId, String)>,
@@ -86,9 +89,20 @@ impl Predictor {
         self.classes.len() - self.zero_shot.len()
     }
 
-    /// The last feature maps: the one the head reads (through the fine-tuned layers, if any) and,
-    /// when it differs and zero-shot classes need it, the original network's.
+    /// The last feature maps: the one the head reads (through the fine-tuned layers, if any, and
+    /// adapted) and, when it differs and zero-shot classes need it, the original network's.
     fn maps(&self, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<(Tensor<4>, Option<Tensor<4>>), Error> {
+        let (head_map, original) = self.unadapted_maps(backbone, frames)?;
+        Ok(match &self.shift {
+            None => (head_map, original),
+            Some(shift) => {
+                let original = original.or_else(|| (!self.zero_shot.is_empty()).then(|| head_map.clone()));
+                (head_map + shift.clone(), original)
+            }
+        })
+    }
+
+    fn unadapted_maps(&self, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<(Tensor<4>, Option<Tensor<4>>), Error> {
         match &self.top {
             None => Ok((backbone.feature_map_tensor(frames)?, None)),
             Some(top) => {
@@ -98,6 +112,16 @@ impl Predictor {
                 Ok((top.feature_map(trunk), original))
             }
         }
+    }
+
+    /// The features the head reads for each frame, before adaptation (`frames × FEATURE_DIM`):
+    /// what adapting to the frames' domain takes.
+    pub async fn features(&self, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<Vec<f32>, Error> {
+        if self.head.is_none() {
+            return Err(Error::NotTrained);
+        }
+        let (head_map, _) = self.unadapted_maps(backbone, frames)?;
+        read_floats(Lite0::pool(head_map)).await
     }
 
     async fn score(&self, backbone: &Backbone, maps: &(Tensor<4>, Option<Tensor<4>>), frames: usize) -> Result<Scored, Error> {

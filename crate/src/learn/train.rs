@@ -83,6 +83,11 @@ impl Dataset {
         evaluate(&self.classes, &truth, predicted, &ids)
     }
 
+    /// The mean feature of every row.
+    pub fn mean(&self) -> Vec<f32> {
+        crate::learn::adapt::mean(&self.features, self.dim)
+    }
+
     pub fn len(&self) -> usize {
         self.labels.len()
     }
@@ -137,6 +142,10 @@ pub struct Trained {
     pub evaluation: Option<Evaluation>,
     /// The fine-tuning run after the head, if the settings asked for one. Since format 3.
     pub fine_tuned: Option<FineTuned>,
+    /// Mean of the features the head was trained on (every example's, through the fine-tuned
+    /// layers if any): where adaptation moves a new domain's features (see `adapt`). Since
+    /// format 4; `None` for a fine-tuned or model-only older file, which cannot be adapted.
+    pub feature_mean: Option<Vec<f32>>,
 }
 
 /// How fine-tuning went, and the retrained layers when it beat the head alone.
@@ -230,7 +239,7 @@ pub async fn train(data: &Dataset, settings: &Settings, device: &Device, progres
             };
             let all: Vec<usize> = (0..data.len()).collect();
             let head = instant_head(data, &all, settings);
-            Ok(Trained { head, history: Vec::new(), stop: Stop::Finished, best_epoch: 0, evaluation, fine_tuned: None })
+            Ok(Trained { head, history: Vec::new(), stop: Stop::Finished, best_epoch: 0, evaluation, fine_tuned: None, feature_mean: Some(data.mean()) })
         }
     }
 }
@@ -331,7 +340,7 @@ async fn train_softmax(
         true => None,
         false => Some(evaluate_head(&head, data, &split.validation, device).await?),
     };
-    Ok(Trained { head, history: fit.history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation, fine_tuned: None })
+    Ok(Trained { head, history: fit.history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation, fine_tuned: None, feature_mean: Some(data.mean()) })
 }
 
 /// Longest stretch of training steps between two yields to the caller's event loop.

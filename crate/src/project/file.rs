@@ -17,14 +17,15 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::older::{ProjectV1, ProjectV2};
+use super::older::{ProjectV1, ProjectV2, ProjectV3};
 use super::Project;
 use crate::preprocess::Preprocess;
 
 pub const MAGIC: &[u8; 8] = b"GLIMPSE\0";
 /// The newest format this build writes and reads. 2: the senses chosen for class names.
 /// 3: fine-tuning (its setting, the retrained layers, the cached activations).
-pub const FORMAT_VERSION: u16 = 3;
+/// 4: adaptation to a new domain, and the trained features' mean it needs.
+pub const FORMAT_VERSION: u16 = 4;
 pub const HEADER_LEN: usize = 52;
 /// File extension for projects and model-only exports.
 pub const EXTENSION: &str = "glimpse";
@@ -119,8 +120,9 @@ impl Project {
     pub fn from_bytes(bytes: &[u8], backbone: &BackboneId, preprocess: &Preprocess) -> Result<(Kind, Self), ProjectError> {
         let (kind, version, body) = open(bytes)?;
         let body: Body<Project> = match version {
-            1 => decode::<ProjectV1>(body)?.map(Project::from),
-            2 => decode::<ProjectV2>(body)?.map(Project::from),
+            1 => decode::<ProjectV1>(body)?.map(|p| ProjectV3::from(ProjectV2::from(p)).into()),
+            2 => decode::<ProjectV2>(body)?.map(|p| ProjectV3::from(p).into()),
+            3 => decode::<ProjectV3>(body)?.map(Project::from),
             _ => decode(body)?,
         };
         if &body.backbone != backbone {

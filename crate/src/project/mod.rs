@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::backbone::concepts::{meaning, Meaning, Sense};
+use crate::learn::adapt::{Adaptation, AdaptationSummary};
 use crate::learn::examples::{Activation, Class, Example};
 use crate::learn::{Captured, ClassId, Dataset, ExampleId, Examples, Settings, Trained};
 use crate::preprocess::Preprocess;
@@ -29,6 +30,9 @@ pub struct Project {
     /// examples from older files have none. Entries of deleted examples are dropped when the file
     /// is written. Since format 3.
     pub activations: BTreeMap<ExampleId, Activation>,
+    /// The new domain (camera, light) predictions are adapted to, if the user adapted. Since
+    /// format 4.
+    pub adaptation: Option<Adaptation>,
 }
 
 /// How a project predicts: which classes the trained head answers for, and which are zero-shot.
@@ -157,6 +161,34 @@ impl Project {
         Ok(())
     }
 
+    /// The fine-tuned layers (0: none) the trained head reads through.
+    fn head_layers(&self) -> u32 {
+        self.trained.as_ref().and_then(|t| t.fine_tuned.as_ref()).filter(|f| f.top.is_some()).map_or(0, |f| f.depth)
+    }
+
+    /// Adapts predictions to the domain `features` (the head's features of its frames, see
+    /// `Session::features`) come from; replaces an earlier adaptation.
+    pub fn adapt(&mut self, features: &[f32], made: f64) -> Result<AdaptationSummary, Error> {
+        let trained = self.trained.as_ref().ok_or(Error::NotTrained)?;
+        trained.feature_mean.as_ref().ok_or(Error::NotAdaptable)?;
+        let adaptation = Adaptation::of(features, made, self.head_layers())?;
+        let summary = adaptation.summary(self.head_layers());
+        self.adaptation = Some(adaptation);
+        Ok(summary)
+    }
+
+    pub fn adaptation(&self) -> Option<AdaptationSummary> {
+        self.adaptation.as_ref().map(|a| a.summary(self.head_layers()))
+    }
+
+    /// What to add to every feature before the head reads it: `None` without an adaptation that
+    /// applies to the trained head.
+    pub fn feature_shift(&self) -> Option<Vec<f32>> {
+        let trained_mean = self.trained.as_ref()?.feature_mean.as_deref()?;
+        let adaptation = self.adaptation.as_ref().filter(|a| a.layers == self.head_layers())?;
+        Some(adaptation.shift_towards(trained_mean))
+    }
+
     /// Keeps a finished training, unless its classes were deleted while it ran.
     pub fn set_trained(&mut self, trained: Trained) -> Result<(), Error> {
         for &id in &trained.head.classes {
@@ -208,8 +240,14 @@ impl Project {
             self.examples.example(*id)?;
             activation.check()?;
         }
+        if let Some(adaptation) = &self.adaptation {
+            adaptation.check()?;
+        }
         if let Some(trained) = &self.trained {
             trained.head.validate()?;
+            if trained.feature_mean.as_ref().is_some_and(|m| m.len() != trained.head.dim as usize || m.iter().any(|v| !v.is_finite())) {
+                return Err(Error::Inconsistent("the trained features' mean does not fit the head".into()));
+            }
             if let Some(top) = trained.fine_tuned.as_ref().and_then(|f| f.top.as_ref()) {
                 top.check()?;
             }

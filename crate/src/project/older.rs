@@ -1,4 +1,4 @@
-//! Projects as formats 1 and 2 wrote them, read into today's [`Project`]. Postcard stores fields
+//! Projects as formats 1 to 3 wrote them, read into today's [`Project`]. Postcard stores fields
 //! in order without names, so every struct that gained a field keeps its old layout here.
 
 use std::collections::BTreeMap;
@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::Project;
+use crate::learn::adapt::mean;
 use crate::learn::augment::Augment;
+use crate::learn::examples::Activation;
 use crate::learn::metrics::Evaluation;
 use crate::learn::settings::HeadKind;
-use crate::learn::train::{EpochStats, Stop};
-use crate::learn::{ClassId, Examples, Head, Settings, Trained};
+use crate::learn::train::{EpochStats, FineTuned, Stop};
+use crate::learn::{ClassId, ExampleId, Examples, Head, Settings, Trained};
 
 /// Format 1: without the senses chosen for names.
 #[derive(Debug, Deserialize)]
@@ -27,6 +29,26 @@ pub struct ProjectV2 {
     settings: SettingsV2,
     trained: Option<TrainedV2>,
     senses: BTreeMap<ClassId, u32>,
+}
+
+/// Format 3: without adaptation, and without the trained features' mean it needs.
+#[derive(Debug, Deserialize)]
+pub struct ProjectV3 {
+    examples: Examples,
+    settings: Settings,
+    trained: Option<TrainedV3>,
+    senses: BTreeMap<ClassId, u32>,
+    activations: BTreeMap<ExampleId, Activation>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TrainedV3 {
+    head: Head,
+    history: Vec<EpochStats>,
+    stop: Stop,
+    best_epoch: u32,
+    evaluation: Option<Evaluation>,
+    fine_tuned: Option<FineTuned>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,20 +86,43 @@ impl From<SettingsV2> for Settings {
     }
 }
 
-impl From<TrainedV2> for Trained {
+impl From<TrainedV2> for TrainedV3 {
     fn from(t: TrainedV2) -> Self {
-        Trained { head: t.head, history: t.history, stop: t.stop, best_epoch: t.best_epoch, evaluation: t.evaluation, fine_tuned: None }
+        TrainedV3 { head: t.head, history: t.history, stop: t.stop, best_epoch: t.best_epoch, evaluation: t.evaluation, fine_tuned: None }
     }
 }
 
-impl From<ProjectV2> for Project {
+impl From<ProjectV3> for Project {
+    /// The trained features' mean is the mean of the head's classes' examples, as training now
+    /// computes it, unless the head reads through fine-tuned layers (whose features of the
+    /// examples would need the backbone) or the file has no examples.
+    fn from(p: ProjectV3) -> Self {
+        let trained = p.trained.map(|t| {
+            let tuned = t.fine_tuned.as_ref().is_some_and(|f| f.top.is_some());
+            let features: Vec<f32> = p
+                .examples
+                .classes()
+                .iter()
+                .filter(|c| t.head.classes.contains(&c.id))
+                .flat_map(|c| c.examples.iter().flat_map(|e| e.feature.iter().copied()))
+                .collect();
+            let feature_mean = (!tuned && !features.is_empty()).then(|| mean(&features, t.head.dim as usize));
+            let TrainedV3 { head, history, stop, best_epoch, evaluation, fine_tuned } = t;
+            Trained { head, history, stop, best_epoch, evaluation, fine_tuned, feature_mean }
+        });
+        Project { examples: p.examples, settings: p.settings, trained, senses: p.senses, activations: p.activations, adaptation: None }
+    }
+}
+
+impl From<ProjectV2> for ProjectV3 {
     fn from(p: ProjectV2) -> Self {
-        Project { examples: p.examples, settings: p.settings.into(), trained: p.trained.map(Into::into), senses: p.senses, activations: BTreeMap::new() }
+        let trained = p.trained.map(Into::into);
+        ProjectV3 { examples: p.examples, settings: p.settings.into(), trained, senses: p.senses, activations: BTreeMap::new() }
     }
 }
 
-impl From<ProjectV1> for Project {
+impl From<ProjectV1> for ProjectV2 {
     fn from(p: ProjectV1) -> Self {
-        ProjectV2 { examples: p.examples, settings: p.settings, trained: p.trained, senses: BTreeMap::new() }.into()
+        ProjectV2 { examples: p.examples, settings: p.settings, trained: p.trained, senses: BTreeMap::new() }
     }
 }

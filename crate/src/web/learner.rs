@@ -257,6 +257,34 @@ impl GlimpseLearner {
         })
     }
 
+    /// The features the trained head reads for one RGBA frame, before any adaptation (1280
+    /// floats): collect some from a new camera, then pass them all to `adapt`.
+    pub fn features(&self, rgba: Vec<u8>, width: u32, height: u32) -> Promise {
+        let session = self.session.clone();
+        future_to_promise(async move {
+            let features = session.features(&[Frame::new(&rgba, width, height)?]).await?;
+            Ok(js_sys::Float32Array::from(features.as_slice()).into())
+        })
+    }
+
+    /// Adapts predictions to the camera `features` (frames × 1280, from `features`) came from,
+    /// made at `made` (`Date.now()`): `{frames, made, applies}`. Replaces an earlier adaptation.
+    pub fn adapt(&self, features: Vec<f32>, made: f64) -> Result<JsValue, JsValue> {
+        to_js(&self.session.adapt(&features, made)?)
+    }
+
+    /// Predictions as before adapting; false when there was no adaptation.
+    #[wasm_bindgen(js_name = removeAdaptation)]
+    pub fn remove_adaptation(&self) -> bool {
+        self.session.remove_adaptation()
+    }
+
+    /// `{frames, made, applies}` of the adaptation in use, or null. `applies` is false when the
+    /// head was retrained through other fine-tuned layers since.
+    pub fn adaptation(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.session.adaptation())
+    }
+
     /// The whole project as a file (`.glimpse`).
     pub fn save(&self) -> Vec<u8> {
         self.session.save()

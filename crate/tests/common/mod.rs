@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use glimpse::{Backbone, ComputeDevice};
 
+pub mod digits;
 pub mod quadrant;
 
 pub fn workspace() -> PathBuf {

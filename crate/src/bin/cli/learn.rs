@@ -8,6 +8,20 @@ use glimpse::{Prediction, Session};
 
 use super::{decode, frame, open_project, print_prediction, session, Options};
 
+/// The PNG and JPEG files in `dir` (not in its sub-folders), sorted.
+pub fn images_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut images: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            ["png", "jpg", "jpeg"].contains(&ext.as_str())
+        })
+        .collect();
+    images.sort();
+    Ok(images)
+}
+
 /// Class folders of `dir` (sorted by name) with their PNG/JPEG files (sorted).
 fn labelled_images(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -17,15 +31,7 @@ fn labelled_images(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>, String> {
         if !path.is_dir() {
             continue;
         }
-        let mut images: Vec<PathBuf> = std::fs::read_dir(&path)
-            .map_err(|e| format!("{}: {e}", path.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-                ["png", "jpg", "jpeg"].contains(&ext.as_str())
-            })
-            .collect();
-        images.sort();
+        let images = images_in(&path)?;
         if images.is_empty() {
             return Err(format!("{} has no PNG or JPEG images", path.display()));
         }

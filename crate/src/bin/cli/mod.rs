@@ -1,5 +1,6 @@
 //! Argument parsing and the subcommands; all the work is done by the library.
 
+mod adapt;
 #[cfg(feature = "bench")]
 mod bench;
 mod explain;
@@ -21,6 +22,8 @@ usage:
   glimpse zero-shot --explain-name NAME            the ImageNet classes a name covers, per sense
   glimpse eval PROJECT DIR                         accuracy, per-class precision/recall/F1, confusion matrix
   glimpse predict PROJECT IMAGE...                 the class of each image
+  glimpse adapt PROJECT DIR -o OUT                 adapt a trained project to the camera or scene DIR's
+                                                   unlabelled images come from (--remove: undo it)
   glimpse explain [PROJECT] IMAGE... [-o DIR]      where in each image its class was seen (the project's, or
                                                    ImageNet's without a project); -o writes overlay PNGs
   glimpse bench [learn] [--iterations N]           time the backbone (or the learner) on the CPU and on wgpu
@@ -62,6 +65,8 @@ struct Options {
     /// Class names without examples (`--classes`, `--zero-shot`).
     zero_shot: Option<Vec<String>>,
     explain_name: Option<String>,
+    /// `adapt --remove`
+    remove: bool,
     rest: Vec<String>,
 }
 
@@ -84,6 +89,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         output: None,
         zero_shot: None,
         explain_name: None,
+        remove: false,
         rest: Vec::new(),
     };
     let mut it = args.iter();
@@ -107,6 +113,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "-o" | "--output" => options.output = Some(value("--output")?.into()),
             "--head" => options.settings.head = HeadKind::parse(&value("--head")?).map_err(|e| e.to_string())?,
             "--flip" => options.settings.augment.flip = true,
+            "--remove" => options.remove = true,
             "--classes" | "--zero-shot" => {
                 let names: Vec<String> = value(arg)?.split(',').map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect();
                 if names.is_empty() {
@@ -140,6 +147,7 @@ fn run(args: &[String]) -> Result<i32, String> {
         "bench" => Err("this glimpse was built without the benchmarks: cargo run --release --features bench --bin glimpse -- bench".into()),
         "train" => learn::train(&options),
         "eval" => learn::eval(&options),
+        "adapt" => adapt::run(&options),
         "predict" => learn::predict(&options),
         "explain" => explain::run(&options),
         "zero-shot" => zero_shot::run(&options),
@@ -169,6 +177,10 @@ fn open_project(options: &Options, path: &str) -> Result<Session, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     let session = session(options)?;
     session.open(&bytes).map_err(|e| format!("{path}: {e}"))?;
+    if let Some(a) = session.adaptation() {
+        let note = if a.applies { "" } else { " (not applied: the head was retrained through other fine-tuned layers since; adapt again)" };
+        eprintln!("{path}: adapted to a new camera or scene from {} images{note}", a.frames);
+    }
     Ok(session)
 }
 
