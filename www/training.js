@@ -134,6 +134,12 @@ export function createTraining({ report }) {
     const name = (id) => classes.find((c) => c.id === id)?.name ?? `(deleted class ${id})`;
     const pct = (x) => `${(x * 100).toFixed(1)} %`;
     $('eval-summary').textContent = `${evaluation.examples} held-out examples: accuracy ${pct(evaluation.accuracy)}, macro F1 ${pct(evaluation.macroF1)}.`;
+    const transfer = summary.transfer;
+    say('transfer', !transfer ? ''
+      : transfer.negative
+        ? `Raw pixels do better than the pretrained features here (${pct(transfer.pixels)} against ${pct(transfer.features)} for the head alone): the network does not see what tells these classes apart. Try fine-tuning the network (Advanced), or make sure the classes differ in what the camera shows.`
+        : `The pretrained features help: the head alone reaches ${pct(transfer.features)} on them, ${pct(transfer.pixels)} on raw pixels.`,
+      !!transfer?.negative);
     const perClass = $('per-class');
     perClass.querySelectorAll('tr').forEach((r) => r.remove());
     const row = (cells, tag = 'td') => {

@@ -28,6 +28,7 @@ use crate::learn::fine_tune::{fine_tune, probe};
 use crate::learn::predict::{Explained, Prediction, Predictor};
 use crate::learn::rng::Rng;
 use crate::learn::train::TrainingSummary;
+use crate::learn::transfer;
 use crate::learn::zero_shot::ZeroShot;
 use crate::learn::{train, Captured, ClassId, DeviceHead, EpochStats, Evaluation, ExampleId, Progress, Settings};
 use crate::project::{HeadState, Kind, Project};
@@ -260,13 +261,15 @@ impl Session {
     }
 
     async fn run_training(&self, progress: &mut impl Progress) -> Result<TrainingSummary, Error> {
-        let (data, settings) = {
+        let (data, pixels, settings) = {
             let project = self.project();
-            (project.dataset()?, project.settings.clone())
+            (project.dataset()?, project.pixel_dataset()?, project.settings.clone())
         };
         let mut progress = Cancellable { inner: progress, cancel: &self.cancel };
         let device = self.backbone.device();
         let mut trained = train(&data, &settings, device, &mut progress).await?;
+        let accuracy = trained.evaluation.as_ref().map(|e| e.accuracy);
+        trained.transfer = transfer::check(accuracy, &pixels, &settings, device, &mut progress).await?;
         if settings.fine_tune > 0 {
             trained = fine_tune(trained, &data, self.backbone.model(), &settings, device, &mut progress).await?;
         }
@@ -473,6 +476,10 @@ impl<P: Progress> Progress for Cancellable<'_, P> {
 
     fn fine_tuning(&mut self, layers: &str) {
         self.inner.fine_tuning(layers)
+    }
+
+    fn cancelled(&mut self) -> ControlFlow<()> {
+        if self.cancel.get() { ControlFlow::Break(()) } else { self.inner.cancelled() }
     }
 
     async fn pause(&mut self) {

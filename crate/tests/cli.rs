@@ -83,6 +83,8 @@ fn train_eval_and_predict_on_folders_of_photos() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("epoch   1  train loss"), "progress per epoch on stderr: {stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("on the pretrained features") && !stdout.contains("negative transfer"), "distinct objects: {stdout}");
 
     let out = glimpse(&["eval", project.to_str().unwrap(), test_dir.to_str().unwrap()]);
     let text = String::from_utf8(out.stdout).unwrap();
@@ -116,6 +118,20 @@ fn train_eval_and_predict_on_folders_of_photos() {
     let out = glimpse(&["predict", fixture("chelsea.png").to_str().unwrap(), coffee.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a Glimpse project (this is a PNG image)"));
+}
+
+/// The transfer check in the CLI: a task the features cannot see gets the negative-transfer
+/// warning. Its folders stay in target/fixtures/faint for the page's test.
+#[test]
+fn train_warns_when_raw_pixels_beat_the_features() {
+    let dir = common::workspace().join("target/fixtures/faint");
+    let _ = std::fs::remove_dir_all(&dir);
+    common::faint_pattern_folders(&dir, 20, 1);
+    let project = std::env::temp_dir().join("glimpse-faint.glimpse");
+    let out = glimpse(&["train", dir.to_str().unwrap(), "-o", project.to_str().unwrap(), "--validation", "0.3"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("warning: raw pixels beat the pretrained features (negative transfer)"), "{stdout}");
 }
 
 /// `glimpse explain`, without a project (ImageNet) and with the one the training test writes.

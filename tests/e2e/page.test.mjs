@@ -302,6 +302,8 @@ test('camera refused: the page says so, and upload, training and classifying fil
     await page.locator('#settings input[name=epochs]').dispatchEvent('change');
     await page.waitForFunction(() => document.getElementById('settings-error').textContent === '');
     await train(page);
+    assert.match(await page.textContent('#transfer'), /^The pretrained features help: the head alone reaches 100\.0 % on them/);
+    assert.equal(await page.locator('#transfer.error').count(), 0);
     for (const [object, file] of [['cat', views('test', 'cat')[0]], ['coffee', views('test', 'coffee')[0]]]) {
       await page.setInputFiles('#classify-file', file);
       await page.waitForFunction((o) => document.getElementById('live-state').dataset.class === o, object, { timeout: 30_000 });
@@ -328,6 +330,33 @@ test('camera refused: the page says so, and upload, training and classifying fil
     assert.deepEqual(wide, [], 'the page scrolls sideways at 360 px');
     await page.screenshot({ path: path.join(artifacts, 'narrow.png'), fullPage: true });
     assert.deepEqual(foreign, []);
+    assert.deepEqual(problems.filter((p) => !/Permission|NotAllowed/.test(p)), []);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('negative transfer: a faint pattern the network cannot see gets the warning after training', async () => {
+  const browser = await launch({ webcam: 'denied' });
+  try {
+    const { context, page, problems } = await openPage(browser);
+    // 48×48 crops of one photo, a faint fixed pattern added or subtracted (tests/cli.rs writes them).
+    const faint = (name) => readdirSync(path.join(fixtures, 'faint', name)).sort().map((f) => path.join(fixtures, 'faint', name, f));
+    await rename(page, 0, 'plus');
+    await rename(page, 1, 'minus');
+    await card(page, 0).locator('.upload').setInputFiles(faint('plus'));
+    await card(page, 1).locator('.upload').setInputFiles(faint('minus'));
+    await page.waitForFunction(() => [...document.querySelectorAll('.class-card .count')].every((c) => c.textContent === '20 examples'), null, { timeout: 60_000 });
+    // The CLI test's held-out share, so that both check the same split.
+    await page.locator('#advanced summary').click();
+    await page.locator('#settings input[name=validationFraction]').fill('0.3');
+    await page.locator('#settings input[name=validationFraction]').dispatchEvent('change');
+    await page.waitForFunction(() => document.getElementById('settings-error').textContent === '');
+    await train(page);
+    assert.equal(await page.locator('#transfer.error').count(), 1, await page.textContent('#transfer'));
+    assert.match(await page.textContent('#transfer'), /^Raw pixels do better than the pretrained features here \(\d+\.\d % against \d+\.\d % for the head alone\)/);
+    await page.screenshot({ path: path.join(artifacts, 'negative-transfer.png'), fullPage: true });
     assert.deepEqual(problems.filter((p) => !/Permission|NotAllowed/.test(p)), []);
     await context.close();
   } finally {

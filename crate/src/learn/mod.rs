@@ -13,6 +13,7 @@ pub mod rng;
 pub mod settings;
 pub mod split;
 pub mod train;
+pub mod transfer;
 pub mod zero_shot;
 
 pub use augment::Augment;

@@ -16,6 +16,7 @@ use crate::learn::metrics::{evaluate, Evaluation};
 use crate::learn::rng::Rng;
 use crate::learn::settings::{HeadKind, Settings};
 use crate::learn::split::{stratified, Split};
+use crate::learn::transfer::Transfer;
 use crate::Error;
 
 /// The examples as rows: what training needs, detached from the store so that the store can
@@ -146,6 +147,9 @@ pub struct Trained {
     /// layers if any): where adaptation moves a new domain's features (see `adapt`). Since
     /// format 4; `None` for a fine-tuned or model-only older file, which cannot be adapted.
     pub feature_mean: Option<Vec<f32>>,
+    /// The head alone on the pretrained features against the same head on raw pixels, on the
+    /// held-out examples (see `transfer`). Since format 4.
+    pub transfer: Option<Transfer>,
 }
 
 /// How fine-tuning went, and the retrained layers when it beat the head alone.
@@ -175,6 +179,7 @@ impl Trained {
                 kept: f.top.is_some(),
                 layers: top::describe(f.depth),
             }),
+            transfer: self.transfer.map(|t| TransferSummary { accuracy: t, negative: t.negative() }),
         }
     }
 }
@@ -190,6 +195,17 @@ pub struct TrainingSummary {
     pub best_epoch: u32,
     pub evaluation: Option<Evaluation>,
     pub fine_tuned: Option<FineTuneSummary>,
+    pub transfer: Option<TransferSummary>,
+}
+
+/// Whether the pretrained features helped, as the page shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferSummary {
+    #[serde(flatten)]
+    pub accuracy: Transfer,
+    /// Raw pixels did better: the pretrained features do not fit this task.
+    pub negative: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -210,6 +226,10 @@ pub trait Progress {
     /// Called once when the head is fitted and fine-tuning `layers` (in words) begins; the
     /// epochs reported after it are fine-tuning epochs.
     fn fine_tuning(&mut self, _layers: &str) {}
+    /// Whether to stop, asked between the epochs of work that is not reported (see `transfer`).
+    fn cancelled(&mut self) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
     /// Lets the caller's event loop run (a browser's, so that the page stays responsive).
     fn pause(&mut self) -> impl std::future::Future<Output = ()>;
 }
@@ -239,7 +259,7 @@ pub async fn train(data: &Dataset, settings: &Settings, device: &Device, progres
             };
             let all: Vec<usize> = (0..data.len()).collect();
             let head = instant_head(data, &all, settings);
-            Ok(Trained { head, history: Vec::new(), stop: Stop::Finished, best_epoch: 0, evaluation, fine_tuned: None, feature_mean: Some(data.mean()) })
+            Ok(Trained { head, history: Vec::new(), stop: Stop::Finished, best_epoch: 0, evaluation, fine_tuned: None, feature_mean: Some(data.mean()), transfer: None })
         }
     }
 }
@@ -340,7 +360,7 @@ async fn train_softmax(
         true => None,
         false => Some(evaluate_head(&head, data, &split.validation, device).await?),
     };
-    Ok(Trained { head, history: fit.history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation, fine_tuned: None, feature_mean: Some(data.mean()) })
+    Ok(Trained { head, history: fit.history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation, fine_tuned: None, feature_mean: Some(data.mean()), transfer: None })
 }
 
 /// Longest stretch of training steps between two yields to the caller's event loop.

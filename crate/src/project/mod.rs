@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::backbone::concepts::{meaning, Meaning, Sense};
 use crate::learn::adapt::{Adaptation, AdaptationSummary};
 use crate::learn::examples::{Activation, Class, Example};
+use crate::learn::transfer::pixel_dataset;
 use crate::learn::{Captured, ClassId, Dataset, ExampleId, Examples, Settings, Trained};
 use crate::preprocess::Preprocess;
 use crate::Error;
@@ -139,6 +140,12 @@ impl Project {
         }
     }
 
+    /// The examples of [`Project::dataset`] with their thumbnails' pixels for features: the
+    /// baseline of the transfer check (see `learn::transfer`).
+    pub fn pixel_dataset(&self) -> Result<Dataset, Error> {
+        pixel_dataset(&self.with_examples())
+    }
+
     /// Stores the views of one capture in a class, with their activations when they have them.
     pub fn add(&mut self, class: ClassId, mut views: Vec<Captured>) -> Result<Vec<ExampleId>, Error> {
         let activations: Vec<Option<Activation>> = views.iter_mut().map(|v| v.activation.take()).collect();
@@ -247,6 +254,9 @@ impl Project {
             trained.head.validate()?;
             if trained.feature_mean.as_ref().is_some_and(|m| m.len() != trained.head.dim as usize || m.iter().any(|v| !v.is_finite())) {
                 return Err(Error::Inconsistent("the trained features' mean does not fit the head".into()));
+            }
+            if trained.transfer.is_some_and(|t| ![t.features, t.pixels].iter().all(|a| (0.0..=1.0).contains(a))) {
+                return Err(Error::Inconsistent("the transfer check holds accuracies outside 0–1".into()));
             }
             if let Some(top) = trained.fine_tuned.as_ref().and_then(|f| f.top.as_ref()) {
                 top.check()?;

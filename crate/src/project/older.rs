@@ -31,7 +31,7 @@ pub struct ProjectV2 {
     senses: BTreeMap<ClassId, u32>,
 }
 
-/// Format 3: without adaptation, and without the trained features' mean it needs.
+/// Format 3: without adaptation, the trained features' mean it needs, and the transfer check.
 #[derive(Debug, Deserialize)]
 pub struct ProjectV3 {
     examples: Examples,
@@ -108,7 +108,7 @@ impl From<ProjectV3> for Project {
                 .collect();
             let feature_mean = (!tuned && !features.is_empty()).then(|| mean(&features, t.head.dim as usize));
             let TrainedV3 { head, history, stop, best_epoch, evaluation, fine_tuned } = t;
-            Trained { head, history, stop, best_epoch, evaluation, fine_tuned, feature_mean }
+            Trained { head, history, stop, best_epoch, evaluation, fine_tuned, feature_mean, transfer: None }
         });
         Project { examples: p.examples, settings: p.settings, trained, senses: p.senses, activations: p.activations, adaptation: None }
     }

@@ -90,3 +90,42 @@ pub fn view_folders(dir: &std::path::Path, classes: &[(&str, &str)], n: usize, s
 
 /// Three clearly different objects from the fixture photos.
 pub const OBJECTS: [(&str, &str); 3] = [("cat", "chelsea.png"), ("coffee", "coffee.png"), ("rocket", "rocket.jpg")];
+
+/// A task built to defeat the pretrained features: 48×48 crops of one photo (the thumbnails'
+/// size, so that they keep every pixel), each with a fixed faint pattern (±4 of 255, random per
+/// pixel and channel) added for class "plus" and subtracted for class "minus". The network pools
+/// such a pattern away; raw pixels show it. `n` images per class.
+pub fn faint_pattern(n: usize, seed: u64) -> Vec<(usize, image::RgbaImage)> {
+    let mut state = 0x9e37_79b9u32;
+    let pattern: Vec<i32> = (0..48 * 48 * 3)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            if state & 1 == 0 { 4 } else { -4 }
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (i, view) in views("chelsea.png", 2 * n, seed).iter().enumerate() {
+        let label = i % 2;
+        let mut small = image::imageops::resize(view, 48, 48, image::imageops::FilterType::Triangle);
+        for (j, p) in small.pixels_mut().enumerate() {
+            for c in 0..3 {
+                let sign = if label == 0 { 1 } else { -1 };
+                p[c] = (p[c] as i32 + sign * pattern[j * 3 + c]).clamp(0, 255) as u8;
+            }
+        }
+        out.push((label, small));
+    }
+    out
+}
+
+/// Writes [`faint_pattern`] as `DIR/plus/<i>.png` and `DIR/minus/<i>.png`; returns DIR.
+pub fn faint_pattern_folders(dir: &std::path::Path, n: usize, seed: u64) -> PathBuf {
+    for (i, (label, image)) in faint_pattern(n, seed).iter().enumerate() {
+        let folder = dir.join(["plus", "minus"][*label]);
+        std::fs::create_dir_all(&folder).unwrap();
+        image.save(folder.join(format!("{i:02}.png"))).unwrap();
+    }
+    dir.to_path_buf()
+}

@@ -102,6 +102,13 @@ pub fn train(options: &Options) -> Result<i32, String> {
         Some(e) => println!("held-out accuracy: {:.4} on {} examples (macro F1 {:.4})", e.accuracy, e.examples, e.macro_f1),
         None => println!("no held-out examples (every class has a single capture): nothing to evaluate"),
     }
+    if let Some(t) = &summary.transfer {
+        let accuracy = t.accuracy;
+        println!("transfer: the head alone on held-out examples: {:.4} on the pretrained features, {:.4} on raw pixels", accuracy.features, accuracy.pixels);
+        if t.negative {
+            println!("warning: raw pixels beat the pretrained features (negative transfer): the network does not see what tells these classes apart; try --fine-tune, or check that the classes differ in what the images show");
+        }
+    }
     std::fs::write(output, session.save()).map_err(|e| format!("{}: {e}", output.display()))?;
     println!("wrote {}", output.display());
     Ok(0)
