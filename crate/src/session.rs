@@ -263,13 +263,16 @@ impl Session {
     async fn run_training(&self, progress: &mut impl Progress) -> Result<TrainingSummary, Error> {
         let (data, pixels, settings) = {
             let project = self.project();
-            (project.dataset()?, project.pixel_dataset()?, project.settings.clone())
+            let data = project.dataset()?;
+            // The transfer check needs held-out examples; without them its pixels go unused.
+            let pixels = (project.settings.validation_fraction > 0.0).then(|| project.pixel_dataset(&data));
+            (data, pixels, project.settings.clone())
         };
         let mut progress = Cancellable { inner: progress, cancel: &self.cancel };
         let device = self.backbone.device();
         let mut trained = train(&data, &settings, device, &mut progress).await?;
         let accuracy = trained.evaluation.as_ref().map(|e| e.accuracy);
-        trained.transfer = transfer::check(accuracy, &pixels, &settings, device, &mut progress).await?;
+        trained.transfer = transfer::check(accuracy, pixels.as_ref(), &settings, device, &mut progress).await?;
         if settings.fine_tune > 0 {
             trained = fine_tune(trained, &data, self.backbone.model(), &settings, device, &mut progress).await?;
         }

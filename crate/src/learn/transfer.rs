@@ -27,10 +27,10 @@ impl Transfer {
     }
 }
 
-/// The examples of `classes` with their thumbnails' pixels (0..1, centred on their mean, so that
-/// a cosine head compares how images differ rather than their common brightness) as features.
-pub fn pixel_dataset(classes: &[&Class]) -> Result<Dataset, Error> {
-    let mut data = Dataset::of(classes)?;
+/// `data` (the examples of `classes`, as `Dataset::of` lays them out) with their thumbnails'
+/// pixels (0..1, centred on their mean, so that a cosine head compares how images differ rather
+/// than their common brightness) as features.
+pub fn pixel_dataset(data: &Dataset, classes: &[&Class]) -> Dataset {
     let dim = (THUMBNAIL_SIZE * THUMBNAIL_SIZE * 3) as usize;
     let mut rows = Vec::with_capacity(data.len() * dim);
     for class in classes {
@@ -42,16 +42,23 @@ pub fn pixel_dataset(classes: &[&Class]) -> Result<Dataset, Error> {
     for row in rows.chunks_mut(dim) {
         row.iter_mut().zip(&mean).for_each(|(v, m)| *v -= m);
     }
-    data.features = rows;
-    data.dim = dim;
-    Ok(data)
+    Dataset {
+        classes: data.classes.clone(),
+        dim,
+        features: rows,
+        labels: data.labels.clone(),
+        ids: data.ids.clone(),
+        captures: data.captures.clone(),
+        activations: Vec::new(),
+    }
 }
 
 /// Trains the baseline on `pixels` (the rows of the dataset the head was trained on, as pixels)
 /// and compares it with the head's held-out accuracy `features`; `None` without held-out
-/// examples. `progress` may cancel; its epochs are not the user's training and are not reported.
-pub async fn check(features: Option<f32>, pixels: &Dataset, settings: &Settings, device: &burn::prelude::Device, progress: &mut impl Progress) -> Result<Option<Transfer>, Error> {
-    let Some(features) = features else { return Ok(None) };
+/// examples (then no pixels are needed). `progress` may cancel; its epochs are not the user's
+/// training and are not reported.
+pub async fn check(features: Option<f32>, pixels: Option<&Dataset>, settings: &Settings, device: &burn::prelude::Device, progress: &mut impl Progress) -> Result<Option<Transfer>, Error> {
+    let (Some(features), Some(pixels)) = (features, pixels) else { return Ok(None) };
     let settings = Settings { fine_tune: 0, ..settings.clone() };
     let baseline = train(pixels, &settings, device, &mut Unreported(progress)).await?;
     Ok(baseline.evaluation.map(|e| Transfer { features, pixels: e.accuracy }))

@@ -140,10 +140,10 @@ impl Project {
         }
     }
 
-    /// The examples of [`Project::dataset`] with their thumbnails' pixels for features: the
-    /// baseline of the transfer check (see `learn::transfer`).
-    pub fn pixel_dataset(&self) -> Result<Dataset, Error> {
-        pixel_dataset(&self.with_examples())
+    /// `data` (from [`Project::dataset`]) with its examples' thumbnails' pixels for features:
+    /// the baseline of the transfer check (see `learn::transfer`).
+    pub fn pixel_dataset(&self, data: &Dataset) -> Dataset {
+        pixel_dataset(data, &self.with_examples())
     }
 
     /// Stores the views of one capture in a class, with their activations when they have them.
