@@ -32,10 +32,17 @@ tests/quality/digits.sh
 say "adapting to another camera on scikit-learn's digits through the CLI (tests/quality/adapt.sh)"
 GLIMPSE_PYTHON="$root/.venv/bin/python" tests/quality/adapt.sh
 
+say "anomaly detection on scikit-learn's digits through the CLI (tests/quality/anomaly.sh)"
+GLIMPSE_PYTHON="$root/.venv/bin/python" tests/quality/anomaly.sh
+
 browser_env
+# wasm-bindgen's runner takes the first driver variable it finds, GECKODRIVER before CHROMEDRIVER:
+# each run sees only its own browser's, and must say it ran there.
 for browser in chrome firefox; do
   say "browser tests in headless $browser (WebGPU and the CPU fallback)"
-  wasm-pack test --release --headless --$browser crate --test web -- --nocapture
+  case $browser in chrome) other=GECKODRIVER name=Chrome ;; firefox) other=CHROMEDRIVER name=Firefox ;; esac
+  env -u $other wasm-pack test --release --headless --$browser crate --test web -- --nocapture 2>&1 | tee target/web-$browser.log
+  grep -q "Running headless tests in $name" target/web-$browser.log || { echo "the $browser run did not run in $name"; exit 1; }
 done
 build_web
 say "checking that the page's build exports no benchmark or profiling code"

@@ -6,6 +6,7 @@ import { createClasses } from './classes.js';
 import { createTraining } from './training.js';
 import { createLive } from './live.js';
 import { createAdapt } from './adapt.js';
+import { createGroups } from './groups.js';
 import { createProject } from './project.js';
 import * as thumbnails from './thumbnails.js';
 import { $, say } from './dom.js';
@@ -14,7 +15,8 @@ const report = (text, isError = false) => say('status', text, isError);
 
 let unready = 'Loading…';
 const camera = createCamera({ onChange: (cameraOn) => { live.update({ unready, cameraOn }); adapt.update({ cameraOn }); } });
-const classes = createClasses({ grabFrame: () => camera.grab(), decodeFile: decode, report });
+const groups = createGroups({ report });
+const classes = createClasses({ grabFrame: () => camera.grab(), decodeFile: decode, report, group: (c) => groups.open(c) });
 const training = createTraining({ report });
 const live = createLive({ grabFrame: () => camera.grab(), decodeFile: decode, report });
 const adapt = createAdapt({ grabFrame: () => camera.grab() });

@@ -21,7 +21,7 @@ function describeMeaning(c) {
     : 'No examples yet, and no ImageNet class matches this name: capture examples, or name it after a thing (e.g. “bird”, “cup”).';
 }
 
-export function createClasses({ grabFrame, decodeFile, report }) {
+export function createClasses({ grabFrame, decodeFile, report, group }) {
   const list = $('classes');
   const cards = new Map(); // class id → card element
   let classes = [];
@@ -146,6 +146,7 @@ export function createClasses({ grabFrame, decodeFile, report }) {
       }
     });
     card.querySelector('.show-all').addEventListener('click', () => showAll(id));
+    card.querySelector('.group').addEventListener('click', () => group(classes.find((x) => x.id === id)));
     card.addEventListener('dragover', (e) => { e.preventDefault(); card.classList.add('over'); });
     card.addEventListener('dragleave', () => card.classList.remove('over'));
     card.addEventListener('drop', (e) => { e.preventDefault(); card.classList.remove('over'); upload(id, e.dataTransfer.files); });

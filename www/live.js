@@ -40,6 +40,14 @@ export function createLive({ grabFrame, decodeFile, report }) {
     }
     const best = prediction.classes.find((c) => c.id === prediction.best);
     const state = $('live-state');
+    const anomaly = prediction.anomaly;
+    state.dataset.verdict = anomaly ? (anomaly.anomaly ? 'anomaly' : 'normal') : '';
+    if (anomaly) {
+      state.textContent = `${anomaly.anomaly ? 'Anomaly' : 'Normal'} (score ${anomaly.score.toFixed(3)}, anomaly above ${anomaly.threshold.toFixed(3)})`;
+      state.dataset.class = anomaly.anomaly ? '' : best.name;
+      state.classList.toggle('unknown', anomaly.anomaly);
+      return;
+    }
     const none = prediction.none == null ? '' : ` (${(prediction.none * 100).toFixed(0)} %)`;
     state.textContent = !prediction.unknown ? best.name
       : prediction.none == null ? 'Unknown: none of the classes is likely enough.' : `None of the named things${none}.`;

@@ -20,6 +20,7 @@ export function createTraining({ report }) {
     value !== null && typeof value === 'object' ? fields(value, `${prefix}${key}.`) : [[`${prefix}${key}`, value]]);
   function fillForm(s) {
     settings = s;
+    showMode(s.head);
     if (form.contains(document.activeElement)) return;
     for (const [name, value] of fields(s)) {
       const input = form.elements[name];
@@ -46,6 +47,22 @@ export function createTraining({ report }) {
     }
   });
   form.addEventListener('submit', (e) => e.preventDefault());
+
+  // The mode is the head: an anomaly detector, or (back to telling classes apart) the default head.
+  function showMode(head) {
+    $('mode').value = head === 'anomaly' ? 'anomaly' : 'classify';
+    $('mode-hint').hidden = head !== 'anomaly';
+    document.body.dataset.mode = $('mode').value;
+  }
+  $('mode').addEventListener('change', async () => {
+    const head = $('mode').value === 'anomaly' ? 'anomaly' : 'softmax';
+    try {
+      await call('setSettings', { settings: { ...settings, head } });
+    } catch (e) {
+      report(e.message, true);
+      showMode(settings.head);
+    }
+  });
 
   // What fine-tuning would cost here: one training step timed by the core, scaled to the
   // examples there are, so the choice of depth comes with its price.
@@ -83,6 +100,7 @@ export function createTraining({ report }) {
   }
 
   function onEpoch(stats) {
+    if (stats.stage) { $('train-status').textContent = `${stats.stage}…`; return; }
     history.push(stats);
     $('train-progress').value = stats.epoch;
     const val = stats.validationAccuracy == null ? '' : `, validation ${(stats.validationAccuracy * 100).toFixed(0)} %`;
@@ -97,7 +115,7 @@ export function createTraining({ report }) {
     history = [];
     setRunning(true);
     // Fine-tuning runs up to as many epochs again after the head's.
-    $('train-progress').max = settings.head === 'softmax' ? settings.epochs * (settings.fineTune > 0 ? 2 : 1) : 1;
+    $('train-progress').max = ['softmax', 'auto'].includes(settings.head) ? settings.epochs * (settings.fineTune > 0 ? 2 : 1) : 1;
     $('train-progress').value = 0;
     $('train-status').textContent = 'Training…';
     try {
@@ -106,7 +124,9 @@ export function createTraining({ report }) {
       const acc = summary.evaluation ? `; held-out accuracy ${(summary.evaluation.accuracy * 100).toFixed(1)} %` : '';
       const tuned = summary.fineTuned;
       const layers = !tuned ? '' : tuned.kept ? `; fine-tuned ${tuned.layers}` : `; fine-tuning ${tuned.layers} did not beat the head alone on the held-out examples, so the head alone is kept`;
-      $('train-status').textContent = `Trained (${how})${layers}${acc}.`;
+      $('train-status').textContent = summary.normalExamples
+        ? `Trained: an anomaly detector from ${summary.normalExamples} normal examples, flagging about ${(settings.falseAlarmRate * 100).toFixed(0)} % of normal things (see Advanced).`
+        : `Trained (${how})${layers}${acc}.`;
       showSummary(summary);
     } catch (e) {
       say('train-status', e.message, !/cancel/i.test(e.message));
@@ -114,6 +134,19 @@ export function createTraining({ report }) {
       running = false;
       setRunning(false);
     }
+  }
+  // What auto tried, best first, and what it kept.
+  function describeAuto(auto) {
+    if (!auto) return '';
+    const name = (c) => c.head === 'softmax' ? (c.hidden ? `softmax with a hidden layer of ${c.hidden}` : `softmax (learning rate ${Number(c.learningRate.toPrecision(3))})`)
+      : c.head === 'knn' ? `${c.k} nearest neighbours` : 'prototypes';
+    const chosen = auto.candidates[auto.chosen];
+    if (auto.folds < 2) return `Auto kept ${name(chosen)}: every class needs at least 2 captures to compare heads.`;
+    const tried = auto.candidates.filter((c) => c.accuracy != null).sort((a, b) => b.accuracy - a.accuracy);
+    const skipped = auto.candidates.length - tried.length;
+    return `Auto chose ${name(chosen)} by ${auto.folds}-fold cross-validation in ${auto.seconds.toFixed(1)} s: `
+      + tried.map((c) => `${name(c)} ${(c.accuracy * 100).toFixed(1)} %`).join(', ')
+      + (skipped ? `; ${skipped} not tried within the 30 s budget.` : '.');
   }
   function setRunning(on) {
     $('train').hidden = on;
@@ -126,6 +159,7 @@ export function createTraining({ report }) {
   $('cancel').addEventListener('click', () => call('cancelTraining'));
 
   function showSummary(summary) {
+    say('auto-choice', describeAuto(summary?.auto));
     history = summary?.history ?? [];
     if (history.length) drawCurves(); else { $('curves').replaceChildren(); plots = null; }
     const evaluation = summary?.evaluation;
@@ -140,6 +174,8 @@ export function createTraining({ report }) {
         ? `Raw pixels do better than the pretrained features here (${pct(transfer.pixels)} against ${pct(transfer.features)} for the head alone): the network does not see what tells these classes apart. Try fine-tuning the network (Advanced), or make sure the classes differ in what the camera shows.`
         : `The pretrained features help: the head alone reaches ${pct(transfer.features)} on them, ${pct(transfer.pixels)} on raw pixels.`,
       !!transfer?.negative);
+    say('transfer-layer', !transfer?.intermediateBetter ? ''
+      : `An intermediate layer of the network does better than its final features (${pct(transfer.intermediate)} against ${pct(transfer.features)}): its last layers specialised away from your task. Fine-tuning 2 or more layers (Advanced) retrains them.`);
     const perClass = $('per-class');
     perClass.querySelectorAll('tr').forEach((r) => r.remove());
     const row = (cells, tag = 'td') => {

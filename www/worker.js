@@ -106,6 +106,8 @@ const ops = {
   moveClass: changes(({ id, position }) => learner.moveClass(id, position)),
   clearClass: changes(({ id }) => learner.clearClass(id)),
   deleteExample: changes(({ id }) => learner.deleteExample(id)),
+  group: ({ id, groups }) => learner.group(id, groups ?? undefined),
+  sortInto: changes(({ from, groups }) => learner.sortInto(from, groups), { flush: true }),
   setSettings: changes(({ settings }) => learner.setSettings(settings)),
   capture: changes(({ class: id, image }) => learner.addExample(id, ...frame(image))),
   thumbnails: ({ ids }) => ids.map((id) => ({ id, rgba: learner.thumbnail(id) })),

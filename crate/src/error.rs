@@ -33,6 +33,14 @@ pub enum Error {
     NotCached { missing: usize, total: usize, depth: u32 },
     #[error("adapting needs at least {needed} frames of the new camera or scene, it got {found}")]
     TooFewFrames { found: usize, needed: usize },
+    #[error("anomaly detection needs at least {needed} captures of normal things to set its threshold, it has {found}")]
+    TooFewNormal { found: usize, needed: usize },
+    #[error("anomaly detection learns from one class of normal examples, and {0} classes have examples: keep one (clear or delete the others), or switch back to telling classes apart")]
+    NotOneNormalClass(usize),
+    #[error("grouping needs at least {needed} captures, this class has {found}")]
+    TooFewToGroup { found: usize, needed: usize },
+    #[error("the head was trained {trained}, and the project is now set {now}: train again")]
+    OtherMode { trained: &'static str, now: &'static str },
     #[error("this head was trained by an older Glimpse, which did not keep what adapting to a new camera needs: train again, then adapt")]
     NotAdaptable,
     #[error("training was cancelled; the previous head is kept")]

@@ -17,6 +17,8 @@ use crate::clock::now_ms;
 use burn::prelude::Tensor;
 
 use crate::learn::adapt::AdaptationSummary;
+use crate::learn::anomaly::{self, AnomalyEvaluation};
+use crate::learn::auto;
 use crate::learn::augment::{views, Augment};
 use crate::learn::examples::{Class, Thumbnail};
 use crate::learn::metrics::evaluate;
@@ -30,8 +32,8 @@ use crate::learn::rng::Rng;
 use crate::learn::train::TrainingSummary;
 use crate::learn::transfer;
 use crate::learn::zero_shot::ZeroShot;
-use crate::learn::{train, Captured, ClassId, DeviceHead, EpochStats, Evaluation, ExampleId, Progress, Settings};
-use crate::project::{HeadState, Kind, Project};
+use crate::learn::{train, Captured, ClassId, DeviceHead, EpochStats, Evaluation, ExampleId, HeadKind, Progress, Settings};
+use crate::project::{HeadState, Kind, Project, Proposal};
 use crate::{Error, Frame};
 
 /// A class as a list shows it: its examples by id, oldest first, and what its name covers
@@ -203,6 +205,19 @@ impl Session {
         self.edit(|s| s.project.examples.delete_example(id))
     }
 
+    /// Proposes groups of similar captures among the examples of `class` (a heap of unlabelled
+    /// captures), to be named and made classes with [`Session::sort_into`]: `groups` of them, or
+    /// as many as separate best.
+    pub fn group(&self, class: ClassId, groups: Option<usize>) -> Result<Proposal, Error> {
+        self.project().group(class, groups)
+    }
+
+    /// Moves examples of `from` into classes by name (made where missing); `from` goes when
+    /// emptied. Returns the classes, in the order of `groups`.
+    pub fn sort_into(&self, from: ClassId, groups: &[(String, Vec<ExampleId>)]) -> Result<Vec<ClassId>, Error> {
+        self.edit(|s| s.project.sort_into(from, groups))
+    }
+
     /// The example's thumbnail as RGBA bytes.
     pub fn thumbnail(&self, id: ExampleId) -> Result<Vec<u8>, Error> {
         Ok(self.project().examples.example(id)?.thumbnail.rgba())
@@ -261,18 +276,27 @@ impl Session {
     }
 
     async fn run_training(&self, progress: &mut impl Progress) -> Result<TrainingSummary, Error> {
-        let (data, pixels, settings) = {
+        let (data, baselines, settings) = {
             let project = self.project();
             let data = project.dataset()?;
-            // The transfer check needs held-out examples; without them its pixels go unused.
-            let pixels = (project.settings.validation_fraction > 0.0).then(|| project.pixel_dataset(&data));
-            (data, pixels, project.settings.clone())
+            // The transfer check needs held-out examples; without them its baselines go unused.
+            let baselines = (project.settings.validation_fraction > 0.0 && !project.detects()).then(|| project.baselines(&data));
+            (data, baselines, project.settings.clone())
         };
         let mut progress = Cancellable { inner: progress, cancel: &self.cancel };
         let device = self.backbone.device();
+        let auto = match settings.head {
+            HeadKind::Auto => Some(auto::choose(&data, &settings, device, &mut progress).await?),
+            _ => None,
+        };
+        let settings = match &auto {
+            Some(a) => a.settings(&settings),
+            None => settings,
+        };
         let mut trained = train(&data, &settings, device, &mut progress).await?;
+        trained.auto = auto;
         let accuracy = trained.evaluation.as_ref().map(|e| e.accuracy);
-        trained.transfer = transfer::check(accuracy, pixels.as_ref(), &settings, device, &mut progress).await?;
+        trained.transfer = transfer::check(accuracy, baselines.as_ref(), &settings, device, &mut progress).await?;
         if settings.fine_tune > 0 {
             trained = fine_tune(trained, &data, self.backbone.model(), &settings, device, &mut progress).await?;
         }
@@ -346,15 +370,24 @@ impl Session {
             return Ok(p.clone());
         }
         let plan = s.project.plan()?;
+        let detects = s.project.detects();
+        if detects && plan.trained.is_empty() {
+            return Err(Error::TooFewNormal { found: 0, needed: crate::learn::anomaly::MIN_CAPTURES });
+        }
         let (uploaded, explainer, mut classes) = match plan.trained.as_slice() {
             [] => (None, None, Vec::new()),
-            &[lone] => {
+            &[lone] if !detects => {
                 let class = s.project.examples.class(lone)?;
                 let features: Vec<f32> = class.examples.iter().flat_map(|e| e.feature.iter().copied()).collect();
                 (None, Some(Rc::new(Explainer::prototype(&features, FEATURE_DIM))), vec![(lone, class.name.clone())])
             }
             _ => {
                 let trained = s.project.trained.as_ref().ok_or(Error::NotTrained)?;
+                let mode = |detector: bool| if detector { "to detect anomalies" } else { "to tell classes apart" };
+                let trained_detector = trained.head.weights.kind() == HeadKind::Anomaly;
+                if trained_detector != detects {
+                    return Err(Error::OtherMode { trained: mode(trained_detector), now: mode(detects) });
+                }
                 if s.project.head_state() == HeadState::Stale {
                     return Err(Error::StaleHead);
                 }
@@ -390,7 +423,7 @@ impl Session {
             }
             None => (None, None, None),
         };
-        let predictor = Predictor { head, top, explainer, shift, zero_shot: ZeroShot::new(&covers), classes, threshold: s.project.settings.threshold };
+        let predictor = Predictor { head, top, explainer, shift, zero_shot: ZeroShot::new(&covers), classes, threshold: s.project.settings.threshold, false_alarm_rate: s.project.settings.false_alarm_rate };
         s.predictor = Some(predictor.clone());
         Ok(predictor)
     }
@@ -408,6 +441,16 @@ impl Session {
         let predicted: Vec<usize> = labelled.iter().map(|(_, p)| p.top_index()).collect();
         let examples: Vec<ExampleId> = (1..=labelled.len() as u32).collect();
         Ok(evaluate(&ids, &truth, &predicted, &examples))
+    }
+
+    /// Scores a detector's predictions of frames known to be normal or anomalous (`(is an
+    /// anomaly, prediction)`).
+    pub fn evaluate_anomalies(&self, labelled: &[(bool, Prediction)]) -> Result<AnomalyEvaluation, Error> {
+        let scores = labelled
+            .iter()
+            .map(|(anomaly, p)| p.anomaly.map(|s| (*anomaly, s)).ok_or(Error::OtherMode { trained: "to tell classes apart", now: "to detect anomalies" }))
+            .collect::<Result<Vec<_>, _>>()?;
+        anomaly::evaluate(&scores)
     }
 
     // Files.
@@ -479,6 +522,10 @@ impl<P: Progress> Progress for Cancellable<'_, P> {
 
     fn fine_tuning(&mut self, layers: &str) {
         self.inner.fine_tuning(layers)
+    }
+
+    fn stage(&mut self, what: &str) {
+        self.inner.stage(what)
     }
 
     fn cancelled(&mut self) -> ControlFlow<()> {

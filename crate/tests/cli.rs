@@ -243,3 +243,74 @@ fn train_fine_tunes_the_top_layers_and_eval_and_predict_use_them() {
         assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// `glimpse train --anomaly` on one folder of normal photos, `eval` on normal/ and anomaly/,
+/// `predict` saying normal or anomaly with the score; a detector given two classes is refused.
+#[test]
+fn an_anomaly_detector_trains_on_normal_photos_and_flags_others() {
+    let root = common::workspace().join("target/fixtures/anomaly");
+    let _ = std::fs::remove_dir_all(&root);
+    let train_dir = common::view_folders(&root.join("train"), &[("cat", "chelsea.png")], 8, 1);
+    let test_dir = common::view_folders(&root.join("test"), &[("normal", "chelsea.png"), ("anomaly", "coffee.png")], 6, 2);
+    let project = std::env::temp_dir().join("glimpse-anomaly.glimpse");
+    let out = glimpse(&["train", train_dir.to_str().unwrap(), "-o", project.to_str().unwrap(), "--anomaly", "--false-alarm", "0.1"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("anomaly threshold set so that 10.0 % of 8 held-out normal examples are flagged"), "{stdout}");
+
+    let out = glimpse(&["eval", project.to_str().unwrap(), test_dir.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("6 normal images, 6 anomalies") && text.contains("detection rate: 1.0000"), "{text}");
+    let auc: f32 = text.lines().last().unwrap().strip_prefix("auc: ").unwrap().parse().unwrap();
+    assert_eq!(auc, 1.0, "a cup among cats:\n{text}");
+
+    let (cat, cup) = (test_dir.join("normal/00.png"), test_dir.join("anomaly/00.png"));
+    let out = glimpse(&["predict", project.to_str().unwrap(), cat.to_str().unwrap(), cup.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let verdicts: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!((verdicts[0][1], verdicts[1][1]), ("normal", "anomaly"), "{text}");
+    let (normal, anomaly): (f32, f32) = (verdicts[0][2].parse().unwrap(), verdicts[1][2].parse().unwrap());
+    assert!(normal < anomaly && verdicts[1][3].starts_with("(threshold "), "{text}");
+
+    // Evaluated on folders other than normal/ and anomaly/; trained on two classes.
+    let labelled = common::view_folders(&root.join("labelled"), &common::OBJECTS[..2], 3, 3);
+    let out = glimpse(&["eval", project.to_str().unwrap(), labelled.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("takes two folders, normal/ and anomaly/"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = glimpse(&["train", labelled.to_str().unwrap(), "-o", "/tmp/never.glimpse", "--anomaly"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("one class of normal examples, and 2 classes have examples"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `glimpse group` on views of three photos: one group per photo, scored against their folders,
+/// and written as a project with a class per group (for the page to name and train).
+#[test]
+fn group_sorts_unlabelled_photos_and_writes_a_project_of_its_groups() {
+    let root = common::workspace().join("target/fixtures/group");
+    let _ = std::fs::remove_dir_all(&root);
+    let dir = common::view_folders(&root.join("labelled"), &common::OBJECTS, 5, 4);
+    let project = std::env::temp_dir().join("glimpse-groups.glimpse");
+    let out = glimpse(&["group", dir.to_str().unwrap(), "-o", project.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("adjusted Rand index against the folders: 1.0000"), "{text}");
+    assert_eq!(text.lines().last(), Some("groups: 3"), "{text}");
+    let groups: std::collections::BTreeSet<&str> = text.lines().filter(|l| l.contains("/cat/")).map(|l| l.split('\t').nth(1).unwrap()).collect();
+    assert_eq!(groups.len(), 1, "the cat's views are one group: {text}");
+
+    // The written project: a class per group ("Group 1"…), not trained yet.
+    let out = glimpse(&["eval", project.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("train first"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Unlabelled: the images straight in the folder; too few of them.
+    let flat = root.join("flat");
+    std::fs::create_dir_all(&flat).unwrap();
+    for (i, view) in common::views("chelsea.png", 2, 5).iter().enumerate() {
+        view.save(flat.join(format!("{i}.png"))).unwrap();
+    }
+    let out = glimpse(&["group", flat.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("grouping needs at least 3 captures, this class has 2"), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -9,6 +9,7 @@ mod common;
 
 use std::rc::Rc;
 
+use glimpse::learn::head::HeadWeights;
 use glimpse::learn::{train, HeadKind, Quiet, Settings};
 use glimpse::project::{BackboneId, HeadState, Kind, Project, ProjectError, FORMAT_VERSION, HEADER_LEN};
 use glimpse::{ComputeDevice, Error, Preprocess, Session};
@@ -216,13 +217,16 @@ fn random_and_mutated_bytes_never_panic_the_loader() {
 /// `format-1.glimpse`: commit 32ce424, `glimpse train` on two scikit-image photos' views per
 /// class, "cat" and "cup". `format-2.glimpse`: commit 2f13e37, the same with `--zero-shot
 /// motorcycle`. `format-3.glimpse`: commit 38f06ee, `glimpse train --fine-tune 1 --validation 0
-/// --epochs 5` on views of the same two photos.
+/// --epochs 5` on views of the same two photos. `format-4.glimpse`: commit 81a259a, `glimpse train
+/// --validation 0.4` on views of the same two photos (so it holds a transfer check), then `glimpse
+/// adapt` to 8 other views.
 /// (file, its format, (photo, the class it shows) for each class in order)
 type OlderFile = (&'static str, u16, &'static [(&'static str, &'static str)]);
-const OLDER_FILES: [OlderFile; 3] = [
+const OLDER_FILES: [OlderFile; 4] = [
     ("format-1.glimpse", 1, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
     ("format-2.glimpse", 2, &[("chelsea.png", "cat"), ("coffee.png", "cup"), ("motorcycle_left.png", "motorcycle")]),
     ("format-3.glimpse", 3, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
+    ("format-4.glimpse", 4, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
 ];
 
 #[test]
@@ -255,7 +259,16 @@ fn a_file_of_an_older_format_opens(file: &str, version: u16, classes: &[(&str, &
             assert_eq!(trained.feature_mean.unwrap().len(), glimpse::backbone::FEATURE_DIM);
         }
     }
-    assert!(session.adaptation().is_none());
+    match version {
+        4 => {
+            let transfer = trained.transfer.expect("format 4 keeps the transfer check");
+            assert_eq!((transfer.features, transfer.pixels, transfer.intermediate), (1.0, 1.0, None), "format 4 compared no intermediate layer");
+            assert_eq!(session.adaptation().map(|a| (a.frames, a.applies)), Some((8, true)));
+        }
+        _ => assert!(session.adaptation().is_none()),
+    }
+    assert!(trained.auto.is_none());
+    assert_eq!(session.settings().false_alarm_rate, Settings::default().false_alarm_rate, "older files knew no anomaly detection");
     for (photo, expected) in classes {
         let image = common::photo(photo);
         let frame = glimpse::Frame::new(&image.rgba, image.width, image.height).unwrap();
@@ -267,4 +280,59 @@ fn a_file_of_an_older_format_opens(file: &str, version: u16, classes: &[(&str, &
     assert_eq!(u16::from_le_bytes([saved[8], saved[9]]), FORMAT_VERSION);
     let (_, reopened) = load(&saved).unwrap();
     assert_eq!(&reopened, &*session.project());
+}
+
+/// A detector's project: one class of six normal captures.
+fn detector_project() -> Project {
+    let mut rng = Rng::new(4);
+    let mut project = Project::default();
+    project.set_settings(Settings { head: HeadKind::Anomaly, false_alarm_rate: 0.2, ..Settings::default() }).unwrap();
+    let normal = project.examples.add_class("bolt").unwrap();
+    for _ in 0..6 {
+        project.examples.add(normal, vec![captured(&mut rng, 1.0)]).unwrap();
+    }
+    let data = project.dataset().unwrap();
+    let trained = pollster::block_on(train(&data, &project.settings, &ComputeDevice::cpu().device, &mut Quiet)).unwrap();
+    project.set_trained(trained).unwrap();
+    project
+}
+
+/// Format 5's fields (a detector, its false-alarm rate; auto's choice; the intermediate layer's
+/// accuracy) round-trip, and bad values of each are refused with a message.
+#[test]
+fn format_5_fields_round_trip_and_bad_values_are_refused() {
+    let detector = detector_project();
+    let mut auto = trained_project(HeadKind::Softmax);
+    auto.settings.head = HeadKind::Auto;
+    let data = auto.dataset().unwrap();
+    let device = ComputeDevice::cpu().device;
+    let choice = pollster::block_on(glimpse::learn::auto::choose(&data, &auto.settings, &device, &mut Quiet)).unwrap();
+    let trained = auto.trained.as_mut().unwrap();
+    trained.auto = Some(choice);
+    trained.transfer = Some(glimpse::learn::transfer::Transfer { features: 0.9, pixels: 0.5, intermediate: Some(0.95) });
+    for original in [&detector, &auto] {
+        let (_, project) = load(&original.save()).unwrap();
+        assert_eq!(&project, original);
+    }
+    assert!(auto.trained.as_ref().unwrap().summary().transfer.unwrap().intermediate_better);
+
+    let (id, pre) = lite0();
+    let refused = |project: &Project, what: &str| {
+        let err = load(&project.to_bytes(&id, &pre)).unwrap_err();
+        assert!(matches!(&err, ProjectError::Inconsistent(m) if m.contains(what)), "{what}: {err}");
+    };
+    let mut rate = detector.clone();
+    rate.settings.false_alarm_rate = 0.9;
+    refused(&rate, "false-alarm rate");
+    let mut unsorted = detector.clone();
+    if let HeadWeights::Anomaly { calibration, .. } = &mut unsorted.trained.as_mut().unwrap().head.weights {
+        calibration.reverse();
+    }
+    refused(&unsorted, "normal examples and their scores");
+    let mut two = detector.clone();
+    two.trained.as_mut().unwrap().head.classes.push(two.examples.add_class("nut").unwrap());
+    refused(&two, "normal examples and their scores");
+    let mut intermediate = auto.clone();
+    intermediate.trained.as_mut().unwrap().transfer.as_mut().unwrap().intermediate = Some(1.5);
+    refused(&intermediate, "accuracies outside 0–1");
 }

@@ -40,6 +40,8 @@ fn raw_pixels_beat_the_features_on_a_faint_pattern_and_not_on_distinct_objects()
     let transfer = summary.transfer.unwrap();
     eprintln!("three objects: {transfer:?}");
     assert!(!transfer.negative && transfer.accuracy.features == 1.0, "{transfer:?}");
+    let intermediate = transfer.accuracy.intermediate.expect("every example keeps block 12's input");
+    assert!(!transfer.intermediate_better && (0.5..=1.0).contains(&intermediate), "{transfer:?}");
 
     // Stored with the project.
     let reopened = Session::new(Rc::new(common::backbone(&ComputeDevice::cpu())));

@@ -322,6 +322,16 @@ test('camera refused: the page says so, and upload, training and classifying fil
     assert.ok(Math.abs(fileHeat.side - fileHeat.viewHeight) < 1.5 && Math.abs(fileHeat.height - fileHeat.viewHeight) < 1.5 && Math.abs(fileHeat.dx) < 1.5, JSON.stringify(fileHeat));
     assert.match(fileHeat.caption, /^chelsea\.png — where it sees “cat”$/);
     await page.locator('#explain-toggle').uncheck();
+
+    // Auto settings: each head scored by cross-validation, the best kept, its choice shown.
+    await page.selectOption('#settings select[name=head]', 'auto');
+    await page.waitForFunction(() => document.getElementById('settings-error').textContent === '');
+    await train(page);
+    const choice = await page.textContent('#auto-choice');
+    assert.match(choice, /^Auto chose .+ by 4-fold cross-validation in [\d.]+ s: (.+ \d+\.\d %, ){7}.+ \d+\.\d %\.$/, choice);
+    assert.match(choice, /softmax \(learning rate 0\.001\)/, choice);
+    await page.setInputFiles('#classify-file', views('test', 'coffee')[0]);
+    await page.waitForFunction(() => document.getElementById('live-state').dataset.class === 'coffee', null, { timeout: 30_000 });
     await page.screenshot({ path: path.join(artifacts, 'no-camera.png'), fullPage: true });
     // A phone-sized window: nothing wider than the screen.
     await page.setViewportSize({ width: 360, height: 740 });
@@ -467,6 +477,112 @@ test('adapting to the camera: offered after training, collects frames, survives 
     await page.reload();
     await waitReady(page);
     await page.waitForFunction(() => /^Light or camera changed/.test(document.getElementById('adapt-status').textContent), null, { timeout: 30_000 });
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('grouping a heap: uploads in one class are grouped from the keyboard, named into classes, and trained', async () => {
+  const browser = await launch({ webcam: 'denied' });
+  try {
+    const { context, page, problems, foreign } = await openPage(browser);
+    await rename(page, 0, 'Unsorted');
+    await card(page, 1).locator('.delete').click();
+    await page.waitForFunction(() => document.querySelectorAll('.class-card').length === 1);
+    // Cats first, so the lower example ids are the cat's.
+    await card(page, 0).locator('.upload').setInputFiles(views('train', 'cat'));
+    await page.waitForFunction(() => document.querySelector('.class-card .count').textContent === '5 examples', null, { timeout: 60_000 });
+    await card(page, 0).locator('.upload').setInputFiles(views('train', 'coffee'));
+    await page.waitForFunction(() => document.querySelector('.class-card .count').textContent === '10 examples', null, { timeout: 60_000 });
+    await card(page, 0).locator('.group').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.getElementById('group-dialog').open, null, { timeout: 30_000 });
+    assert.match(await page.textContent('#group-title'), /^“Unsorted”: 2 groups of similar captures$/);
+    assert.match(await page.textContent('#group-why'), /^Tried 2 to 9 groups; 2 separate best \(silhouette [\d.]+\)\.$/);
+    const ids = await page.$$eval('#group-list .group', (groups) => groups.map((g) => [...g.querySelectorAll('canvas')].map((c) => Number(c.getAttribute('aria-label').split(' ').at(-1)))));
+    assert.deepEqual(ids.map((g) => g.length), [5, 5], JSON.stringify(ids));
+    const catFirst = Math.min(...ids[0]) < Math.min(...ids[1]);
+    const names = catFirst ? ['cat', 'coffee'] : ['coffee', 'cat'];
+    // The first name field has focus: type, Tab to the next, then make the classes.
+    await page.keyboard.type(names[0]);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(names[1]);
+    await page.locator('#group-apply').click();
+    await page.waitForFunction(() => !document.getElementById('group-dialog').open);
+    const state = (await classState(page)).sort();
+    assert.deepEqual(state, [['cat', '5 examples'], ['coffee', '5 examples']]);
+    await train(page);
+    await page.setInputFiles('#classify-file', views('test', 'coffee')[0]);
+    await page.waitForFunction(() => document.getElementById('live-state').dataset.class === 'coffee', null, { timeout: 30_000 });
+    await page.screenshot({ path: path.join(artifacts, 'grouped.png'), fullPage: true });
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(problems.filter((p) => !/Permission|NotAllowed/.test(p)), []);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('anomaly detection: only the cat is shown as normal, the cup is flagged live; kept across a reload and read by the CLI', async () => {
+  const browser = await launch({ webcam });
+  try {
+    const { context, page, problems, foreign } = await openPage(browser);
+    await page.waitForFunction(() => document.getElementById('video').videoWidth > 0, null, { timeout: 30_000 });
+    // The mode from the keyboard: the select, then the option below.
+    await page.locator('#mode').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction(() => document.body.dataset.mode === 'anomaly' && !document.getElementById('mode-hint').hidden);
+    assert.equal(await page.inputValue('#settings select[name=head]'), 'anomaly');
+    await rename(page, 0, 'cat');
+    await waitForStart(page, 'cat');
+    const captured = await holdCapture(page, 0, 2500);
+    assert.ok(captured >= 10, `a 2.5 s hold captured ${captured} frames`);
+    // "Class 2" stays empty: a detector ignores it.
+    const status = await train(page);
+    assert.match(status, new RegExp(`^Trained: an anomaly detector from ${captured} normal examples, flagging about 5 % of normal things`), status);
+
+    const live = async (seconds) => {
+      const samples = [];
+      let lastChange = Date.now(), shown = await onScreen(page);
+      for (const started = Date.now(); Date.now() - started < seconds * 1000;) {
+        const now = await onScreen(page);
+        if (now !== shown) { shown = now; lastChange = Date.now(); }
+        const verdict = await page.getAttribute('#live-state', 'data-verdict');
+        if (Date.now() - lastChange > 1500 && now !== 'between' && verdict) samples.push([now, verdict]);
+        await page.waitForTimeout(200);
+      }
+      const share = (object, verdict) => samples.filter(([o, v]) => o === object && v === verdict).length / Math.max(1, samples.filter(([o]) => o === object).length);
+      assert.ok(samples.filter(([o]) => o === 'cat').length >= 10 && samples.filter(([o]) => o === 'cup').length >= 10, JSON.stringify(samples));
+      assert.ok(share('cat', 'normal') >= 0.8, `the cat was normal in ${share('cat', 'normal')} of its samples: ${JSON.stringify(samples)}`);
+      assert.ok(share('cup', 'anomaly') >= 0.9, `the cup was an anomaly in ${share('cup', 'anomaly')} of its samples: ${JSON.stringify(samples)}`);
+    };
+    await page.waitForFunction(() => document.getElementById('live-state').dataset.verdict, null, { timeout: 60_000 });
+    assert.match(await page.textContent('#live-state'), /^(Normal|Anomaly) \(score \d\.\d{3}, anomaly above \d\.\d{3}\)$/);
+    await live(20);
+    await page.screenshot({ path: path.join(artifacts, 'anomaly.png'), fullPage: true });
+
+    // After a reload: the same mode and detector.
+    await page.reload();
+    await waitReady(page);
+    await page.waitForFunction(() => document.body.dataset.mode === 'anomaly');
+    await page.waitForFunction(() => document.getElementById('live-state').dataset.verdict, null, { timeout: 60_000 });
+    await live(17);
+
+    // The exported project in the native CLI: the cat normal, the cup an anomaly.
+    const saved = path.join(artifacts, 'anomaly.glimpse');
+    writeFileSync(saved, await download(page, '#export-project'));
+    const cli = spawnSync(path.join(root, 'target/release/glimpse'), ['predict', saved, views('test', 'cat')[0], views('test', 'coffee')[0]], { encoding: 'utf8' });
+    assert.equal(cli.status, 0, `glimpse predict: ${cli.error ?? cli.stderr}`);
+    assert.deepEqual(cli.stdout.trim().split('\n').map((line) => line.split('\t')[1]), ['normal', 'anomaly'], cli.stdout);
+
+    // Back to telling classes apart: the default head again.
+    await page.selectOption('#mode', 'classify');
+    await page.waitForFunction(() => document.body.dataset.mode === 'classify' && document.getElementById('mode-hint').hidden);
+    assert.equal(await page.inputValue('#settings select[name=head]'), 'softmax');
     assert.deepEqual(foreign, []);
     assert.deepEqual(problems, []);
     await context.close();

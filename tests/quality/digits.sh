@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Few-shot accuracy of each head on scikit-learn's digits, through the CLI: train on 1, 5 and 10
 # images per digit, evaluate on 30 others per digit. Writes target/quality/digits.md and fails
-# if the default head is not the best (within one test image) at every number of shots, or if
-# fine-tuning the backbone's last layer with it does not beat it at 10 per class.
+# if the default head is not the best of the fixed heads (within one test image) at every number
+# of shots, if `--head auto` is worse than it by more than AUTO_MARGIN, or if fine-tuning the
+# backbone's last layer with it does not beat it at 10 per class.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -11,24 +12,30 @@ out=target/quality
 rm -rf "$out/digits" && mkdir -p "$out"
 python3 tests/quality/digits_folders.py target/fixtures/digits.csv.gz "$out/digits" 1 5 10
 default=softmax
-heads=(softmax prototype knn)
-table="| examples per class | softmax (default) | prototype | knn |
-|---|---|---|---|"
+heads=(softmax prototype knn auto)
+fixed=(softmax prototype knn)
+auto_margin=0.02
+table="| examples per class | softmax (default) | prototype | knn | auto |
+|---|---|---|---|---|"
 status=0
 for shots in 1 5 10; do
   row="| $shots |"
   declare -A acc=()
   for head in "${heads[@]}"; do
     # No held-out split: with this few examples every one is needed for training.
-    "$glimpse" train "$out/digits/train-$shots" -o "$out/digits-$head-$shots.glimpse" --head "$head" --k 3 --validation 0 >/dev/null 2>"$out/train.log" \
+    "$glimpse" train "$out/digits/train-$shots" -o "$out/digits-$head-$shots.glimpse" --head "$head" --k 3 --validation 0 >"$out/train-$head-$shots.out" 2>"$out/train.log" \
       || { cat "$out/train.log"; exit 1; }
     acc[$head]=$("$glimpse" eval "$out/digits-$head-$shots.glimpse" "$out/digits/test" | tail -1 | cut -d' ' -f2)
     row="$row ${acc[$head]} |"
   done
-  echo "digits, $shots per class: softmax ${acc[softmax]}, prototype ${acc[prototype]}, knn ${acc[knn]}"
+  echo "digits, $shots per class: softmax ${acc[softmax]}, prototype ${acc[prototype]}, knn ${acc[knn]}, auto ${acc[auto]} ($(grep '^auto' "$out/train-auto-$shots.out" | tail -1))"
   table="$table
 $row"
-  for head in "${heads[@]}"; do
+  if ! python3 -c "import sys; sys.exit(0 if ${acc[auto]} + $auto_margin >= ${acc[$default]} else 1)"; then
+    echo "auto (${acc[auto]}) is worse than the default head ($default, ${acc[$default]}) by more than $auto_margin at $shots per class"
+    status=1
+  fi
+  for head in "${fixed[@]}"; do
     # One test image in 300 is 0.0033.
     if python3 -c "import sys; sys.exit(0 if ${acc[$default]} + 0.0034 >= ${acc[$head]} else 1)"; then :; else
       echo "the default head ($default, ${acc[$default]}) is worse than $head (${acc[$head]}) at $shots per class"

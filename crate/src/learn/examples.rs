@@ -211,6 +211,20 @@ impl Examples {
         Err(Error::NoSuchExample(id))
     }
 
+    /// Moves an example to another class.
+    pub fn move_example(&mut self, id: ExampleId, to: ClassId) -> Result<(), Error> {
+        let target = self.position(to)?;
+        let (class, at) = self
+            .classes
+            .iter()
+            .enumerate()
+            .find_map(|(c, class)| class.examples.iter().position(|e| e.id == id).map(|at| (c, at)))
+            .ok_or(Error::NoSuchExample(id))?;
+        let example = self.classes[class].examples.remove(at);
+        self.classes[target].examples.push(example);
+        Ok(())
+    }
+
     pub fn example(&self, id: ExampleId) -> Result<&Example, Error> {
         self.classes.iter().flat_map(|c| &c.examples).find(|e| e.id == id).ok_or(Error::NoSuchExample(id))
     }

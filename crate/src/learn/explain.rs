@@ -36,6 +36,8 @@ impl Explainer {
                 let weights = Head::prototypes(features, &labels, classes, dim);
                 Kind::Unit { weights, bias: vec![0.0; classes], scale: COSINE_SCALE }
             }
+            // Where the frame looks like the normal examples.
+            HeadWeights::Anomaly { features, .. } => return Self::prototype(features, dim),
         };
         Self { dim, kind }
     }

@@ -83,7 +83,7 @@ pub async fn fine_tune(
     };
     let feature_mean = Some(boundary.mean_features(&fit.net.top, device).await?);
     let fine_tuned = Some(FineTuned { depth, first_epoch, top: Some(fit.net.top.weights().await?) });
-    Ok(Trained { head, history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation, fine_tuned, feature_mean, transfer: trained.transfer })
+    Ok(Trained { head, history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation, fine_tuned, feature_mean, transfer: trained.transfer, auto: trained.auto })
 }
 
 /// Every row's activation at the top's first block, computed once from the cached ones by the

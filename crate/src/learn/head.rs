@@ -8,6 +8,7 @@ use burn::tensor::activation::{relu, softmax};
 use serde::{Deserialize, Serialize};
 
 use crate::device::read_floats;
+use crate::learn::anomaly::{self, AnomalyScore};
 use crate::learn::examples::ClassId;
 use crate::learn::settings::HeadKind;
 use crate::Error;
@@ -62,6 +63,9 @@ pub enum HeadWeights {
     Prototype { prototypes: Vec<f32> },
     /// The stored examples' unit-length features (`examples × dim`) and their class indices.
     Knn { k: u32, features: Vec<f32>, labels: Vec<u32> },
+    /// An anomaly detector of one class (see `anomaly`): the normal examples' unit-length features
+    /// (`examples × dim`) and their held-out scores, sorted. Since format 5.
+    Anomaly { k: u32, features: Vec<f32>, calibration: Vec<f32> },
 }
 
 impl HeadWeights {
@@ -70,6 +74,7 @@ impl HeadWeights {
             HeadWeights::Softmax { .. } => HeadKind::Softmax,
             HeadWeights::Prototype { .. } => HeadKind::Prototype,
             HeadWeights::Knn { .. } => HeadKind::Knn,
+            HeadWeights::Anomaly { .. } => HeadKind::Anomaly,
         }
     }
 }
@@ -86,6 +91,14 @@ impl Head {
     pub fn validate(&self) -> Result<(), Error> {
         let (c, d) = (self.classes.len(), self.dim as usize);
         let bad = |what: &str| Err(Error::Inconsistent(format!("the head's {what} do not fit its {c} classes")));
+        if let HeadWeights::Anomaly { k, features, calibration } = &self.weights {
+            let fits = c == 1 && *k > 0 && features.len() == calibration.len() * d && calibration.len() >= 2;
+            let sorted = calibration.windows(2).all(|w| w[0] <= w[1]);
+            if !fits || !sorted || features.iter().chain(calibration).any(|v| !v.is_finite()) {
+                return bad("normal examples and their scores");
+            }
+            return Ok(());
+        }
         if c < 2 {
             return bad("outputs");
         }
@@ -103,6 +116,7 @@ impl Head {
                 }
                 Ok(())
             }
+            HeadWeights::Anomaly { .. } => unreachable!("checked above"),
         }
     }
 
@@ -189,6 +203,8 @@ enum DeviceKind {
     Prototype(Tensor<2>),
     /// `dim × examples`.
     Knn { features: Tensor<2>, labels: Vec<usize>, k: usize },
+    /// `stored`: `dim × examples`.
+    Anomaly { stored: Tensor<2>, k: usize, calibration: Vec<f32> },
 }
 
 impl DeviceHead {
@@ -203,11 +219,24 @@ impl DeviceHead {
                 labels: labels.iter().map(|&l| l as usize).collect(),
                 k: *k as usize,
             },
+            HeadWeights::Anomaly { k, features, calibration } => {
+                DeviceKind::Anomaly { stored: anomaly::stored(features, d, device), k: *k as usize, calibration: calibration.clone() }
+            }
         };
         Self { classes: c, kind }
     }
 
-    /// Class probabilities, row-major `N × classes`.
+    /// Each row's anomaly score against the threshold for false-alarm rate `rate`, with how
+    /// ordinary it looks (see `anomaly::normality`); `None` for a classifier.
+    pub async fn detect(&self, features: Tensor<2>, rate: f32) -> Result<Option<Vec<(AnomalyScore, f32)>>, Error> {
+        let DeviceKind::Anomaly { stored, k, calibration } = &self.kind else { return Ok(None) };
+        let threshold = anomaly::threshold(calibration, rate);
+        let scores = anomaly::scores(features, stored, *k).await?;
+        Ok(Some(scores.into_iter().map(|score| (AnomalyScore { score, threshold, anomaly: score > threshold }, anomaly::normality(calibration, score))).collect()))
+    }
+
+    /// Class probabilities, row-major `N × classes`; a detector's one column is how ordinary
+    /// each row looks.
     pub async fn probabilities(&self, features: Tensor<2>) -> Result<Vec<f32>, Error> {
         match &self.kind {
             DeviceKind::Softmax(net) => read_floats(softmax(net.forward(SoftmaxNet::input(features)), 1)).await,
@@ -217,6 +246,10 @@ impl DeviceHead {
             DeviceKind::Knn { features: stored, labels, k } => {
                 let similarities = read_floats(unit_rows(features).matmul(stored.clone())).await?;
                 Ok(similarities.chunks(labels.len()).flat_map(|row| knn_vote(row, labels, *k, self.classes)).collect())
+            }
+            DeviceKind::Anomaly { .. } => {
+                let detected = self.detect(features, 0.5).await?.expect("a detector");
+                Ok(detected.into_iter().map(|(_, normality)| normality).collect())
             }
         }
     }

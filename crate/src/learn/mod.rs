@@ -2,7 +2,10 @@
 //! split, the heads, training and evaluation. Independent of where frames come from.
 
 pub mod adapt;
+pub mod anomaly;
 pub mod augment;
+pub mod auto;
+pub mod cluster;
 pub mod examples;
 pub mod explain;
 pub mod fine_tune;

@@ -10,6 +10,7 @@ use crate::backbone::top::Top;
 use crate::backbone::{imagenet, Backbone, HeatMap, Lite0, IMAGENET_CLASSES};
 use crate::clock::now_ms;
 use crate::device::read_floats;
+use crate::learn::anomaly::AnomalyScore;
 use crate::learn::examples::ClassId;
 use crate::learn::explain::Explainer;
 use crate::learn::head::DeviceHead;
@@ -35,6 +36,9 @@ pub struct Prediction {
     /// The probability of "none of these" in a project whose classes are all zero-shot (where
     /// it, not the threshold, decides what is unknown).
     pub none: Option<f32>,
+    /// An anomaly detector's verdict (its one class is the normal one, its probability how
+    /// ordinary the frame looks); `unknown` is then the anomaly.
+    pub anomaly: Option<AnomalyScore>,
     /// Milliseconds from the frames to the probabilities, divided among the frames.
     pub ms: f64,
 }
@@ -76,12 +80,16 @@ pub struct Predictor {
     /// The trained classes (in the head's order), then the zero-shot ones.
     pub(crate) classes: Vec<(ClassId, String)>,
     pub(crate) threshold: f32,
+    /// A detector's share of normal frames it may flag.
+    pub(crate) false_alarm_rate: f32,
 }
 
 /// One batch's probabilities before they become predictions.
 struct Scored {
     /// Per frame: the mixed probabilities, "none of these", the ImageNet probabilities.
     rows: Vec<(Vec<f32>, Option<f32>, Vec<f32>)>,
+    /// Per frame, a detector's verdict.
+    anomalies: Vec<Option<AnomalyScore>>,
 }
 
 impl Predictor {
@@ -126,6 +134,12 @@ impl Predictor {
 
     async fn score(&self, backbone: &Backbone, maps: &(Tensor<4>, Option<Tensor<4>>), frames: usize) -> Result<Scored, Error> {
         let (head_map, original) = maps;
+        if let Some(head) = &self.head {
+            if let Some(detected) = head.detect(Lite0::pool(head_map.clone()), self.false_alarm_rate).await? {
+                let rows = detected.iter().map(|(_, normality)| (vec![*normality], None, Vec::new())).collect();
+                return Ok(Scored { rows, anomalies: detected.into_iter().map(|(score, _)| Some(score)).collect() });
+            }
+        }
         let trained = match (&self.head, self.trained()) {
             (Some(head), t) => head.probabilities(Lite0::pool(head_map.clone())).await?.chunks(t).map(<[f32]>::to_vec).collect(),
             (None, t) => vec![vec![1.0; t]; frames],
@@ -146,14 +160,14 @@ impl Predictor {
                 (mixed, none, p)
             })
             .collect();
-        Ok(Scored { rows })
+        Ok(Scored { rows, anomalies: vec![None; frames] })
     }
 
     pub async fn predict(&self, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<Vec<Prediction>, Error> {
         let start = now_ms();
         let scored = self.score(backbone, &self.maps(backbone, frames)?, frames.len()).await?;
         let ms = (now_ms() - start) / frames.len() as f64;
-        Ok(scored.rows.iter().map(|(row, none, _)| self.prediction(row, *none, ms)).collect())
+        Ok(scored.rows.iter().zip(&scored.anomalies).map(|((row, none, _), anomaly)| self.prediction(row, *none, *anomaly, ms)).collect())
     }
 
     /// Predictions, each with the heat map of its most probable class; `ms` includes the maps.
@@ -171,7 +185,7 @@ impl Predictor {
         let per_frame = head_maps.len() / frames.len();
         let mut explained = Vec::with_capacity(frames.len());
         for (i, (row, none, imagenet)) in scored.rows.iter().enumerate() {
-            let prediction = self.prediction(row, *none, 0.0);
+            let prediction = self.prediction(row, *none, scored.anomalies[i], 0.0);
             let top = prediction.top_index();
             let frame_map = |maps: &[f32]| maps[i * per_frame..(i + 1) * per_frame].to_vec();
             let map = match (top.checked_sub(self.trained()), &self.explainer) {
@@ -189,12 +203,13 @@ impl Predictor {
         Ok(explained)
     }
 
-    fn prediction(&self, row: &[f32], none: Option<f32>, ms: f64) -> Prediction {
+    fn prediction(&self, row: &[f32], none: Option<f32>, anomaly: Option<AnomalyScore>, ms: f64) -> Prediction {
         let best = argmax(row);
         // Only zero-shot classes: "none of these" winning is the unknown answer (see `zero_shot`).
-        let unknown = match none {
-            Some(none) => none >= row[best],
-            None => row[best] < self.threshold,
+        let unknown = match (anomaly, none) {
+            (Some(a), _) => a.anomaly,
+            (None, Some(none)) => none >= row[best],
+            (None, None) => row[best] < self.threshold,
         };
         Prediction {
             classes: self
@@ -206,6 +221,7 @@ impl Predictor {
             best: (!unknown).then_some(self.classes[best].0),
             unknown,
             none,
+            anomaly,
             ms,
         }
     }

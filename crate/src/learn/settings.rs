@@ -16,6 +16,12 @@ pub enum HeadKind {
     Prototype,
     /// Majority vote of the k most similar stored examples; no training.
     Knn,
+    /// Not a classifier: one class of normal examples, and frames unlike them are anomalies
+    /// (see `anomaly`). Since format 5.
+    Anomaly,
+    /// Chosen at each training among the others that classify, by cross-validation (see
+    /// `auto`). Since format 5.
+    Auto,
 }
 
 impl HeadKind {
@@ -24,7 +30,9 @@ impl HeadKind {
             "softmax" => Ok(Self::Softmax),
             "prototype" | "prototypes" => Ok(Self::Prototype),
             "knn" => Ok(Self::Knn),
-            other => Err(Error::Settings(format!("unknown head {other:?} (softmax, prototype or knn)"))),
+            "anomaly" => Ok(Self::Anomaly),
+            "auto" => Ok(Self::Auto),
+            other => Err(Error::Settings(format!("unknown head {other:?} (softmax, prototype, knn, auto or anomaly)"))),
         }
     }
 }
@@ -56,6 +64,8 @@ pub struct Settings {
     /// Layers at the top of the backbone retrained after the head (0: the head alone; 1: the
     /// 1×1 head conv; each more: one more block below it; see `backbone::top`). Since format 3.
     pub fine_tune: u32,
+    /// Share of normal frames an anomaly detector may flag: sets its threshold. Since format 5.
+    pub false_alarm_rate: f32,
 }
 
 impl Default for Settings {
@@ -76,6 +86,7 @@ impl Default for Settings {
             threshold: 0.6,
             augment: Augment::default(),
             fine_tune: 0,
+            false_alarm_rate: 0.05,
         }
     }
 }
@@ -116,6 +127,9 @@ impl Settings {
         }
         if self.fine_tune > 0 && self.head != HeadKind::Softmax {
             return bad("fine-tuning", "trains through the softmax head: choose it, or set fine-tuned layers to 0");
+        }
+        if !(self.false_alarm_rate > 0.0 && self.false_alarm_rate <= 0.5) {
+            return bad("false-alarm rate", "must be in (0, 0.5]");
         }
         if self.hidden > 4096 {
             return bad("hidden width", "must be at most 4096");

@@ -14,14 +14,8 @@ pub struct Split {
 /// Holds out about `fraction` of each class's captures (never a class's last one), keeping all
 /// views of a capture on one side so that validation never sees a mirror of a training image.
 pub fn stratified(labels: &[usize], groups: &[u32], fraction: f32, seed: u32) -> Split {
-    assert_eq!(labels.len(), groups.len());
-    // class → capture → example indices, in a fixed order.
-    let mut by_class: BTreeMap<usize, BTreeMap<u32, Vec<usize>>> = BTreeMap::new();
-    for (i, (&label, &group)) in labels.iter().zip(groups).enumerate() {
-        by_class.entry(label).or_default().entry(group).or_default().push(i);
-    }
     let mut split = Split { train: Vec::new(), validation: Vec::new() };
-    for (label, captures) in by_class {
+    for (label, captures) in by_class(labels, groups) {
         let mut captures: Vec<Vec<usize>> = captures.into_values().collect();
         // One generator per class, so adding examples to one class leaves the others' split alone.
         Rng::new(((seed as u64) << 32) ^ label as u64).shuffle(&mut captures);
@@ -33,6 +27,41 @@ pub fn stratified(labels: &[usize], groups: &[u32], fraction: f32, seed: u32) ->
     split.train.sort_unstable();
     split.validation.sort_unstable();
     split
+}
+
+/// `k` splits for cross-validation: each class's captures, shuffled by `seed`, dealt to the folds
+/// in turn (all views of a capture in one fold); split `i` holds out fold `i` and trains on the
+/// rest. Every fold holds out some of every class when each class has at least `k` captures.
+pub fn folds(labels: &[usize], groups: &[u32], k: usize, seed: u32) -> Vec<Split> {
+    let mut fold_of = vec![0; labels.len()];
+    for (label, captures) in by_class(labels, groups) {
+        let mut captures: Vec<Vec<usize>> = captures.into_values().collect();
+        Rng::new(((seed as u64) << 32) ^ label as u64 ^ 0xf01d).shuffle(&mut captures);
+        for (i, capture) in captures.into_iter().enumerate() {
+            capture.into_iter().for_each(|row| fold_of[row] = i % k);
+        }
+    }
+    (0..k)
+        .map(|fold| {
+            let (validation, train): (Vec<usize>, Vec<usize>) = (0..labels.len()).partition(|&row| fold_of[row] == fold);
+            Split { train, validation }
+        })
+        .collect()
+}
+
+/// The fewest captures any class has.
+pub fn fewest_captures(labels: &[usize], groups: &[u32]) -> usize {
+    by_class(labels, groups).values().map(BTreeMap::len).min().unwrap_or(0)
+}
+
+/// class → capture → example indices, in a fixed order.
+fn by_class(labels: &[usize], groups: &[u32]) -> BTreeMap<usize, BTreeMap<u32, Vec<usize>>> {
+    assert_eq!(labels.len(), groups.len());
+    let mut by_class: BTreeMap<usize, BTreeMap<u32, Vec<usize>>> = BTreeMap::new();
+    for (i, (&label, &group)) in labels.iter().zip(groups).enumerate() {
+        by_class.entry(label).or_default().entry(group).or_default().push(i);
+    }
+    by_class
 }
 
 #[cfg(test)]
@@ -66,5 +95,33 @@ mod tests {
         all.sort_unstable();
         assert_eq!(all, (0..labels.len()).collect::<Vec<_>>());
         assert!(stratified(&labels, &groups, 0.0, 7).validation.is_empty());
+    }
+
+    #[test]
+    fn folds_hold_out_every_capture_once_and_every_class_in_each_fold() {
+        // Class 0: 7 captures of 2 views; class 1: 3 single captures.
+        let mut labels = vec![];
+        let mut groups = vec![];
+        for g in 0..7 {
+            labels.extend([0, 0]);
+            groups.extend([g, g]);
+        }
+        for g in 7..10 {
+            labels.push(1);
+            groups.push(g);
+        }
+        assert_eq!(fewest_captures(&labels, &groups), 3);
+        let folds = folds(&labels, &groups, 3, 1);
+        let mut held: Vec<usize> = folds.iter().flat_map(|f| f.validation.clone()).collect();
+        held.sort_unstable();
+        assert_eq!(held, (0..labels.len()).collect::<Vec<_>>(), "every row held out exactly once");
+        for f in &folds {
+            for class in [0, 1] {
+                assert!(f.validation.iter().any(|&i| labels[i] == class) && f.train.iter().any(|&i| labels[i] == class));
+            }
+            for &i in &f.validation {
+                assert!(f.train.iter().all(|&j| groups[j] != groups[i]), "a capture was split");
+            }
+        }
     }
 }

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::backbone::top::{self, TopWeights};
 use crate::device::read_floats;
+use crate::learn::anomaly;
+use crate::learn::auto::AutoChoice;
 use crate::learn::examples::Activation;
 use crate::learn::examples::{Class, ClassId, ExampleId};
 use crate::learn::head::{Dense, DeviceHead, Head, HeadWeights, SoftmaxNet, COSINE_SCALE};
@@ -42,6 +44,15 @@ impl Dataset {
         if classes.len() < 2 {
             return Err(Error::NotEnoughClasses(classes.len()));
         }
+        Self::rows_of(classes)
+    }
+
+    /// The examples of one class of normal things, for an anomaly detector.
+    pub fn normal(class: &Class) -> Result<Self, Error> {
+        Self::rows_of(&[class])
+    }
+
+    fn rows_of(classes: &[&Class]) -> Result<Self, Error> {
         if let Some(empty) = classes.iter().find(|c| c.examples.is_empty()) {
             return Err(Error::EmptyClass(empty.name.clone()));
         }
@@ -97,6 +108,20 @@ impl Dataset {
         self.labels.is_empty()
     }
 
+    /// The rows `indices`, as a dataset of the same classes.
+    pub fn subset(&self, indices: &[usize]) -> Self {
+        let (features, labels) = self.rows(indices);
+        Self {
+            classes: self.classes.clone(),
+            dim: self.dim,
+            features,
+            labels,
+            ids: indices.iter().map(|&i| self.ids[i]).collect(),
+            captures: indices.iter().map(|&i| self.captures[i]).collect(),
+            activations: if self.activations.is_empty() { Vec::new() } else { indices.iter().map(|&i| self.activations[i].clone()).collect() },
+        }
+    }
+
     fn rows(&self, indices: &[usize]) -> (Vec<f32>, Vec<usize>) {
         let mut features = Vec::with_capacity(indices.len() * self.dim);
         for &i in indices {
@@ -150,6 +175,8 @@ pub struct Trained {
     /// The head alone on the pretrained features against the same head on raw pixels, on the
     /// held-out examples (see `transfer`). Since format 4.
     pub transfer: Option<Transfer>,
+    /// What `head: auto` tried and chose, when it chose this head. Since format 5.
+    pub auto: Option<AutoChoice>,
 }
 
 /// How fine-tuning went, and the retrained layers when it beat the head alone.
@@ -179,7 +206,12 @@ impl Trained {
                 kept: f.top.is_some(),
                 layers: top::describe(f.depth),
             }),
-            transfer: self.transfer.map(|t| TransferSummary { accuracy: t, negative: t.negative() }),
+            transfer: self.transfer.map(|t| TransferSummary { accuracy: t, negative: t.negative(), intermediate_better: t.intermediate_better() }),
+            normal_examples: match &self.head.weights {
+                HeadWeights::Anomaly { calibration, .. } => Some(calibration.len() as u32),
+                _ => None,
+            },
+            auto: self.auto.clone(),
         }
     }
 }
@@ -196,6 +228,9 @@ pub struct TrainingSummary {
     pub evaluation: Option<Evaluation>,
     pub fine_tuned: Option<FineTuneSummary>,
     pub transfer: Option<TransferSummary>,
+    /// For an anomaly detector: the normal examples its threshold was set from.
+    pub normal_examples: Option<u32>,
+    pub auto: Option<AutoChoice>,
 }
 
 /// Whether the pretrained features helped, as the page shows it.
@@ -206,6 +241,8 @@ pub struct TransferSummary {
     pub accuracy: Transfer,
     /// Raw pixels did better: the pretrained features do not fit this task.
     pub negative: bool,
+    /// The intermediate layer did better than the final features.
+    pub intermediate_better: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -226,12 +263,28 @@ pub trait Progress {
     /// Called once when the head is fitted and fine-tuning `layers` (in words) begins; the
     /// epochs reported after it are fine-tuning epochs.
     fn fine_tuning(&mut self, _layers: &str) {}
+    /// What slow work that reports no epochs is doing now, in words (see `auto`).
+    fn stage(&mut self, _what: &str) {}
     /// Whether to stop, asked between the epochs of work that is not reported (see `transfer`).
     fn cancelled(&mut self) -> ControlFlow<()> {
         ControlFlow::Continue(())
     }
     /// Lets the caller's event loop run (a browser's, so that the page stays responsive).
     fn pause(&mut self) -> impl std::future::Future<Output = ()>;
+}
+
+/// Passes pauses and cancelling through, but not the epochs: for trainings that are not the
+/// user's (the transfer check's baseline, auto's candidates).
+pub(crate) struct Unreported<'a, P>(pub &'a mut P);
+
+impl<P: Progress> Progress for Unreported<'_, P> {
+    fn epoch(&mut self, _: &EpochStats) -> ControlFlow<()> {
+        self.0.cancelled()
+    }
+
+    async fn pause(&mut self) {
+        self.0.pause().await
+    }
 }
 
 /// Progress that is not reported (tests, batch jobs).
@@ -250,6 +303,11 @@ pub async fn train(data: &Dataset, settings: &Settings, device: &Device, progres
     let split = stratified(&data.labels, &data.captures, settings.validation_fraction, settings.seed);
     match settings.head {
         HeadKind::Softmax => train_softmax(data, &split, settings, device, progress).await,
+        HeadKind::Anomaly => {
+            let head = anomaly::fit(data, settings, device).await?;
+            Ok(Trained { head, history: Vec::new(), stop: Stop::Finished, best_epoch: 0, evaluation: None, fine_tuned: None, feature_mean: Some(data.mean()), transfer: None, auto: None })
+        }
+        HeadKind::Auto => Err(Error::Inconsistent("auto settings are chosen before training (see `auto::choose`)".into())),
         HeadKind::Prototype | HeadKind::Knn => {
             // No training: the head for evaluation sees only the training split; the head kept
             // uses every example, since that costs nothing and only helps.
@@ -259,7 +317,7 @@ pub async fn train(data: &Dataset, settings: &Settings, device: &Device, progres
             };
             let all: Vec<usize> = (0..data.len()).collect();
             let head = instant_head(data, &all, settings);
-            Ok(Trained { head, history: Vec::new(), stop: Stop::Finished, best_epoch: 0, evaluation, fine_tuned: None, feature_mean: Some(data.mean()), transfer: None })
+            Ok(Trained { head, history: Vec::new(), stop: Stop::Finished, best_epoch: 0, evaluation, fine_tuned: None, feature_mean: Some(data.mean()), transfer: None, auto: None })
         }
     }
 }
@@ -277,7 +335,7 @@ fn instant_head(data: &Dataset, rows: &[usize], settings: &Settings) -> Head {
 }
 
 /// Predicted class index of each row.
-async fn predict_rows(head: &DeviceHead, data: &Dataset, rows: &[usize], device: &Device) -> Result<Vec<usize>, Error> {
+pub(crate) async fn predict_rows(head: &DeviceHead, data: &Dataset, rows: &[usize], device: &Device) -> Result<Vec<usize>, Error> {
     let (features, _) = data.rows(rows);
     let p = head.probabilities(data.upload(features, device)).await?;
     Ok(p.chunks(data.classes.len()).map(argmax).collect())
@@ -360,7 +418,7 @@ async fn train_softmax(
         true => None,
         false => Some(evaluate_head(&head, data, &split.validation, device).await?),
     };
-    Ok(Trained { head, history: fit.history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation, fine_tuned: None, feature_mean: Some(data.mean()), transfer: None })
+    Ok(Trained { head, history: fit.history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation, fine_tuned: None, feature_mean: Some(data.mean()), transfer: None, auto: None })
 }
 
 /// Longest stretch of training steps between two yields to the caller's event loop.

@@ -1,13 +1,17 @@
-//! Is transfer helping? The head the settings name is trained a second time, the same way on the
-//! same split, on the examples' thumbnails' raw pixels; when that does better on the held-out
-//! examples than the pretrained features, the features do not see what tells the classes apart
-//! (negative transfer), and the page and the CLI say so.
+//! Is transfer helping? The head the settings name is trained again, the same way on the same
+//! split, on the examples' thumbnails' raw pixels and on an intermediate layer's pooled
+//! activations (the 192 channels after block 11, cached at capture for fine-tuning). When raw
+//! pixels do better on the held-out examples than the pretrained features, the features do not
+//! see what tells the classes apart (negative transfer); when the intermediate layer does better,
+//! the last layers have specialised away from it (retraining them, fine-tuning, may help). The
+//! page and the CLI say so.
 
 use serde::{Deserialize, Serialize};
 
-use crate::learn::examples::{Class, THUMBNAIL_SIZE};
+use crate::backbone::top;
+use crate::learn::examples::{Activation, Class, ExampleId, THUMBNAIL_SIZE};
 use crate::learn::settings::Settings;
-use crate::learn::train::{train, Dataset, Progress};
+use crate::learn::train::{train, Dataset, Progress, Unreported};
 use crate::Error;
 
 /// Held-out accuracy of the same head on the pretrained features and on raw pixels. Since
@@ -17,6 +21,9 @@ use crate::Error;
 pub struct Transfer {
     pub features: f32,
     pub pixels: f32,
+    /// On the intermediate layer; `None` where an example lacks its activation (older files).
+    /// Since format 5.
+    pub intermediate: Option<f32>,
 }
 
 impl Transfer {
@@ -25,7 +32,15 @@ impl Transfer {
     pub fn negative(&self) -> bool {
         self.pixels > self.features
     }
+
+    /// The intermediate layer beats the final features.
+    pub fn intermediate_better(&self) -> bool {
+        self.intermediate.is_some_and(|a| a > self.features)
+    }
 }
+
+/// The block whose input is the intermediate layer the check compares.
+pub const INTERMEDIATE_BLOCK: u32 = 12;
 
 /// `data` (the examples of `classes`, as `Dataset::of` lays them out) with their thumbnails'
 /// pixels (0..1, centred on their mean, so that a cosine head compares how images differ rather
@@ -42,10 +57,26 @@ pub fn pixel_dataset(data: &Dataset, classes: &[&Class]) -> Dataset {
     for row in rows.chunks_mut(dim) {
         row.iter_mut().zip(&mean).for_each(|(v, m)| *v -= m);
     }
+    with_features(data, rows, dim)
+}
+
+/// `data` with each example's intermediate activation, averaged over its 7×7 positions, for
+/// features; `None` when an example has none at that layer.
+pub fn intermediate_dataset(data: &Dataset, cached: impl Fn(ExampleId) -> Option<Activation>) -> Option<Dataset> {
+    let [channels, side, _] = top::boundary_shape(INTERMEDIATE_BLOCK as usize);
+    let mut rows = Vec::with_capacity(data.len() * channels);
+    for &id in &data.ids {
+        let activation = cached(id).filter(|a| a.block == INTERMEDIATE_BLOCK)?;
+        rows.extend(activation.floats().chunks(side * side).map(|plane| plane.iter().sum::<f32>() / plane.len() as f32));
+    }
+    Some(with_features(data, rows, channels))
+}
+
+fn with_features(data: &Dataset, features: Vec<f32>, dim: usize) -> Dataset {
     Dataset {
         classes: data.classes.clone(),
         dim,
-        features: rows,
+        features,
         labels: data.labels.clone(),
         ids: data.ids.clone(),
         captures: data.captures.clone(),
@@ -53,26 +84,26 @@ pub fn pixel_dataset(data: &Dataset, classes: &[&Class]) -> Dataset {
     }
 }
 
-/// Trains the baseline on `pixels` (the rows of the dataset the head was trained on, as pixels)
-/// and compares it with the head's held-out accuracy `features`; `None` without held-out
-/// examples (then no pixels are needed). `progress` may cancel; its epochs are not the user's
-/// training and are not reported.
-pub async fn check(features: Option<f32>, pixels: Option<&Dataset>, settings: &Settings, device: &burn::prelude::Device, progress: &mut impl Progress) -> Result<Option<Transfer>, Error> {
-    let (Some(features), Some(pixels)) = (features, pixels) else { return Ok(None) };
-    let settings = Settings { fine_tune: 0, ..settings.clone() };
-    let baseline = train(pixels, &settings, device, &mut Unreported(progress)).await?;
-    Ok(baseline.evaluation.map(|e| Transfer { features, pixels: e.accuracy }))
+/// The baselines the check compares with the head's held-out accuracy on the final features.
+pub struct Baselines {
+    pub pixels: Dataset,
+    pub intermediate: Option<Dataset>,
 }
 
-/// Passes pauses and cancelling through, but not the baseline's epochs.
-struct Unreported<'a, P>(&'a mut P);
+/// Trains the head again on each baseline and compares it with the head's held-out accuracy
+/// `features`; `None` without held-out examples (then no baselines are needed). `progress` may
+/// cancel; its epochs are not the user's training and are not reported.
+pub async fn check(features: Option<f32>, baselines: Option<&Baselines>, settings: &Settings, device: &burn::prelude::Device, progress: &mut impl Progress) -> Result<Option<Transfer>, Error> {
+    let (Some(features), Some(baselines)) = (features, baselines) else { return Ok(None) };
+    let settings = Settings { fine_tune: 0, ..settings.clone() };
+    let Some(pixels) = held_out(&baselines.pixels, &settings, device, progress).await? else { return Ok(None) };
+    let intermediate = match &baselines.intermediate {
+        Some(data) => held_out(data, &settings, device, progress).await?,
+        None => None,
+    };
+    Ok(Some(Transfer { features, pixels, intermediate }))
+}
 
-impl<P: Progress> Progress for Unreported<'_, P> {
-    fn epoch(&mut self, _: &crate::learn::EpochStats) -> std::ops::ControlFlow<()> {
-        self.0.cancelled()
-    }
-
-    async fn pause(&mut self) {
-        self.0.pause().await
-    }
+async fn held_out(data: &Dataset, settings: &Settings, device: &burn::prelude::Device, progress: &mut impl Progress) -> Result<Option<f32>, Error> {
+    Ok(train(data, settings, device, &mut Unreported(progress)).await?.evaluation.map(|e| e.accuracy))
 }

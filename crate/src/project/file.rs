@@ -17,7 +17,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::older::{ProjectV1, ProjectV2, ProjectV3};
+use super::older::{ProjectV1, ProjectV2, ProjectV3, ProjectV4};
 use super::Project;
 use crate::preprocess::Preprocess;
 
@@ -25,7 +25,9 @@ pub const MAGIC: &[u8; 8] = b"GLIMPSE\0";
 /// The newest format this build writes and reads. 2: the senses chosen for class names.
 /// 3: fine-tuning (its setting, the retrained layers, the cached activations).
 /// 4: adaptation to a new domain, and the trained features' mean it needs.
-pub const FORMAT_VERSION: u16 = 4;
+/// 5: anomaly detection (its false-alarm rate; its head is a new kind), and what `head: auto`
+/// chose.
+pub const FORMAT_VERSION: u16 = 5;
 pub const HEADER_LEN: usize = 52;
 /// File extension for projects and model-only exports.
 pub const EXTENSION: &str = "glimpse";
@@ -120,9 +122,10 @@ impl Project {
     pub fn from_bytes(bytes: &[u8], backbone: &BackboneId, preprocess: &Preprocess) -> Result<(Kind, Self), ProjectError> {
         let (kind, version, body) = open(bytes)?;
         let body: Body<Project> = match version {
-            1 => decode::<ProjectV1>(body)?.map(|p| ProjectV3::from(ProjectV2::from(p)).into()),
-            2 => decode::<ProjectV2>(body)?.map(|p| ProjectV3::from(p).into()),
-            3 => decode::<ProjectV3>(body)?.map(Project::from),
+            1 => decode::<ProjectV1>(body)?.map(|p| ProjectV4::from(ProjectV3::from(ProjectV2::from(p))).into()),
+            2 => decode::<ProjectV2>(body)?.map(|p| ProjectV4::from(ProjectV3::from(p)).into()),
+            3 => decode::<ProjectV3>(body)?.map(|p| ProjectV4::from(p).into()),
+            4 => decode::<ProjectV4>(body)?.map(Project::from),
             _ => decode(body)?,
         };
         if &body.backbone != backbone {

@@ -12,10 +12,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::backbone::concepts::{meaning, Meaning, Sense};
-use crate::learn::adapt::{Adaptation, AdaptationSummary};
+use crate::learn::adapt::{mean, Adaptation, AdaptationSummary};
+use crate::learn::cluster;
 use crate::learn::examples::{Activation, Class, Example};
-use crate::learn::transfer::pixel_dataset;
-use crate::learn::{Captured, ClassId, Dataset, ExampleId, Examples, Settings, Trained};
+use crate::learn::transfer::{intermediate_dataset, pixel_dataset, Baselines};
+use crate::learn::{Captured, ClassId, Dataset, ExampleId, Examples, HeadKind, Settings, Trained};
 use crate::preprocess::Preprocess;
 use crate::Error;
 
@@ -43,6 +44,15 @@ pub struct Plan {
     pub trained: Vec<ClassId>,
     /// Classes without examples, with the sense of their name that predicts them.
     pub zero_shot: Vec<(ClassId, Sense)>,
+}
+
+/// Groups proposed for a class's captures (see [`Project::group`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Proposal {
+    /// Each group's example ids (every view of its captures), the largest group first.
+    pub groups: Vec<Vec<ExampleId>>,
+    /// `(k, mean silhouette)` of every number of groups tried; the proposal has the best.
+    pub silhouettes: Vec<(usize, f32)>,
 }
 
 /// Whether the stored head can classify with the current classes.
@@ -74,6 +84,11 @@ impl Project {
         settings.check()?;
         self.settings = settings;
         Ok(())
+    }
+
+    /// Whether the project is set to detect anomalies rather than tell classes apart.
+    pub fn detects(&self) -> bool {
+        self.settings.head == HeadKind::Anomaly
     }
 
     /// Whether the head fits the trained classes (see [`Project::plan`]).
@@ -116,6 +131,10 @@ impl Project {
             return Err(Error::NoClasses);
         }
         let trained: Vec<ClassId> = self.trained_classes().iter().map(|c| c.id).collect();
+        // A detector learns what is normal: the other classes, empty, play no part.
+        if self.detects() {
+            return Ok(Plan { trained, zero_shot: Vec::new() });
+        }
         let mut zero_shot = Vec::new();
         for class in classes.iter().filter(|c| !trained.contains(&c.id)) {
             let (_, sense) = self.meaning(class.id).map_err(|_| Error::EmptyClass(class.name.clone()))?;
@@ -126,6 +145,13 @@ impl Project {
 
     /// The examples of the classes that have some; the others must be zero-shot.
     pub fn dataset(&self) -> Result<Dataset, Error> {
+        if self.detects() {
+            return match self.with_examples().as_slice() {
+                [normal] => Dataset::normal(normal),
+                [] => Err(Error::TooFewNormal { found: 0, needed: crate::learn::anomaly::MIN_CAPTURES }),
+                more => Err(Error::NotOneNormalClass(more.len())),
+            };
+        }
         if let Some(empty) = self.examples.classes().iter().find(|c| c.examples.is_empty() && meaning(&c.name).is_err()) {
             return Err(Error::EmptyClass(empty.name.clone()));
         }
@@ -140,10 +166,10 @@ impl Project {
         }
     }
 
-    /// `data` (from [`Project::dataset`]) with its examples' thumbnails' pixels for features:
-    /// the baseline of the transfer check (see `learn::transfer`).
-    pub fn pixel_dataset(&self, data: &Dataset) -> Dataset {
-        pixel_dataset(data, &self.with_examples())
+    /// `data` (from [`Project::dataset`]) as the transfer check's baselines see it: its examples'
+    /// thumbnails' pixels, and their intermediate layer's activations (see `learn::transfer`).
+    pub fn baselines(&self, data: &Dataset) -> Baselines {
+        Baselines { pixels: pixel_dataset(data, &self.with_examples()), intermediate: intermediate_dataset(data, |id| self.activations.get(&id).cloned()) }
     }
 
     /// Stores the views of one capture in a class, with their activations when they have them.
@@ -155,6 +181,50 @@ impl Project {
                 self.activations.insert(*id, a);
             }
         }
+        Ok(ids)
+    }
+
+    /// Proposes groups of the captures in `class` (see `learn::cluster`), `groups` of them or as
+    /// many as separate best: each group's example ids, the largest group first, with every k
+    /// tried and its silhouette.
+    pub fn group(&self, class: ClassId, groups: Option<usize>) -> Result<Proposal, Error> {
+        let captures = by_capture(&self.examples.class(class)?.examples);
+        // A capture is one point: the mean of its views' features.
+        let dim = crate::backbone::FEATURE_DIM;
+        let means: Vec<f32> = captures.iter().flat_map(|views| mean(&views.iter().flat_map(|e| e.feature.iter().copied()).collect::<Vec<_>>(), dim)).collect();
+        let grouping = cluster::group(&means, dim, groups, self.settings.seed as u64)?;
+        let mut groups = vec![Vec::new(); grouping.k];
+        for (views, &g) in captures.iter().zip(&grouping.groups) {
+            groups[g].extend(views.iter().map(|e| e.id));
+        }
+        groups.retain(|g| !g.is_empty());
+        Ok(Proposal { groups, silhouettes: grouping.silhouettes })
+    }
+
+    /// Sorts examples of `from` into classes by name, made where no class has the name; `from`
+    /// goes when nothing is left in it. Nothing changes on error.
+    pub fn sort_into(&mut self, from: ClassId, groups: &[(String, Vec<ExampleId>)]) -> Result<Vec<ClassId>, Error> {
+        let mut examples = self.examples.clone();
+        let source = examples.class(from)?.name.clone();
+        let mut ids = Vec::new();
+        for (name, members) in groups {
+            let name = name.trim();
+            let to = match examples.classes().iter().find(|c| c.name == name) {
+                Some(c) => c.id,
+                None => examples.add_class(name)?,
+            };
+            for &id in members {
+                if !examples.class(from)?.examples.iter().any(|e| e.id == id) {
+                    return Err(Error::Inconsistent(format!("example {id} is not in {source:?}")));
+                }
+                examples.move_example(id, to)?;
+            }
+            ids.push(to);
+        }
+        if examples.class(from)?.examples.is_empty() && !ids.contains(&from) {
+            examples.delete_class(from)?;
+        }
+        self.examples = examples;
         Ok(ids)
     }
 
@@ -255,7 +325,7 @@ impl Project {
             if trained.feature_mean.as_ref().is_some_and(|m| m.len() != trained.head.dim as usize || m.iter().any(|v| !v.is_finite())) {
                 return Err(Error::Inconsistent("the trained features' mean does not fit the head".into()));
             }
-            if trained.transfer.is_some_and(|t| ![t.features, t.pixels].iter().all(|a| (0.0..=1.0).contains(a))) {
+            if trained.transfer.is_some_and(|t| ![Some(t.features), Some(t.pixels), t.intermediate].iter().flatten().all(|a| (0.0..=1.0).contains(a))) {
                 return Err(Error::Inconsistent("the transfer check holds accuracies outside 0–1".into()));
             }
             if let Some(top) = trained.fine_tuned.as_ref().and_then(|f| f.top.as_ref()) {
@@ -275,15 +345,21 @@ impl Project {
 }
 
 /// The examples as the captures they came from (the original first, then its views).
-fn group_by_capture(examples: &[Example], activations: &BTreeMap<ExampleId, Activation>) -> Vec<Vec<Captured>> {
-    let mut groups: Vec<(u32, Vec<Captured>)> = Vec::new();
+fn by_capture(examples: &[Example]) -> Vec<Vec<&Example>> {
+    let mut groups: Vec<(u32, Vec<&Example>)> = Vec::new();
     for e in examples {
-        let activation = activations.get(&e.id).cloned();
-        let captured = Captured { feature: e.feature.clone(), thumbnail: e.thumbnail.clone(), activation };
         match groups.iter_mut().find(|(c, _)| *c == e.capture) {
-            Some((_, views)) => views.push(captured),
-            None => groups.push((e.capture, vec![captured])),
+            Some((_, views)) => views.push(e),
+            None => groups.push((e.capture, vec![e])),
         }
     }
     groups.into_iter().map(|(_, views)| views).collect()
+}
+
+/// [`by_capture`], each view with its activation, as a capture adds them.
+fn group_by_capture(examples: &[Example], activations: &BTreeMap<ExampleId, Activation>) -> Vec<Vec<Captured>> {
+    by_capture(examples)
+        .into_iter()
+        .map(|views| views.into_iter().map(|e| Captured { feature: e.feature.clone(), thumbnail: e.thumbnail.clone(), activation: activations.get(&e.id).cloned() }).collect())
+        .collect()
 }

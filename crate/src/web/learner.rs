@@ -65,6 +65,17 @@ impl Progress for JsProgress {
         self.fine_tuning = Some(layers.to_string());
     }
 
+    /// Work without epochs (auto's candidates) reaches the callback as `{stage}`.
+    fn stage(&mut self, what: &str) {
+        #[derive(Serialize)]
+        struct Stage<'a> {
+            stage: &'a str,
+        }
+        if let (Some(f), Ok(event)) = (&self.on_epoch, to_js(&Stage { stage: what })) {
+            let _ = f.call1(&JsValue::NULL, &event);
+        }
+    }
+
     async fn pause(&mut self) {
         next_task().await
     }
@@ -143,6 +154,26 @@ impl GlimpseLearner {
     #[wasm_bindgen(js_name = clearClass)]
     pub fn clear_class(&self, id: u32) -> Result<(), JsValue> {
         Ok(self.session.clear_class(id)?)
+    }
+
+    /// Groups of similar captures among a class's examples, `groups` of them or as many as
+    /// separate best: `{groups: [[exampleId…]…], silhouettes: [[k, score]…]}`, largest first.
+    pub fn group(&self, class: u32, groups: Option<usize>) -> Result<JsValue, JsValue> {
+        to_js(&self.session.group(class, groups)?)
+    }
+
+    /// Moves examples of class `from` into classes by name (`[{name, examples: [id…]}]`), made
+    /// where missing; `from` goes when emptied. Returns the classes' ids.
+    #[wasm_bindgen(js_name = sortInto)]
+    pub fn sort_into(&self, from: u32, groups: JsValue) -> Result<Vec<u32>, JsValue> {
+        #[derive(serde::Deserialize)]
+        struct Group {
+            name: String,
+            examples: Vec<u32>,
+        }
+        let groups: Vec<Group> = serde_wasm_bindgen::from_value(groups).map_err(|e| Error::Inconsistent(format!("groups: {e}")))?;
+        let groups: Vec<(String, Vec<u32>)> = groups.into_iter().map(|g| (g.name, g.examples)).collect();
+        Ok(self.session.sort_into(from, &groups)?)
     }
 
     #[wasm_bindgen(js_name = deleteExample)]

@@ -3,7 +3,7 @@
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use glimpse::learn::{EpochStats, Progress};
+use glimpse::learn::{auto, EpochStats, HeadKind, Progress};
 use glimpse::{Prediction, Session};
 
 use super::{decode, frame, open_project, print_prediction, session, Options};
@@ -23,7 +23,7 @@ pub fn images_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Class folders of `dir` (sorted by name) with their PNG/JPEG files (sorted).
-fn labelled_images(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>, String> {
+pub fn labelled_images(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut classes = Vec::new();
     for entry in entries {
@@ -59,6 +59,9 @@ impl Progress for Stderr {
     fn fine_tuning(&mut self, layers: &str) {
         eprintln!("fine-tuning {layers} with the head");
     }
+    fn stage(&mut self, what: &str) {
+        eprintln!("{what}");
+    }
     async fn pause(&mut self) {}
 }
 
@@ -90,8 +93,28 @@ pub fn train(options: &Options) -> Result<i32, String> {
         let sense = senses.first().ok_or_else(|| glimpse::Error::NoConcept(name.clone()).to_string())?;
         eprintln!("{name}: zero-shot, {} ({})", sense.description, sense.covers);
     }
-    eprintln!("training a {:?} head on {} examples of {} classes", options.settings.head, session.project().examples.example_count(), classes.len());
+    let examples = session.project().examples.example_count();
+    match options.settings.head {
+        HeadKind::Anomaly => eprintln!("fitting an anomaly detector to {examples} examples of {}", classes[0].0),
+        head => eprintln!("training a {head:?} head on {examples} examples of {} classes", classes.len()),
+    }
     let summary = pollster::block_on(session.train(&mut Stderr)).map_err(|e| e.to_string())?;
+    if let Some(a) = &summary.auto {
+        match a.folds {
+            0 | 1 => println!("auto: every class needs at least 2 captures to cross-validate: kept {}", a.chosen().describe()),
+            folds => {
+                println!("auto: {folds}-fold cross-validation accuracy of each candidate ({:.1} s):", a.seconds);
+                for c in &a.candidates {
+                    let score = c.accuracy.map_or(format!("not tried (over the {} s budget)", auto::BUDGET_S), |v| format!("{v:.4}"));
+                    println!("  {score}  {}", c.describe());
+                }
+                println!("auto chose {}", a.chosen().describe());
+            }
+        }
+    }
+    if let Some(n) = summary.normal_examples {
+        println!("anomaly threshold set so that {:.1} % of {n} held-out normal examples are flagged", options.settings.false_alarm_rate * 100.0);
+    }
     if let Some(f) = &summary.fine_tuned {
         match f.kept {
             true => println!("fine-tuned {} from epoch {}", f.layers, f.first_epoch),
@@ -100,11 +123,16 @@ pub fn train(options: &Options) -> Result<i32, String> {
     }
     match &summary.evaluation {
         Some(e) => println!("held-out accuracy: {:.4} on {} examples (macro F1 {:.4})", e.accuracy, e.examples, e.macro_f1),
+        None if summary.normal_examples.is_some() => {}
         None => println!("no held-out examples (every class has a single capture): nothing to evaluate"),
     }
     if let Some(t) = &summary.transfer {
         let accuracy = t.accuracy;
-        println!("transfer: the head alone on held-out examples: {:.4} on the pretrained features, {:.4} on raw pixels", accuracy.features, accuracy.pixels);
+        let intermediate = accuracy.intermediate.map_or(String::new(), |a| format!(", {a:.4} on an intermediate layer (block 11's 192 channels)"));
+        println!("transfer: the head alone on held-out examples: {:.4} on the pretrained features, {:.4} on raw pixels{intermediate}", accuracy.features, accuracy.pixels);
+        if t.intermediate_better {
+            println!("note: an intermediate layer beats the network's final features: its last layers specialised away from this task; try --fine-tune 2 or more");
+        }
         if t.negative {
             println!("warning: raw pixels beat the pretrained features (negative transfer): the network does not see what tells these classes apart; try --fine-tune, or check that the classes differ in what the images show");
         }
@@ -126,6 +154,9 @@ pub fn eval(options: &Options) -> Result<i32, String> {
     };
     let classes = labelled_images(Path::new(dir))?;
     let session = open_project(options, project)?;
+    if session.project().detects() {
+        return eval_detector(&session, dir, &classes);
+    }
     let head = session.head_classes().map_err(|e| format!("{project}: {e}"))?;
     // Every folder must name a class before any image is classified.
     let labels = classes
@@ -151,6 +182,28 @@ pub fn eval(options: &Options) -> Result<i32, String> {
         println!("{name:width$}  {}", row.iter().map(|cell| format!("{:>width$}", cell.len())).collect::<Vec<_>>().join(" "));
     }
     println!("accuracy: {:.4}", e.accuracy);
+    Ok(0)
+}
+
+/// `DIR/normal` and `DIR/anomaly` through a detector: ROC AUC, and the rates at its threshold.
+fn eval_detector(session: &Session, dir: &str, folders: &[(String, Vec<PathBuf>)]) -> Result<i32, String> {
+    let mut labelled = Vec::new();
+    for (name, images) in folders {
+        let anomaly = match name.as_str() {
+            "normal" => false,
+            "anomaly" => true,
+            other => return Err(format!("{dir}/{other}: evaluating an anomaly detector takes two folders, normal/ and anomaly/")),
+        };
+        for path in images {
+            labelled.push((anomaly, predict_file(session, path)?));
+        }
+    }
+    let e = session.evaluate_anomalies(&labelled).map_err(|e| format!("{dir}: {e}"))?;
+    let threshold = labelled[0].1.anomaly.map_or(0.0, |a| a.threshold);
+    println!("{} normal images, {} anomalies; threshold {threshold:.4} (false-alarm rate {:.3} chosen)", e.normal, e.anomalies, session.settings().false_alarm_rate);
+    println!("false-alarm rate: {:.4}", e.false_alarm_rate);
+    println!("detection rate: {:.4}", e.detection_rate);
+    println!("auc: {:.4}", e.auc);
     Ok(0)
 }
 

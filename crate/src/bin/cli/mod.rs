@@ -4,6 +4,7 @@ mod adapt;
 #[cfg(feature = "bench")]
 mod bench;
 mod explain;
+mod group;
 mod learn;
 mod zero_shot;
 
@@ -17,13 +18,21 @@ const USAGE: &str = "\
 usage:
   glimpse imagenet IMAGE...                        top-5 ImageNet classes of each PNG/JPEG image
   glimpse train DIR -o PROJECT [learning options]  learn the classes of DIR (a sub-folder of images per class);
-                                                   --zero-shot \"cat,bird\" adds classes known by name only
+                                                   --zero-shot \"cat,bird\" adds classes known by name only;
+                                                   --anomaly: DIR has one folder of normal images, and
+                                                   the project tells normal from anomalous
   glimpse zero-shot --classes \"bird,dog\" IMAGE...  classify by class names alone (no examples, no training)
   glimpse zero-shot --explain-name NAME            the ImageNet classes a name covers, per sense
-  glimpse eval PROJECT DIR                         accuracy, per-class precision/recall/F1, confusion matrix
-  glimpse predict PROJECT IMAGE...                 the class of each image
+  glimpse eval PROJECT DIR                         accuracy, per-class precision/recall/F1, confusion matrix;
+                                                   for an anomaly detector DIR holds normal/ and anomaly/,
+                                                   and it prints ROC AUC and the rates at the threshold
+  glimpse predict PROJECT IMAGE...                 the class of each image (normal or anomaly, with its score)
   glimpse adapt PROJECT DIR -o OUT                 adapt a trained project to the camera or scene DIR's
                                                    unlabelled images come from (--remove: undo it)
+  glimpse group DIR [-o PROJECT] [--groups N]      group DIR's unlabelled images by what they show (-o: a project
+                                                   with a class per group; N groups, or as many as separate
+                                                   best); with class sub-folders, it also scores the
+                                                   grouping against them (adjusted Rand index)
   glimpse explain [PROJECT] IMAGE... [-o DIR]      where in each image its class was seen (the project's, or
                                                    ImageNet's without a project); -o writes overlay PNGs
   glimpse bench [learn] [--iterations N]           time the backbone (or the learner) on the CPU and on wgpu
@@ -34,13 +43,15 @@ options:
   --backend B      cpu (default), wgpu, or auto (wgpu on a hardware GPU, else the CPU)
 
 learning options (defaults in brackets):
-  --head softmax|prototype|knn [softmax]   --hidden N hidden width, 0 = linear [0]
+  --head softmax|prototype|knn|auto|anomaly [softmax]   --hidden N hidden width, 0 = linear [0]
+                   auto: each head scored by cross-validation on the examples (up to 30 s), the best trained
   --epochs N [50]   --batch-size N [32]   --learning-rate X [0.001]   --weight-decay X [0.0001]
   --dropout X [0.2]   --label-smoothing X [0.1]   --validation X held-out share [0.2]
   --patience N [10]   --seed N [42]   --k N neighbours for knn [5]   --threshold X unknown below [0.6]
   --flip   --crops N   --jitter X      augmented views per image [none]
   --fine-tune N    after the head, retrain the top N layers of the backbone too (1 = its last
-                   1x1 conv, each more one block below; at most 6) at a tenth of the learning rate [0]";
+                   1x1 conv, each more one block below; at most 6) at a tenth of the learning rate [0]
+  --anomaly        the same as --head anomaly   --false-alarm X  share of normal images flagged [0.05]";
 
 pub fn main() -> i32 {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -67,6 +78,8 @@ struct Options {
     explain_name: Option<String>,
     /// `adapt --remove`
     remove: bool,
+    /// `group --groups N`
+    groups: Option<usize>,
     rest: Vec<String>,
 }
 
@@ -90,6 +103,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         zero_shot: None,
         explain_name: None,
         remove: false,
+        groups: None,
         rest: Vec::new(),
     };
     let mut it = args.iter();
@@ -102,6 +116,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--label-smoothing" => label_smoothing, "--validation" => validation_fraction,
             "--patience" => patience, "--seed" => seed, "--k" => k, "--threshold" => threshold,
             "--crops" => augment.crops, "--jitter" => augment.jitter, "--fine-tune" => fine_tune,
+            "--false-alarm" => false_alarm_rate,
         });
         if numeric {
             continue;
@@ -113,7 +128,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "-o" | "--output" => options.output = Some(value("--output")?.into()),
             "--head" => options.settings.head = HeadKind::parse(&value("--head")?).map_err(|e| e.to_string())?,
             "--flip" => options.settings.augment.flip = true,
+            "--anomaly" => options.settings.head = HeadKind::Anomaly,
             "--remove" => options.remove = true,
+            "--groups" => options.groups = Some(number(arg, &value(arg)?)?),
             "--classes" | "--zero-shot" => {
                 let names: Vec<String> = value(arg)?.split(',').map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect();
                 if names.is_empty() {
@@ -151,6 +168,7 @@ fn run(args: &[String]) -> Result<i32, String> {
         "predict" => learn::predict(&options),
         "explain" => explain::run(&options),
         "zero-shot" => zero_shot::run(&options),
+        "group" => group::run(&options),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(0)
@@ -203,7 +221,12 @@ fn frame<'a>(path: &Path, image: &'a image::RgbaImage) -> Result<Frame<'a>, Stri
 
 /// `path<TAB>class<TAB>probability`, or `path<TAB>unknown<TAB>p<TAB>(closest: class q)` with `p`
 /// the probability of "none of these" where the project has it, else the closest class's.
+/// A detector's: `path<TAB>normal|anomaly<TAB>score<TAB>(threshold t)`.
 fn print_prediction(path: &str, p: &glimpse::Prediction) {
+    if let Some(a) = p.anomaly {
+        let verdict = if a.anomaly { "anomaly" } else { "normal" };
+        return println!("{path}\t{verdict}\t{:.4}\t(threshold {:.4})", a.score, a.threshold);
+    }
     let best = p.top();
     match p.unknown {
         false => println!("{path}\t{}\t{:.4}", best.name, best.probability),

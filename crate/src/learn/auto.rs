@@ -1,0 +1,128 @@
+//! Automatic settings (`head: auto`): each candidate head, with its main hyper-parameter, is
+//! scored by stratified cross-validation on the examples (folds of whole captures), within a time
+//! budget; the best one is then trained as usual. The default head is tried first and keeps ties,
+//! so auto only departs from it for a head that scores higher on these very examples.
+
+use serde::{Deserialize, Serialize};
+
+use burn::prelude::Device;
+
+use crate::clock::now_ms;
+use crate::learn::head::DeviceHead;
+use crate::learn::settings::{HeadKind, Settings};
+use crate::learn::split::{fewest_captures, folds};
+use crate::learn::train::{predict_rows, train, Dataset, Progress, Unreported};
+use crate::Error;
+
+/// How long auto keeps trying candidates; the first (the default head) is always tried.
+pub const BUDGET_S: f64 = 30.0;
+/// Folds of cross-validation, fewer when a class has fewer captures.
+pub const MAX_FOLDS: usize = 5;
+
+/// One head to try, and how it scored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Candidate {
+    pub head: HeadKind,
+    pub hidden: u32,
+    pub learning_rate: f32,
+    pub k: u32,
+    /// Held-out accuracy over all folds; `None` when it was not tried (the budget ran out, or
+    /// too few captures to cross-validate).
+    pub accuracy: Option<f32>,
+}
+
+impl Candidate {
+    /// In words, for the page and the CLI.
+    pub fn describe(&self) -> String {
+        match self.head {
+            HeadKind::Softmax if self.hidden > 0 => format!("softmax with a hidden layer of {} (learning rate {})", self.hidden, self.learning_rate),
+            HeadKind::Softmax => format!("softmax (learning rate {})", self.learning_rate),
+            HeadKind::Prototype => "prototypes".into(),
+            HeadKind::Knn => format!("k nearest neighbours (k = {})", self.k),
+            HeadKind::Anomaly | HeadKind::Auto => unreachable!("not a candidate"),
+        }
+    }
+
+    fn settings(&self, base: &Settings) -> Settings {
+        Settings { head: self.head, hidden: self.hidden, learning_rate: self.learning_rate, k: self.k, ..base.clone() }
+    }
+}
+
+/// What auto tried and chose. Since format 5.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AutoChoice {
+    pub candidates: Vec<Candidate>,
+    /// Index into `candidates`.
+    pub chosen: u32,
+    /// Folds of cross-validation; below 2 nothing could be compared and the default was kept.
+    pub folds: u32,
+    pub seconds: f32,
+}
+
+impl AutoChoice {
+    pub fn chosen(&self) -> &Candidate {
+        &self.candidates[self.chosen as usize]
+    }
+
+    /// `base` with the chosen head and its hyper-parameters.
+    pub fn settings(&self, base: &Settings) -> Settings {
+        self.chosen().settings(base)
+    }
+}
+
+/// The candidates in the order they are tried: the default head first, the instant heads next
+/// (they cost almost nothing), then the slower softmax variants.
+fn candidates() -> Vec<Candidate> {
+    let default = Settings::default();
+    let candidate = |head, hidden, learning_rate, k| Candidate { head, hidden, learning_rate, k, accuracy: None };
+    vec![
+        candidate(HeadKind::Softmax, 0, default.learning_rate, default.k),
+        candidate(HeadKind::Prototype, 0, default.learning_rate, default.k),
+        candidate(HeadKind::Knn, 0, default.learning_rate, 1),
+        candidate(HeadKind::Knn, 0, default.learning_rate, 3),
+        candidate(HeadKind::Knn, 0, default.learning_rate, 5),
+        candidate(HeadKind::Knn, 0, default.learning_rate, 10),
+        candidate(HeadKind::Softmax, 0, 1e-2, default.k),
+        candidate(HeadKind::Softmax, 256, default.learning_rate, default.k),
+    ]
+}
+
+/// Scores the candidates on `data` by cross-validation, each trained with `base`'s other
+/// settings, and picks the best; `progress` hears which one is being tried.
+pub async fn choose(data: &Dataset, base: &Settings, device: &Device, progress: &mut impl Progress) -> Result<AutoChoice, Error> {
+    let start = now_ms();
+    let mut candidates = candidates();
+    let k = fewest_captures(&data.labels, &data.captures).min(MAX_FOLDS);
+    if k >= 2 {
+        let splits = folds(&data.labels, &data.captures, k, base.seed);
+        let total = candidates.len();
+        for (i, candidate) in candidates.iter_mut().enumerate() {
+            if i > 0 && now_ms() - start > BUDGET_S * 1e3 {
+                break;
+            }
+            progress.stage(&format!("Auto: trying {} ({} of {total}, {k}-fold cross-validation)", candidate.describe(), i + 1));
+            let settings = candidate.settings(base);
+            let mut right = 0;
+            for split in &splits {
+                let trained = train(&data.subset(&split.train), &settings, device, &mut Unreported(progress)).await?;
+                let predicted = predict_rows(&DeviceHead::new(&trained.head, device), data, &split.validation, device).await?;
+                right += split.validation.iter().zip(&predicted).filter(|(row, p)| data.labels[**row] == **p).count();
+                progress.pause().await;
+            }
+            candidate.accuracy = Some(right as f32 / data.len() as f32);
+            if progress.cancelled().is_break() {
+                return Err(Error::Cancelled);
+            }
+        }
+    }
+    // Strictly better replaces: ties keep the earlier, the default first.
+    let mut chosen = 0;
+    for (i, c) in candidates.iter().enumerate() {
+        if c.accuracy > candidates[chosen].accuracy {
+            chosen = i;
+        }
+    }
+    Ok(AutoChoice { candidates, chosen: chosen as u32, folds: k as u32, seconds: ((now_ms() - start) / 1e3) as f32 })
+}
