@@ -91,6 +91,11 @@ export function createTraining({ report }) {
       new uPlot(options('Accuracy', 'accuracy', { range: [0, 1] }), [[], [], []], $('curves')),
     ];
   }
+  // The plots follow their box's width (a phone turned, a window narrowed).
+  new ResizeObserver(() => {
+    const width = Math.min($('curves').clientWidth || 320, 420);
+    plots?.forEach((plot) => plot.setSize({ width, height: 180 }));
+  }).observe($('curves'));
   function drawCurves() {
     if (!plots) makePlots();
     const x = history.map((h) => h.epoch);
