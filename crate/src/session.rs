@@ -383,7 +383,6 @@ impl Session {
             }
             _ => {
                 let trained = s.project.trained.as_ref().ok_or(Error::NotTrained)?;
-                let mode = |detector: bool| if detector { "to detect anomalies" } else { "to tell classes apart" };
                 let trained_detector = trained.head.weights.kind() == HeadKind::Anomaly;
                 if trained_detector != detects {
                     return Err(Error::OtherMode { trained: mode(trained_detector), now: mode(detects) });
@@ -448,7 +447,7 @@ impl Session {
     pub fn evaluate_anomalies(&self, labelled: &[(bool, Prediction)]) -> Result<AnomalyEvaluation, Error> {
         let scores = labelled
             .iter()
-            .map(|(anomaly, p)| p.anomaly.map(|s| (*anomaly, s)).ok_or(Error::OtherMode { trained: "to tell classes apart", now: "to detect anomalies" }))
+            .map(|(anomaly, p)| p.anomaly.map(|s| (*anomaly, s)).ok_or(Error::OtherMode { trained: mode(false), now: mode(true) }))
             .collect::<Result<Vec<_>, _>>()?;
         anomaly::evaluate(&scores)
     }
@@ -477,6 +476,11 @@ impl Session {
         s.deleted = None;
         Ok(kind)
     }
+}
+
+/// What a head was trained for, in words for an error.
+fn mode(detector: bool) -> &'static str {
+    if detector { "to detect anomalies" } else { "to tell classes apart" }
 }
 
 fn trained_classes(project: &Project) -> Result<Vec<(ClassId, String)>, Error> {
