@@ -26,19 +26,14 @@ need_wasm_toolchain() {
     say "adding the Rust target wasm32-unknown-unknown"
     rustup target add wasm32-unknown-unknown
   fi
-  # wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly, or wasm-pack would try
-  # to download one (which fails offline).
+  # wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly (the bindings' format
+  # changes between versions); it is also the browser tests' runner.
   local version
   version=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
   if ! wasm-bindgen --version 2>/dev/null | grep -q "$version"; then
     say "installing wasm-bindgen-cli $version (matches Cargo.lock)"
     cargo install --quiet wasm-bindgen-cli --version "=$version"
   fi
-  if ! command -v wasm-pack >/dev/null; then
-    say "installing wasm-pack"
-    cargo install --quiet wasm-pack --locked
-  fi
-  # wasm-opt is switched off in crate/Cargo.toml (Debian's is too old), so none is needed.
 }
 
 need_browsers() {

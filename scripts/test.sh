@@ -36,15 +36,14 @@ say "anomaly detection on scikit-learn's digits through the CLI (tests/quality/a
 GLIMPSE_PYTHON="$root/.venv/bin/python" tests/quality/anomaly.sh
 
 browser_env
-# wasm-bindgen's runner takes the first driver variable it finds, GECKODRIVER before CHROMEDRIVER:
-# each run sees only its own browser's, and must say it ran there.
-for browser in chrome firefox; do
-  say "browser tests in headless $browser (WebGPU and the CPU fallback)"
-  case $browser in chrome) other=GECKODRIVER name=Chrome ;; firefox) other=CHROMEDRIVER name=Firefox ;; esac
-  env -u $other wasm-pack test --release --headless --$browser crate --test web -- --nocapture 2>&1 | tee target/web-$browser.log
-  grep -q "Running headless tests in $name" target/web-$browser.log || { echo "the $browser run did not run in $name"; exit 1; }
-done
+say "browser tests in headless Chromium (WebGPU and the CPU fallback)"
+wasm_browser_tests chrome
+# The CPU path is the same wasm in every browser; what differs is WebGPU, so Firefox runs the tests
+# that use it (the others already passed in Chromium).
+say "browser tests in headless Firefox (the tests that use WebGPU)"
+wasm_browser_tests firefox webgpu
 build_web
+write_dist
 say "checking that the page's build exports no benchmark or profiling code"
 if grep -nE 'GlimpseBench|useBurnDepthwise|benchLearning|bench\(' www/pkg/glimpse.js; then
   echo "www/pkg/glimpse.js exports benchmark code (above): it belongs behind the bench feature"; exit 1
@@ -52,6 +51,8 @@ fi
 echo "www/pkg/glimpse.js has no benchmark exports"
 say "making the fake webcam's video from two real photos (tests/e2e/make_webcam.py)"
 .venv/bin/python tests/e2e/make_webcam.py target/fixtures target/fixtures/webcam.y4m
+say "scripts/serve.py's compressed files and headers (tests/serve_test.py)"
+python3 tests/serve_test.py
 say "end-to-end tests of the page in headless Chromium, a video as the webcam (node --test tests/e2e)"
 node --test tests/e2e/
 say "Glimpse's wasm CPU path against onnxruntime-web in Chromium: same photos, features within 1e-3 (tests/bench/versus.mjs, CPU only, few iterations)"

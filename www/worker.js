@@ -79,12 +79,56 @@ async function restore() {
   return null;
 }
 
+// The weights (18.5 MB) are kept in Cache Storage under their SHA-256, which the core knows: a
+// reload reads them from disk whatever caching headers the host sends, and a new model is a new
+// key. A copy that fails to load is dropped and downloaded again.
+const WEIGHTS_CACHE = 'glimpse-weights';
+
+async function cachedWeights(key) {
+  if (!self.caches) return null; // not a secure context: nothing to keep them in
+  try {
+    const hit = await (await caches.open(WEIGHTS_CACHE)).match(key);
+    return hit ? new Uint8Array(await hit.arrayBuffer()) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function keepWeights(key, bytes) {
+  if (!self.caches) return;
+  try {
+    const cache = await caches.open(WEIGHTS_CACHE);
+    for (const old of await cache.keys()) if (old.url !== key.href) await cache.delete(old);
+    await cache.put(key, new Response(bytes));
+  } catch (e) {
+    // A full quota only costs the next load a download.
+    postMessage({ type: 'notice', message: `The model could not be kept for the next visit (${e.message ?? e}): it will download again.` });
+  }
+}
+
+async function loadBackbone() {
+  const backend = new URL(self.location).searchParams.get('backend') ?? 'auto';
+  const key = new URL(`?sha256=${GlimpseBackbone.weightsSha256}`, WEIGHTS_URL);
+  const cached = await cachedWeights(key);
+  if (cached) {
+    postMessage({ type: 'progress', stage: 'Setting up the GPU', loaded: 0, total: 0 });
+    try {
+      return await GlimpseBackbone.load(cached, backend);
+    } catch {
+      await caches.delete(WEIGHTS_CACHE);
+    }
+  }
+  const weights = await fetchWithProgress(WEIGHTS_URL, 'Downloading the model');
+  postMessage({ type: 'progress', stage: 'Setting up the GPU', loaded: 0, total: 0 });
+  const loaded = await GlimpseBackbone.load(weights, backend);
+  await keepWeights(key, weights);
+  return loaded;
+}
+
 async function start() {
   postMessage({ type: 'progress', stage: 'Loading the wasm core', loaded: 0, total: 0 });
   await init();
-  const weights = await fetchWithProgress(WEIGHTS_URL, 'Downloading the model');
-  postMessage({ type: 'progress', stage: 'Setting up the GPU', loaded: 0, total: 0 });
-  backbone = await GlimpseBackbone.load(weights, new URL(self.location).searchParams.get('backend') ?? 'auto');
+  backbone = await loadBackbone();
   const notice = await restore();
   // The state first, so that the page shows the classes by the time it says it is ready.
   postMessage(state());

@@ -21,7 +21,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn expected_sha256() -> &'static str {
+pub fn expected_sha256() -> &'static str {
     WEIGHTS_SHA256.split_whitespace().next().unwrap_or_default()
 }
 

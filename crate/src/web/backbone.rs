@@ -26,6 +26,12 @@ impl GlimpseBackbone {
         Ok(Self { inner: Rc::new(backbone) })
     }
 
+    /// The SHA-256 of the weights this build loads: a key for keeping them between visits.
+    #[wasm_bindgen(js_name = weightsSha256, getter)]
+    pub fn weights_sha256() -> String {
+        crate::backbone::weights::expected_sha256().to_string()
+    }
+
     /// Why the CPU runs the model rather than WebGPU; `undefined` on WebGPU.
     #[wasm_bindgen(getter, js_name = fallbackReason)]
     pub fn fallback_reason(&self) -> Option<String> {
