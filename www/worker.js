@@ -55,9 +55,27 @@ function flush() {
   const bytes = learner.save();
   saving = saving
     .then(() => set(SAVED, bytes))
-    .then(() => { lastSaveMs = performance.now() - started; })
-    .catch((e) => postMessage({ type: 'notice', message: `Could not save in this browser: ${e.message ?? e}` }));
+    .then(() => { lastSaveMs = performance.now() - started; postMessage({ type: 'saved', bytes: bytes.length }); })
+    .catch((e) => postMessage({ type: 'notice', message: e?.name === 'QuotaExceededError'
+      ? 'This browser\'s storage for the page is full, so your latest changes are not saved here. The project is still open: use Export project to keep it, or free some space.'
+      : `Could not save in this browser: ${e.message ?? e}` }));
   return saving;
+}
+
+// One tab at a time owns the saved project: a second tab waits, and says so, until the first
+// is closed, rather than overwrite its work with its own copy.
+const PROJECT_LOCK = 'glimpse-project';
+function ownTheProject() {
+  if (!navigator.locks) return Promise.resolve();
+  const hold = () => new Promise(() => {}); // released when this tab closes
+  return new Promise((owned) => {
+    navigator.locks.request(PROJECT_LOCK, { ifAvailable: true }, (lock) => {
+      if (lock) { owned(); return hold(); }
+      postMessage({ type: 'waiting', message: 'Glimpse is open in another tab of this browser. Close that tab and this one takes over its project; working in both would overwrite one with the other.' });
+      navigator.locks.request(PROJECT_LOCK, () => { owned(); return hold(); });
+      return null;
+    });
+  });
 }
 
 async function restore() {
@@ -129,6 +147,7 @@ async function start() {
   postMessage({ type: 'progress', stage: 'Loading the wasm core', loaded: 0, total: 0 });
   await init();
   backbone = await loadBackbone();
+  await ownTheProject();
   const notice = await restore();
   // The state first, so that the page shows the classes by the time it says it is ready.
   postMessage(state());

@@ -1,5 +1,6 @@
 //! Choosing and initialising the compute device, once per process (or page).
 
+#[cfg(any(target_family = "wasm", feature = "gpu"))]
 use std::sync::OnceLock;
 
 use burn::prelude::{Device, Tensor};
@@ -50,8 +51,10 @@ const GPU_NAME: &str = "wgpu";
 const NO_ADAPTER: &str = "this browser offers no WebGPU adapter";
 #[cfg(target_family = "wasm")]
 const SOFTWARE_ONLY: &str = "the only WebGPU adapter is a slow software one";
-#[cfg(not(target_family = "wasm"))]
+#[cfg(all(not(target_family = "wasm"), feature = "gpu"))]
 const NO_ADAPTER: &str = "this machine offers no GPU adapter";
+#[cfg(not(any(target_family = "wasm", feature = "gpu")))]
+const NO_ADAPTER: &str = "this build has no GPU backend (the cargo feature `gpu` adds it)";
 #[cfg(not(target_family = "wasm"))]
 const SOFTWARE_ONLY: &str = "the only GPU adapter is a slow software one";
 
@@ -68,6 +71,7 @@ pub struct ComputeDevice {
     pub fallback: Option<String>,
 }
 
+#[cfg(any(target_family = "wasm", feature = "gpu"))]
 static WGPU: OnceLock<ComputeDevice> = OnceLock::new();
 
 impl ComputeDevice {
@@ -79,6 +83,7 @@ impl ComputeDevice {
         Self { fallback: Some(reason.into()), ..Self::cpu() }
     }
 
+    #[cfg(any(target_family = "wasm", feature = "gpu"))]
     fn from_setup(device: Device, info: burn::tensor::wgpu::wgpu::AdapterInfo) -> Self {
         let software = info.device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu
             || ["swiftshader", "llvmpipe", "lavapipe"]
@@ -90,6 +95,7 @@ impl ComputeDevice {
 
     /// The wgpu device, initialised on first use. Burn refuses a second initialisation, so every
     /// caller shares this one.
+    #[cfg(any(target_family = "wasm", feature = "gpu"))]
     pub async fn wgpu() -> Result<Self, Error> {
         if let Some(ready) = WGPU.get() {
             return Ok(ready.clone());
@@ -101,6 +107,12 @@ impl ComputeDevice {
         }
         let (device, setup) = result.map_err(|e| Error::Gpu(e.to_string()))?;
         Ok(WGPU.get_or_init(|| Self::from_setup(device, setup.adapter.get_info())).clone())
+    }
+
+    /// A native build without the `gpu` feature has no wgpu.
+    #[cfg(not(any(target_family = "wasm", feature = "gpu")))]
+    pub async fn wgpu() -> Result<Self, Error> {
+        Err(Error::Gpu(NO_ADAPTER.into()))
     }
 
     /// The device `choice` names; with `Auto`, `fallback` says why the CPU was taken.

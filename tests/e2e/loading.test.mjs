@@ -13,11 +13,16 @@ const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixture
 const closing = [];
 after(() => closing.forEach((close) => close()));
 
-/** Records every response of a context: url, status, content-encoding, body size. */
-function recordResponses(context) {
+/** A new context and page that record every response (url, status, content-encoding) and error. */
+async function openRecorded(browser) {
+  const context = await browser.newContext();
   const responses = [];
   context.on('response', (r) => responses.push({ url: r.url(), status: r.status(), encoding: r.headers()['content-encoding'] ?? null }));
-  return responses;
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  return { context, responses, page, problems };
 }
 
 const weightsRequests = (responses) => responses.filter((r) => r.url.includes('efficientnet-lite0.bpk')).length;
@@ -33,11 +38,7 @@ test('the page arrives compressed, and a reload reads the model from Cache Stora
   closing.push(server.close);
   const browser = await launch({ webgpu: false });
   try {
-    const context = await browser.newContext();
-    const responses = recordResponses(context);
-    const page = await context.newPage();
-    const problems = [];
-    page.on('pageerror', (e) => problems.push(e.message));
+    const { context, responses, page, problems } = await openRecorded(browser);
     const started = Date.now();
     await page.goto(server.url);
     await waitReady(page);
@@ -81,12 +82,7 @@ test('dist/ runs from a plain static server: isolated by its service worker, the
   const url = `http://127.0.0.1:${port}/`;
   const browser = await launch({ webgpu: false });
   try {
-    const context = await browser.newContext();
-    const responses = recordResponses(context);
-    const page = await context.newPage();
-    const problems = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    const { context, responses, page, problems } = await openRecorded(browser);
     await page.goto(url);
     // The first visit reloads once, under the service worker that adds the two headers.
     await page.waitForFunction(() => self.crossOriginIsolated, null, { timeout: 60_000 });

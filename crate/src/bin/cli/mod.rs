@@ -40,7 +40,8 @@ usage:
 
 options:
   --weights FILE   Lite0 weights (default: models/efficientnet-lite0.bpk beside the workspace)
-  --backend B      cpu (default), wgpu, or auto (wgpu on a hardware GPU, else the CPU)
+  --backend B      cpu (default), wgpu, or auto (wgpu on a hardware GPU, else the CPU);
+                   wgpu needs a build with `--features gpu`
 
 learning options (defaults in brackets):
   --head softmax|prototype|knn|auto|anomaly [softmax]   --hidden N hidden width, 0 = linear [0]
