@@ -16,7 +16,7 @@ install_tool() {
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages: browsers and their drivers, software Vulkan for native wgpu.
+# Debian packages: browsers and their drivers, software Vulkan (Firefox's WebGPU; native wgpu).
 need_apt() {
   local missing=()
   for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done

@@ -127,18 +127,20 @@ async function keepWeights(key, bytes) {
 async function loadBackbone() {
   const backend = new URL(self.location).searchParams.get('backend') ?? 'auto';
   const key = new URL(`?sha256=${GlimpseBackbone.weightsSha256}`, WEIGHTS_URL);
+  const setUp = (weights) => {
+    postMessage({ type: 'progress', stage: 'Setting up the GPU', loaded: 0, total: 0 });
+    return GlimpseBackbone.load(weights, backend);
+  };
   const cached = await cachedWeights(key);
   if (cached) {
-    postMessage({ type: 'progress', stage: 'Setting up the GPU', loaded: 0, total: 0 });
     try {
-      return await GlimpseBackbone.load(cached, backend);
+      return await setUp(cached);
     } catch {
       await caches.delete(WEIGHTS_CACHE);
     }
   }
   const weights = await fetchWithProgress(WEIGHTS_URL, 'Downloading the model');
-  postMessage({ type: 'progress', stage: 'Setting up the GPU', loaded: 0, total: 0 });
-  const loaded = await GlimpseBackbone.load(weights, backend);
+  const loaded = await setUp(weights);
   await keepWeights(key, weights);
   return loaded;
 }
