@@ -20,6 +20,10 @@ say "the page with the fake webcam: node tests/bench/page.mjs (FRAMES=${FRAMES:-
 need_python_reference
 .venv/bin/python tests/e2e/make_webcam.py target/fixtures target/fixtures/webcam.y4m
 node tests/bench/page.mjs
+say "a big project in the page: node tests/bench/examples.mjs (EXAMPLES=${EXAMPLES:-5000}, FILL=${FILL:-cli}: past the 100th, the CLI's project imported)"
+FILL=${FILL:-cli} node tests/bench/examples.mjs
+say "a soak: node tests/bench/soak.mjs (MINUTES=${MINUTES:-30} of live classification, captures and retraining)"
+node tests/bench/soak.mjs
 say "side by side with onnxruntime-web: node tests/bench/versus.mjs (one Chromium session; the table goes to target/bench/versus.md)"
 need_reference_onnx
 node tests/bench/versus.mjs

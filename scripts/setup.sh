@@ -70,8 +70,8 @@ need_reference_onnx() {
 }
 
 need_node_packages() {
-  if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/uplot ] || [ ! -d node_modules/idb-keyval ] || [ ! -d node_modules/onnxruntime-web ]; then
-    say "installing npm packages (uPlot and idb-keyval for the page; playwright-core, which drives Debian's Chromium, no browser download; onnxruntime-web to compare with)"
+  if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/uplot ] || [ ! -d node_modules/idb-keyval ] || [ ! -d node_modules/onnxruntime-web ] || [ ! -d node_modules/axe-core ]; then
+    say "installing npm packages (uPlot and idb-keyval for the page; playwright-core, which drives Debian's Chromium, no browser download; onnxruntime-web to compare with; axe-core, which checks the page's accessibility)"
     npm ci --silent --no-audit --no-fund
   fi
 }

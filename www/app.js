@@ -1,5 +1,5 @@
 // The page: wires the panels to the worker. It draws, captures and stores; no ML happens here.
-import { on } from './rpc.js';
+import { on, restart } from './rpc.js';
 import { decode } from './frames.js';
 import { createCamera } from './camera.js';
 import { createClasses } from './classes.js';
@@ -37,7 +37,7 @@ on('ready', ({ backend, adapter, reason, notice, thumbnailSize }) => {
   $('backend').dataset.backend = backend;
   thumbnails.setSize(thumbnailSize);
   classes.setEnabled(true);
-  report(notice ?? 'Ready.', !!notice);
+  report(notice ?? recovered ?? 'Ready.', !!(notice ?? recovered));
   document.body.dataset.ready = 'true';
   showStorage();
 });
@@ -67,8 +67,8 @@ function showStorage({ ask = false } = {}) {
       persisted = await navigator.storage.persist().catch(() => false);
     }
     const { usage = 0, quota = 0 } = await navigator.storage.estimate();
-    const mb = (n) => (n / 1e6).toFixed(1);
-    $('storage').textContent = `Stored in this browser: ${mb(usage)} MB of the ${mb(quota)} MB it allows this page` +
+    const size = (n) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`);
+    $('storage').textContent = `Stored in this browser: ${size(usage)} of the ${size(quota)} it allows this page` +
       (persisted ? ', kept until you delete it.' : '. The browser may clear it when the disk runs low: export the project to keep a copy.');
     $('storage').dataset.persisted = String(persisted);
   }, 500);
@@ -77,6 +77,16 @@ on('saved', () => showStorage({ ask: true }));
 on('waiting', ({ message }) => {
   $('progress').hidden = true;
   report(message);
+});
+// The GPU device was lost: the worker saved the project; a new one opens it on the CPU.
+let recovered = null;
+on('gpuLost', ({ message }) => {
+  document.body.dataset.ready = 'false';
+  classes.setEnabled(false);
+  recovered = `The GPU stopped working (${message}): Glimpse moved to the CPU and kept your project.`;
+  $('progress').hidden = false;
+  report(`${recovered} Restarting…`, true);
+  restart('cpu');
 });
 on('epoch', ({ stats }) => training.onEpoch(stats));
 on('notice', ({ message }) => report(message, true));

@@ -4,6 +4,8 @@ import { grab } from './frames.js';
 import { $ } from './dom.js';
 const CHOICE = 'glimpse.camera';
 const MIRROR = 'glimpse.mirror';
+// On a phone people point the camera at things: the rear one is the default there.
+const ON_A_PHONE = matchMedia('(pointer: coarse)').matches && navigator.maxTouchPoints > 0;
 
 function explain(error) {
   switch (error?.name) {
@@ -26,7 +28,8 @@ export function createCamera({ onChange }) {
   let stream = null;
 
   const mirror = $('mirror');
-  mirror.checked = localStorage.getItem(MIRROR) !== 'off';
+  const chosen = localStorage.getItem(MIRROR);
+  mirror.checked = chosen ? chosen === 'on' : !ON_A_PHONE;
   const applyMirror = () => video.classList.toggle('mirrored', mirror.checked);
   mirror.addEventListener('change', () => { localStorage.setItem(MIRROR, mirror.checked ? 'on' : 'off'); applyMirror(); });
   applyMirror();
@@ -36,10 +39,12 @@ export function createCamera({ onChange }) {
     $('camera-message').hidden = !text;
   }
 
+  // Names people recognise: a label that is a device path or empty becomes "Camera N".
+  const cameraName = (d, i) => (d.label && !/[\\/]/.test(d.label) ? d.label : `Camera ${i + 1}`);
   async function listCameras(activeId) {
     const cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
-    select.replaceChildren(...cameras.map((d, i) => new Option(d.label || `Camera ${i + 1}`, d.deviceId, false, d.deviceId === activeId)));
-    select.disabled = cameras.length < 2;
+    select.replaceChildren(...cameras.map((d, i) => new Option(cameraName(d, i), d.deviceId, false, d.deviceId === activeId)));
+    $('camera-choice').hidden = cameras.length < 2;
   }
 
   async function open(deviceId) {
@@ -52,7 +57,7 @@ export function createCamera({ onChange }) {
     }
     say('Starting the camera…');
     try {
-      const video_ = deviceId ? { deviceId: { exact: deviceId } } : { facingMode: 'user', width: { ideal: 640 }, height: { ideal: 480 } };
+      const video_ = deviceId ? { deviceId: { exact: deviceId } } : { facingMode: { ideal: ON_A_PHONE ? 'environment' : 'user' }, width: { ideal: 640 }, height: { ideal: 480 } };
       stream = await navigator.mediaDevices.getUserMedia({ video: video_, audio: false });
     } catch (e) {
       if (deviceId && e.name === 'OverconstrainedError') return open(null); // the saved camera is gone
@@ -63,7 +68,9 @@ export function createCamera({ onChange }) {
     video.srcObject = stream;
     await video.play().catch(() => {});
     const track = stream.getVideoTracks()[0];
-    const active = track.getSettings().deviceId;
+    const { deviceId: active, facingMode } = track.getSettings();
+    // A camera facing away is shown as it is; one facing the user as a mirror, unless chosen.
+    if (!localStorage.getItem(MIRROR)) { mirror.checked = facingMode ? facingMode === 'user' : !ON_A_PHONE; applyMirror(); }
     if (active) localStorage.setItem(CHOICE, active);
     track.addEventListener('ended', () => { say('The camera stopped. Pick it again to restart.'); onChange(false); });
     await listCameras(active);

@@ -70,6 +70,8 @@ export function createClasses({ grabFrame, decodeFile, report, group }) {
       element.classList.remove('recording');
     };
     element.addEventListener('pointerdown', (e) => { if (e.button === 0) { element.setPointerCapture(e.pointerId); start(); } });
+    // A long touch would open the context menu (and select text) instead of a burst.
+    element.addEventListener('contextmenu', (e) => e.preventDefault());
     element.addEventListener('pointerup', stop);
     element.addEventListener('pointercancel', stop);
     element.addEventListener('lostpointercapture', stop);

@@ -186,6 +186,7 @@ export function createLive({ grabFrame, decodeFile, report }) {
     /** Starts or stops the loop as the head and the camera come and go. */
     update({ unready: reason, cameraOn }) {
       unready = reason;
+      $('live-state').classList.toggle('waiting', !!unready);
       if (unready) {
         drawHeat(null);
         $('live-state').textContent = `Live predictions need every class ready: ${unready}`;

@@ -82,9 +82,10 @@ export function createTraining({ report }) {
   form.closest('details').addEventListener('toggle', (e) => { if (e.target.open) showFineTuneCost(); });
 
   function makePlots() {
-    const width = Math.min($('curves').clientWidth || 320, 420);
+    const width = plotWidth();
     const series = (label) => [{}, { label: `train ${label}`, stroke: '#2f6fde', width: 2 }, { label: `validation ${label}`, stroke: '#d9822b', width: 2, dash: [6, 3] }];
-    const options = (title, label, y) => ({ title, width, height: 180, series: series(label), scales: { x: { time: false }, y }, axes: [{ label: 'epoch' }, {}] });
+    // The legend names the series only: its live values read as broken dashes until hovered.
+    const options = (title, label, y) => ({ title, width, height: 180, series: series(label), legend: { live: false }, scales: { x: { time: false }, y }, axes: [{ label: 'epoch' }, {}] });
     $('curves').replaceChildren();
     plots = [
       new uPlot(options('Loss', 'loss', {}), [[], [], []], $('curves')),
@@ -92,10 +93,9 @@ export function createTraining({ report }) {
     ];
   }
   // The plots follow their box's width (a phone turned, a window narrowed).
-  new ResizeObserver(() => {
-    const width = Math.min($('curves').clientWidth || 320, 420);
-    plots?.forEach((plot) => plot.setSize({ width, height: 180 }));
-  }).observe($('curves'));
+  // (Measured on the column: the curves' own box has no width while their fold is closed.)
+  const plotWidth = () => Math.max(160, Math.min($('train-panel').clientWidth - 32, 420));
+  new ResizeObserver(() => plots?.forEach((plot) => plot.setSize({ width: plotWidth(), height: 180 }))).observe($('train-panel'));
   function drawCurves() {
     if (!plots) makePlots();
     const x = history.map((h) => h.epoch);
@@ -130,7 +130,7 @@ export function createTraining({ report }) {
       const tuned = summary.fineTuned;
       const layers = !tuned ? '' : tuned.kept ? `; fine-tuned ${tuned.layers}` : `; fine-tuning ${tuned.layers} did not beat the head alone on the held-out examples, so the head alone is kept`;
       $('train-status').textContent = summary.normalExamples
-        ? `Trained: an anomaly detector from ${summary.normalExamples} normal examples, flagging about ${(settings.falseAlarmRate * 100).toFixed(0)} % of normal things (see Advanced).`
+        ? `Trained: an anomaly detector from ${summary.normalExamples} normal examples, flagging about ${(settings.falseAlarmRate * 100).toFixed(0)} % of normal things (see Settings).`
         : `Trained (${how})${layers}${acc}.`;
       showSummary(summary);
     } catch (e) {
@@ -169,18 +169,20 @@ export function createTraining({ report }) {
     if (history.length) drawCurves(); else { $('curves').replaceChildren(); plots = null; }
     const evaluation = summary?.evaluation;
     $('evaluation').hidden = !evaluation;
-    if (!evaluation) return;
+    $('evaluation-box').hidden = !evaluation;
     const name = (id) => classes.find((c) => c.id === id)?.name ?? `(deleted class ${id})`;
     const pct = (x) => `${(x * 100).toFixed(1)} %`;
-    $('eval-summary').textContent = `${evaluation.examples} held-out examples: accuracy ${pct(evaluation.accuracy)}, macro F1 ${pct(evaluation.macroF1)}.`;
-    const transfer = summary.transfer;
+    const transfer = evaluation ? summary.transfer : null;
     say('transfer', !transfer ? ''
       : transfer.negative
-        ? `Raw pixels do better than the pretrained features here (${pct(transfer.pixels)} against ${pct(transfer.features)} for the head alone): the network does not see what tells these classes apart. Try fine-tuning the network (Advanced), or make sure the classes differ in what the camera shows.`
+        ? `Raw pixels do better than the pretrained features here (${pct(transfer.pixels)} against ${pct(transfer.features)} for the head alone): the network does not see what tells these classes apart. Try fine-tuning the network (Settings), or make sure the classes differ in what the camera shows.`
         : `The pretrained features help: the head alone reaches ${pct(transfer.features)} on them, ${pct(transfer.pixels)} on raw pixels.`,
       !!transfer?.negative);
     say('transfer-layer', !transfer?.intermediateBetter ? ''
-      : `An intermediate layer of the network does better than its final features (${pct(transfer.intermediate)} against ${pct(transfer.features)}): its last layers specialised away from your task. Fine-tuning 2 or more layers (Advanced) retrains them.`);
+      : `An intermediate layer of the network does better than its final features (${pct(transfer.intermediate)} against ${pct(transfer.features)}): its last layers specialised away from your task. Fine-tuning 2 or more layers (Settings) retrains them.`);
+    if (!evaluation) return;
+    $('evaluation-summary').textContent = `Evaluation: ${pct(evaluation.accuracy)} right on ${evaluation.examples} held-out examples`;
+    $('eval-summary').textContent = `${evaluation.examples} held-out examples: accuracy ${pct(evaluation.accuracy)}, macro F1 ${pct(evaluation.macroF1)}.`;
     const perClass = $('per-class');
     perClass.querySelectorAll('tr').forEach((r) => r.remove());
     const row = (cells, tag = 'td') => {

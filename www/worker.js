@@ -1,13 +1,12 @@
 // Hosts the wasm core off the main thread, so the page never stutters while the model works.
 // It owns the project: every change is saved to IndexedDB from here, so closing the tab loses at
 // most the last fraction of a second. Messages: {id, op, args} in, {id, ok, value|error} out,
-// plus unsolicited {type: 'progress' | 'ready' | 'state' | 'epoch' | 'fatal'} events.
+// plus unsolicited {type: 'progress' | 'ready' | 'state' | 'epoch' | 'saved' | 'notice' | 'waiting' |
+// 'gpuLost' | 'fatal'} events.
 import init, { GlimpseBackbone, GlimpseLearner } from './pkg/glimpse.js';
-import { get, set, del } from './vendor/idb-keyval.js';
+import * as storage from './storage.js';
 
 const WEIGHTS_URL = new URL('../models/efficientnet-lite0.bpk', import.meta.url);
-const SAVED = 'project';            // the IndexedDB key of the open project
-const UNREADABLE = 'project-unreadable'; // where a saved project that fails to open is kept
 const SAVE_DELAY_MS = 300;
 
 let backbone = null;
@@ -39,23 +38,23 @@ function state() {
   return { type: 'state', classes: learner.classes(), headState: learner.headState, unready: learner.unready ?? null, settings: learner.settings(), training: learner.training, lastTraining: learner.lastTraining(), adaptation: learner.adaptation() };
 }
 
-// Saving serialises the whole project, so bursts of changes are coalesced, and a large project
-// (thousands of examples) waits longer between saves than its last save took; `flush` writes now.
+// Bursts of changes (a held capture button) are coalesced into one save; `flush` writes now.
+// A save writes the new examples and the skeleton (see storage.js), whatever the project's size.
 let saveTimer = null;
 let saving = Promise.resolve();
-let lastSaveMs = 0;
 function persist() {
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(flush, Math.max(SAVE_DELAY_MS, 5 * lastSaveMs));
+  saveTimer = setTimeout(flush, SAVE_DELAY_MS);
 }
 function flush() {
   clearTimeout(saveTimer);
   saveTimer = null;
-  const started = performance.now();
-  const bytes = learner.save();
   saving = saving
-    .then(() => set(SAVED, bytes))
-    .then(() => { lastSaveMs = performance.now() - started; postMessage({ type: 'saved', bytes: bytes.length }); })
+    .then(async () => {
+      const started = performance.now();
+      const wrote = await storage.save(learner);
+      postMessage({ type: 'saved', ...wrote, ms: performance.now() - started });
+    })
     .catch((e) => postMessage({ type: 'notice', message: e?.name === 'QuotaExceededError'
       ? 'This browser\'s storage for the page is full, so your latest changes are not saved here. The project is still open: use Export project to keep it, or free some space.'
       : `Could not save in this browser: ${e.message ?? e}` }));
@@ -65,9 +64,11 @@ function flush() {
 // One tab at a time owns the saved project: a second tab waits, and says so, until the first
 // is closed, rather than overwrite its work with its own copy.
 const PROJECT_LOCK = 'glimpse-project';
+let releaseTheProject = () => {};
 function ownTheProject() {
   if (!navigator.locks) return Promise.resolve();
-  const hold = () => new Promise(() => {}); // released when this tab closes
+  // Held until this tab closes, or this worker hands over to the next (see `gpuLost`).
+  const hold = () => new Promise((release) => { releaseTheProject = release; });
   return new Promise((owned) => {
     navigator.locks.request(PROJECT_LOCK, { ifAvailable: true }, (lock) => {
       if (lock) { owned(); return hold(); }
@@ -76,25 +77,6 @@ function ownTheProject() {
       return null;
     });
   });
-}
-
-async function restore() {
-  learner = new GlimpseLearner(backbone);
-  const saved = await get(SAVED);
-  if (saved) {
-    try {
-      learner.open(saved);
-      return null;
-    } catch (e) {
-      // Keep the unreadable bytes rather than overwrite them with an empty project.
-      await set(UNREADABLE, saved);
-      await del(SAVED);
-      learner.newProject();
-      return `The project saved in this browser could not be opened (${e.message}); it was set aside and a new project started.`;
-    }
-  }
-  learner.newProject();
-  return null;
 }
 
 // The weights (18.5 MB) are kept in Cache Storage under their SHA-256, which the core knows: a
@@ -145,12 +127,45 @@ async function loadBackbone() {
   return loaded;
 }
 
+// A lost GPU device (a driver reset, an unplugged GPU) fails every later GPU call. The worker
+// watches the devices wgpu asks for; when the one it runs on is lost it saves, hands the project
+// over, and the page starts a new worker on the CPU (rpc.js `restart`).
+const gpuDevices = [];
+self.glimpseGpuDevices = gpuDevices; // the end-to-end test destroys them to provoke a loss
+function watchGpu() {
+  const gpu = navigator.gpu;
+  if (!gpu) return;
+  const requestAdapter = gpu.requestAdapter.bind(gpu);
+  gpu.requestAdapter = async (...args) => {
+    const adapter = await requestAdapter(...args);
+    if (!adapter) return adapter;
+    const requestDevice = adapter.requestDevice.bind(adapter);
+    adapter.requestDevice = async (...options) => {
+      const device = await requestDevice(...options);
+      gpuDevices.push(device);
+      device.lost.then(gpuLost);
+      return device;
+    };
+    return adapter;
+  };
+}
+
+async function gpuLost(info) {
+  if (backbone?.backend !== 'webgpu' || broken) return; // on the CPU, a GPU device is not needed
+  broken = true;
+  await flush();
+  releaseTheProject();
+  postMessage({ type: 'gpuLost', message: info.message || info.reason || 'device lost' });
+}
+
 async function start() {
+  watchGpu();
   postMessage({ type: 'progress', stage: 'Loading the wasm core', loaded: 0, total: 0 });
   await init();
   backbone = await loadBackbone();
   await ownTheProject();
-  const notice = await restore();
+  learner = new GlimpseLearner(backbone);
+  const notice = await storage.restore(learner);
   // The state first, so that the page shows the classes by the time it says it is ready.
   postMessage(state());
   postMessage({ type: 'ready', backend: backbone.backend, adapter: backbone.adapter, reason: backbone.fallbackReason, notice, thumbnailSize: GlimpseLearner.thumbnailSize });
@@ -197,9 +212,9 @@ const ops = {
   },
   save: () => learner.save(),
   exportModel: () => learner.exportModel(),
-  open: changes(({ bytes }) => learner.open(new Uint8Array(bytes)), { flush: true }),
+  open: changes(({ bytes }) => { const kind = learner.open(new Uint8Array(bytes)); storage.replaced(); return kind; }, { flush: true }),
   flush: () => flush(),
-  reset: changes(() => learner.newProject()),
+  reset: changes(() => { learner.newProject(); storage.replaced(); }, { flush: true }),
 };
 
 const ready = start().catch((e) => postMessage({ type: 'fatal', message: `Could not start: ${e.message ?? e}` }));
@@ -219,10 +234,11 @@ onmessage = async ({ data: { id, op, args } }) => {
       postMessage({ type: 'fatal', message: `The engine stopped (${reply.error}). Your project was saved in this browser: reload the page to continue.` });
     }
   }
-  // The new state goes first, so that the page has drawn it when the caller's promise settles.
+  // The new state goes first, so that the page has drawn it when the caller's promise settles;
+  // what `flush` ops did (a training, an import, an adaptation) is stored by then too.
   if (ops[op].changes && !broken) {
-    if (ops[op].flush) flush(); else persist();
     postMessage(state());
+    if (ops[op].flush) await flush(); else persist();
   }
   postMessage(reply);
 };

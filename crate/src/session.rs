@@ -464,17 +464,44 @@ impl Session {
         self.project().export_model()
     }
 
+    /// The project as the page stores it: a skeleton, and a record per example written once
+    /// (see `project::stored`).
+    pub fn save_skeleton(&self) -> Vec<u8> {
+        self.project().save_skeleton()
+    }
+
+    pub fn example_ids(&self) -> Vec<ExampleId> {
+        self.project().examples.classes().iter().flat_map(|c| c.examples.iter().map(|e| e.id)).collect()
+    }
+
+    pub fn save_example(&self, id: ExampleId) -> Result<Vec<u8>, Error> {
+        self.project().save_example(id)
+    }
+
+    /// Replaces the project with the one stored as `skeleton` and `records`. On error nothing
+    /// changes.
+    pub fn open_stored(&self, skeleton: &[u8], records: &[impl AsRef<[u8]>]) -> Result<(), Error> {
+        self.idle(Error::Busy("wait for training to finish (or cancel it) before opening a project"))?;
+        let project = Project::open_stored(skeleton, records)?;
+        self.replace(project);
+        Ok(())
+    }
+
     /// Opens a project (replaces this one) or a model-only file (keeps the examples of classes
     /// with the same names; see [`Project::open`]). On error nothing changes.
     pub fn open(&self, bytes: &[u8]) -> Result<Kind, Error> {
         self.idle(Error::Busy("wait for training to finish (or cancel it) before opening a file"))?;
         let (kind, project) = self.project().open(bytes)?;
+        self.replace(project);
+        Ok(kind)
+    }
+
+    fn replace(&self, project: Project) {
         let mut s = self.state.borrow_mut();
         s.project = project;
         s.head = None;
         s.predictor = None;
         s.deleted = None;
-        Ok(kind)
     }
 }
 

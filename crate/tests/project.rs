@@ -336,3 +336,70 @@ fn format_5_fields_round_trip_and_bad_values_are_refused() {
     intermediate.trained.as_mut().unwrap().transfer.as_mut().unwrap().intermediate = Some(1.5);
     refused(&intermediate, "accuracies outside 0–1");
 }
+
+/// Each example's stored record, in reverse order (the page reads them in key order, which a
+/// join must not depend on).
+fn records(project: &Project) -> Vec<(u32, Vec<u8>)> {
+    let ids: Vec<u32> = project.examples.classes().iter().flat_map(|c| c.examples.iter().map(|e| e.id)).collect();
+    ids.into_iter().rev().map(|id| (id, project.save_example(id).unwrap())).collect()
+}
+
+fn bytes_of(records: &[(u32, Vec<u8>)]) -> Vec<Vec<u8>> {
+    records.iter().map(|(_, r)| r.clone()).collect()
+}
+
+/// The page's stored form (a skeleton plus one record per example) joins back into exactly the
+/// project, a save writes only what is new, and each way the storage can be damaged is refused
+/// with its own message.
+#[test]
+fn the_stored_form_joins_back_exactly_and_refuses_what_is_missing() {
+    let fine_tuned = load(&std::fs::read(common::workspace().join("tests/fixtures/format-3.glimpse")).unwrap()).unwrap().1;
+    assert!(!fine_tuned.activations.is_empty(), "the fixture has fine-tuning's cached activations");
+    for original in [trained_project(HeadKind::Softmax), detector_project(), fine_tuned] {
+        let stored = records(&original);
+        let joined = Project::open_stored(&original.save_skeleton(), &bytes_of(&stored)).unwrap();
+        assert_eq!(joined, original);
+    }
+
+    // One example more costs the skeleton a few bytes; the record carries the rest.
+    let mut project = trained_project(HeadKind::Softmax);
+    let before = project.save_skeleton();
+    let class = project.examples.classes()[1].id;
+    let new = project.examples.add(class, vec![captured(&mut Rng::new(3), 0.0)]).unwrap()[0];
+    let after = project.save_skeleton();
+    assert!(after.len() - before.len() <= 8, "the skeleton grew by {} bytes", after.len() - before.len());
+    assert!(project.save_example(new).unwrap().len() > FEATURE_DIM * 4, "the record holds the feature");
+    assert!(after.len() * 4 < project.save().len(), "the skeleton leaves the examples out");
+
+    // Moving an example to another class changes the skeleton only: its old record still fits.
+    let stored = records(&project);
+    let moved = project.examples.classes()[0].examples[0].id;
+    project.examples.move_example(moved, class).unwrap();
+    assert_eq!(Project::open_stored(&project.save_skeleton(), &bytes_of(&stored)).unwrap(), project);
+
+    // A deleted example's record left behind is ignored.
+    project.examples.delete_example(moved).unwrap();
+    assert_eq!(Project::open_stored(&project.save_skeleton(), &bytes_of(&stored)).unwrap(), project);
+
+    let skeleton = project.save_skeleton();
+    let refused = |records: &[Vec<u8>], skeleton: &[u8]| Project::open_stored(skeleton, records).unwrap_err().to_string();
+    let mut missing = bytes_of(&stored);
+    let gone = stored.iter().position(|(id, _)| *id == new).unwrap();
+    missing.remove(gone);
+    assert!(refused(&missing, &skeleton).contains(&format!("example {new} of “plant 🌱” is missing from storage")), "{}", refused(&missing, &skeleton));
+    let mut cut = bytes_of(&stored);
+    cut[gone].truncate(100);
+    assert!(refused(&cut, &skeleton).contains("an example's record"), "{}", refused(&cut, &skeleton));
+    let mut swapped = bytes_of(&stored);
+    let other = stored.iter().position(|(id, _)| *id != new && *id != moved).unwrap();
+    swapped[gone] = swapped[other].clone();
+    assert!(refused(&swapped, &skeleton).contains("missing from storage"), "a record under another id does not stand in");
+    let mut damaged = skeleton.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    assert!(refused(&bytes_of(&stored), &damaged).contains("checksum"));
+    assert!(refused(&bytes_of(&stored), &project.save()).contains("whole file"), "a project file is not a skeleton");
+
+    // A skeleton is never a file to open: importing one says what it is.
+    assert_eq!(load(&skeleton).unwrap_err(), ProjectError::Skeleton);
+}

@@ -5,24 +5,13 @@
 // restores the trained project); and memory after FRAMES live frames against after 100.
 import path from 'node:path';
 import { serve, launch, root } from '../browser.mjs';
-import { waitReady, rename, waitForStart, holdCapture } from '../page.mjs';
+import { waitReady, rename, waitForStart, holdCapture, memory } from '../page.mjs';
 
 const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
 const FRAMES = Number(process.env.FRAMES ?? 10_000);
 const server = await serve();
 const browser = await launch({ webcam: path.join(fixtures, 'webcam.y4m') });
 const frames = (page) => page.evaluate(() => Number(document.getElementById('live-state').dataset.frames ?? 0));
-
-// JS memory from the page; the wasm heap (linear memory, which only grows, so a leak shows) from
-// inside the worker: importing the core's module there again yields the instance the worker runs.
-async function memory(page) {
-  const { bytes } = await page.evaluate(() => performance.measureUserAgentSpecificMemory());
-  const wasmBytes = await page.workers()[0].evaluate(async () => {
-    const core = await import(new URL('./pkg/glimpse.js', self.location).href);
-    return (await core.default()).memory.buffer.byteLength;
-  });
-  return { bytes, wasmBytes };
-}
 
 async function waitFrames(page, n) {
   while ((await frames(page)) < n) await page.waitForTimeout(1000);

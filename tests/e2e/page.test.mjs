@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { serve, launch, root } from '../browser.mjs';
-import { waitReady, card, count, classState, rename, onScreen, waitForStart, holdCapture } from '../page.mjs';
+import { waitReady, card, count, classState, rename, onScreen, waitForStart, holdCapture, accessibilityProblems, onOneScreen } from '../page.mjs';
 
 const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
 const artifacts = path.join(root, 'tests/artifacts');
@@ -22,8 +22,8 @@ before(async () => {
 after(() => server?.close());
 
 /** A new page that records requests to other origins and every error that reaches the console. */
-async function openPage(browser, query = '') {
-  const context = await browser.newContext();
+async function openPage(browser, query = '', options = { viewport: { width: 1280, height: 800 } }) {
+  const context = await browser.newContext(options);
   const page = await context.newPage();
   const problems = [], foreign = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -55,6 +55,16 @@ test('webcam: capture two objects, train, live prediction follows the video; rel
     await page.waitForFunction(() => document.getElementById('video').videoWidth > 0, null, { timeout: 30_000 });
     assert.equal(await page.textContent('#camera-message'), '');
     assert.deepEqual(await classState(page), [['Class 1', '0 examples'], ['Class 2', '0 examples']]);
+    // One screen at 1280×800: classes with their capture buttons, Train, and the camera with
+    // the live result, left to right, without scrolling the page.
+    assert.deepEqual(await onOneScreen(page, ['.class-card .capture', '#add-class', '#train', '#video', '#live-state']), [], 'off screen at 1280×800');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollHeight <= innerHeight), 'the page itself does not scroll');
+    const left = await page.$$eval('.column', (columns) => columns.map((c) => [c.id, c.getBoundingClientRect().left]));
+    assert.deepEqual(left.map(([id]) => id), ['classes-panel', 'train-panel', 'preview-panel']);
+    assert.ok(left[0][1] < left[1][1] && left[1][1] < left[2][1], `side by side: ${JSON.stringify(left)}`);
+    assert.equal(await page.isVisible('#camera-select'), false, 'one camera: no picker (its label is a file path here)');
+    const a11y = await accessibilityProblems(page, 'ready');
+    await page.screenshot({ path: path.join(artifacts, 'screen-ready.png') });
     await rename(page, 0, 'cat');
     await rename(page, 1, 'cup');
 
@@ -81,6 +91,7 @@ test('webcam: capture two objects, train, live prediction follows the video; rel
     // "Show all" pages through every sample of a class in a dialog.
     await card(page, 0).locator('.show-all').click();
     await page.waitForFunction((n) => document.querySelectorAll('#all-strip canvas').length === n, await count(page, 0));
+    a11y.push(...await accessibilityProblems(page, 'show all'));
     await page.keyboard.press('Escape');
     await page.waitForFunction(() => !document.getElementById('all-dialog').open);
 
@@ -90,6 +101,10 @@ test('webcam: capture two objects, train, live prediction follows the video; rel
     await page.waitForFunction(() => /^Trained/.test(document.getElementById('train-status').textContent), null, { timeout: 300_000 });
     assert.equal(await page.locator('#curves .uplot').count(), 2, 'loss and accuracy curves');
     assert.equal(await page.locator('#per-class tr').count(), 4, 'header, two classes, macro average');
+    assert.match(await page.textContent('#evaluation-summary'), /^Evaluation: 100\.0 % right on \d+ held-out examples$/);
+    await page.locator('#evaluation-box summary').click();
+    await page.locator('#curves-box summary').click();
+    await page.locator('#advanced summary').click();
     await page.locator('#confusion button').first().click();
     assert.match(await page.textContent('#cell-examples p'), /^cat predicted as cat: \d+ example/);
 
@@ -131,6 +146,32 @@ test('webcam: capture two objects, train, live prediction follows the video; rel
     await page.locator('#explain-toggle').uncheck();
     await page.waitForFunction(() => document.getElementById('heat').hidden);
     await page.screenshot({ path: path.join(artifacts, 'live.png'), fullPage: true });
+    a11y.push(...await accessibilityProblems(page, 'trained, live, with settings, curves and evaluation open'));
+    // Every control on screen is reached with Tab, in one pass (the page works from the keyboard).
+    const controls = await page.evaluate(() => {
+      const all = [...document.querySelectorAll('button, input, select, summary, a[href], [tabindex="0"]')]
+        .filter((e) => !e.disabled && !e.closest('dialog') && e.checkVisibility({ visibilityProperty: true }));
+      all.forEach((e, i) => { e.dataset.kb = String(i); });
+      return all.map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`);
+    });
+    await page.locator('h1').click();
+    const reached = new Set();
+    for (let i = 0; i < controls.length + 20; i++) {
+      await page.keyboard.press('Tab');
+      const kb = await page.evaluate(() => document.activeElement?.dataset.kb);
+      if (kb !== undefined) reached.add(Number(kb));
+    }
+    assert.deepEqual(controls.filter((_, i) => !reached.has(i)), [], `not reached with Tab (of ${controls.length})`);
+    for (const fold of ['#evaluation-box', '#curves-box', '#advanced']) await page.locator(`${fold} summary`).click();
+    await page.locator('#seen-toggle').uncheck();
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: path.join(artifacts, 'screen-live.png') });
+    assert.deepEqual(await onOneScreen(page, ['.class-card .capture', '#train', '#train-status', '#video', '#bars']), [], 'off screen once trained');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    a11y.push(...await accessibilityProblems(page, 'dark'));
+    await page.screenshot({ path: path.join(artifacts, 'screen-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
+    assert.deepEqual(a11y, [], 'axe-core: serious or critical violations');
 
     // Reload: classes, examples and the trained head come back; live prediction resumes.
     const before = await classState(page);
@@ -475,6 +516,7 @@ test('adapting to the camera: offered after training, collects frames, survives 
     await page.locator('#adapt-undo').click();
     await page.waitForFunction(() => /^Light or camera changed/.test(document.getElementById('adapt-status').textContent));
     assert.equal(await page.locator('#adapt-undo').isVisible(), false);
+    await page.waitForFunction(() => document.activeElement.id === 'adapt-start', null, { timeout: 5000 }).catch(() => {});
     assert.equal(await page.evaluate(() => document.activeElement.id), 'adapt-start', 'focus stays on the adaptation controls');
     await page.reload();
     await waitReady(page);
@@ -614,7 +656,7 @@ test('without WebGPU the page runs on the CPU, says why, and shows what the mode
   }
 });
 
-test('forced onto WebGPU (SwiftShader), the page captures, trains and classifies there', async () => {
+test('forced onto WebGPU (SwiftShader), the page captures, trains and classifies there, and moves to the CPU when the GPU device is lost', async () => {
   const browser = await launch();
   try {
     const { context, page, problems } = await openPage(browser, '?backend=webgpu');
@@ -633,6 +675,71 @@ test('forced onto WebGPU (SwiftShader), the page captures, trains and classifies
     await train(page);
     await page.setInputFiles('#classify-file', views('test', 'rocket')[0]);
     await page.waitForFunction(() => document.getElementById('live-state').dataset.class === 'Class 2', null, { timeout: 60_000 });
+
+    // The GPU device lost (destroyed from the test): the page moves to the CPU and keeps the
+    // project, its examples and its head.
+    const before = await classState(page);
+    await page.workers()[0].evaluate(() => self.glimpseGpuDevices.forEach((d) => d.destroy()));
+    await page.waitForFunction(() => /^The GPU stopped working \(.+\): Glimpse moved to the CPU and kept your project\.$/.test(document.getElementById('status').textContent) && document.body.dataset.ready === 'true', null, { timeout: 180_000 });
+    assert.match(await page.textContent('#backend'), /^Running on the CPU/);
+    assert.deepEqual(await classState(page), before);
+    assert.equal(await page.getAttribute('body', 'data-head'), 'current', 'the trained head came through');
+    await page.setInputFiles('#classify-file', views('test', 'cat')[0]);
+    await page.waitForFunction(() => document.getElementById('live-state').dataset.class === 'Class 1', null, { timeout: 60_000 });
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('phones: stacked in the same order at 390 px, usable at 360 px, the rear camera by default, touch-and-hold bursts', async () => {
+  const browser = await launch({ webcam });
+  try {
+    const phone = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
+    const context = await browser.newContext(phone);
+    // What the page asks the camera for, seen before its scripts run.
+    await context.addInitScript(() => {
+      const ask = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      window.asked = [];
+      navigator.mediaDevices.getUserMedia = (constraints) => { window.asked.push(constraints); return ask(constraints); };
+    });
+    const page = await context.newPage();
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(server.url);
+    await waitReady(page);
+    await page.waitForFunction(() => document.getElementById('video').videoWidth > 0, null, { timeout: 30_000 });
+    assert.deepEqual(await page.evaluate(() => window.asked.map((c) => c.video.facingMode)), [{ ideal: 'environment' }], 'a phone asks for the rear camera');
+    assert.equal(await page.isChecked('#mirror'), false, 'the rear camera is not mirrored');
+
+    const stacked = () => page.$$eval('.column', (columns) => columns.map((c) => { const r = c.getBoundingClientRect(); return [c.id, Math.round(r.left), Math.round(r.top)]; }));
+    const columns = await stacked();
+    assert.deepEqual(columns.map(([id]) => id), ['classes-panel', 'train-panel', 'preview-panel']);
+    assert.ok(columns.every(([, x]) => x === columns[0][1]) && columns[0][2] < columns[1][2] && columns[1][2] < columns[2][2], `stacked: ${JSON.stringify(columns)}`);
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+    assert.equal(await overflow(), 0, 'nothing wider than the phone at 390 px');
+    await page.screenshot({ path: path.join(artifacts, 'screen-phone.png'), fullPage: true });
+
+    await page.setViewportSize({ width: 360, height: 740 });
+    assert.equal(await overflow(), 0, 'nothing wider than the phone at 360 px');
+    const a11y = await accessibilityProblems(page, 'phone, 360 px');
+
+    // Touch and hold the capture button: a burst, as a held mouse button gives.
+    const box = await card(page, 0).locator('.capture').boundingBox();
+    const cdp = await context.newCDPSession(page);
+    const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [at] });
+    await page.waitForTimeout(1500);
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await page.waitForFunction(() => !document.querySelector('.capture.recording'));
+    await page.waitForTimeout(1500);
+    const held = await count(page, 0);
+    assert.ok(held >= 5, `a 1.5 s touch captured ${held} frames`);
+    // A tap captures one.
+    await card(page, 1).locator('.capture').tap();
+    await page.waitForFunction(() => document.querySelectorAll('.class-card .count')[1].textContent === '1 example');
+    assert.deepEqual(a11y, [], 'axe-core: serious or critical violations');
     assert.deepEqual(problems, []);
     await context.close();
   } finally {

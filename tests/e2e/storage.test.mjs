@@ -1,9 +1,14 @@
 // Nothing lost: what the browser keeps is shown, a second tab does not overwrite the first's
-// work, and a full storage quota says so while the project stays open and can be exported.
+// work, a full storage quota says so while the project stays open and can be exported, and
+// examples are stored one by one (a save does not grow with the project).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch } from '../browser.mjs';
-import { waitReady, rename, classState } from '../page.mjs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { serve, launch, root } from '../browser.mjs';
+import { waitReady, rename, classState, card, recordSaves, storedKeys, writeStored } from '../page.mjs';
+
+const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
 
 let server, browser;
 before(async () => {
@@ -66,6 +71,50 @@ test('a full storage quota: a clear message, the project stays open and exports;
   await page.reload();
   await waitReady(page);
   assert.deepEqual((await classState(page)).map(([name]) => name), ['Bolts', 'Nuts']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('examples are stored one by one: a save writes only the new one; an earlier version\'s whole-file save opens and is stored anew; a damaged record is set aside', async () => {
+  const context = await browser.newContext();
+  await context.addInitScript(recordSaves);
+  const { page, problems } = await open(context);
+  await waitReady(page);
+  const cats = readdirSync(path.join(fixtures, 'views/train/cat')).slice(0, 3).map((f) => path.join(fixtures, 'views/train/cat', f));
+  await card(page, 0).locator('.upload').setInputFiles(cats);
+  await page.waitForFunction(() => document.querySelector('.class-card .count').textContent === '3 examples', null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.saves.at(-1)?.examples === 3, null, { timeout: 10_000 });
+  const keys = await storedKeys(page);
+  assert.deepEqual(keys.filter((k) => k.startsWith('["example"')).length, 3, JSON.stringify(keys));
+  assert.ok(keys.includes('"skeleton"') && !keys.includes('"project"'), JSON.stringify(keys));
+  // One more example: its save writes that one record and the skeleton.
+  const seen = await page.evaluate(() => window.saves.length);
+  await card(page, 1).locator('.upload').setInputFiles(cats.slice(0, 1));
+  await page.waitForFunction((s) => window.saves.length > s && window.saves.at(-1).examples === 4, seen, { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => window.saves.at(-1).written), 1, 'only the new example is written');
+  await page.waitForTimeout(1000);
+
+  // A project an earlier version saved as one file (format 4, under the old key) opens, and is
+  // stored the new way.
+  const legacy = readFileSync(path.join(root, 'tests/fixtures/format-4.glimpse')).toString('base64');
+  await writeStored(page, [['skeleton', null], [['example', 'all'], null], ['project', legacy]]);
+  await page.reload();
+  await waitReady(page);
+  assert.deepEqual((await classState(page)).map(([name]) => name), ['cat', 'cup']);
+  assert.equal(await page.getAttribute('body', 'data-head'), 'current');
+  const migrated = await storedKeys(page);
+  assert.ok(migrated.includes('"skeleton"') && !migrated.includes('"project"'), JSON.stringify(migrated));
+  const examples = migrated.filter((k) => k.startsWith('["example"'));
+  assert.equal(examples.length, (await classState(page)).reduce((n, [, c]) => n + Number(c.split(' ')[0]), 0));
+
+  // A damaged record: the page says so, keeps the stored data aside and starts a new project.
+  await writeStored(page, [[JSON.parse(examples[0]), Buffer.from('damaged').toString('base64')]]);
+  await page.reload();
+  await waitReady(page);
+  assert.match(await page.textContent('#status'), /^The project saved in this browser could not be opened \(.*an example's record.*\); it was set aside and a new project started\.$/);
+  assert.deepEqual((await classState(page)).map(([name]) => name), ['Class 1', 'Class 2']);
+  const aside = await storedKeys(page);
+  assert.ok(aside.includes('"unreadable-skeleton"') && aside.includes('"unreadable-records"'), JSON.stringify(aside));
   assert.deepEqual(problems, []);
   await context.close();
 });

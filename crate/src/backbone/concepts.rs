@@ -204,21 +204,23 @@ pub fn meaning(name: &str) -> Result<Meaning, Error> {
 /// Classes with a label name equal to the first of `forms` that has any, or ending in it as a
 /// whole word; and that form, spaced.
 fn label_matches(forms: &[String]) -> (Vec<usize>, String) {
+    let labels = lower_case_labels();
     for form in forms {
         let phrase = form.replace('_', " ");
-        let classes: Vec<usize> = (0..IMAGENET_CLASSES)
-            .filter(|&c| {
-                imagenet::label(c).split(", ").any(|label| {
-                    let label = label.to_lowercase();
-                    label == phrase || label.ends_with(&format!(" {phrase}"))
-                })
-            })
-            .collect();
+        let ending = format!(" {phrase}");
+        let classes: Vec<usize> = (0..IMAGENET_CLASSES).filter(|&c| labels[c].iter().any(|label| *label == phrase || label.ends_with(&ending))).collect();
         if !classes.is_empty() {
             return (classes, phrase);
         }
     }
     (Vec::new(), String::new())
+}
+
+/// Each ImageNet class's comma-separated labels, lower-cased, made once: the page looks names up
+/// on every change it shows.
+fn lower_case_labels() -> &'static [Vec<String>] {
+    static LABELS: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+    LABELS.get_or_init(|| (0..IMAGENET_CLASSES).map(|c| imagenet::label(c).split(", ").map(str::to_lowercase).collect()).collect())
 }
 
 #[cfg(test)]

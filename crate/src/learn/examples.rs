@@ -1,7 +1,10 @@
 //! The classes a user names and the examples captured for each: a feature per example (what the
 //! heads learn from) and a thumbnail (what the page shows). Raw frames are not kept.
 
+use std::collections::HashMap;
+
 use image::{imageops, RgbaImage};
+
 use serde::{Deserialize, Serialize};
 
 use crate::backbone::{top, FEATURE_DIM};
@@ -235,8 +238,32 @@ impl Examples {
 
     /// Drops every example but keeps the classes (the "model only" export).
     pub fn without_examples(&self) -> Self {
-        let classes = self.classes.iter().map(|c| Class { examples: Vec::new(), ..c.clone() }).collect();
+        let classes = self.classes.iter().map(|c| Class { id: c.id, name: c.name.clone(), examples: Vec::new() }).collect();
         Self { classes, next_id: self.next_id }
+    }
+
+    /// The classes with each example's id and capture only (the page's stored skeleton).
+    pub fn hollow(&self) -> Self {
+        let mut hollow = self.without_examples();
+        for (to, from) in hollow.classes.iter_mut().zip(&self.classes) {
+            to.examples = from.examples.iter().map(|e| Example { id: e.id, capture: e.capture, feature: Vec::new(), thumbnail: Thumbnail { rgb: Vec::new() } }).collect();
+        }
+        hollow
+    }
+
+    /// Puts each hollow example's contents back; fails on one without a record or whose record
+    /// says it came from another capture.
+    pub fn fill(&mut self, mut contents: HashMap<ExampleId, Example>) -> Result<(), Error> {
+        for class in &mut self.classes {
+            for e in &mut class.examples {
+                let full = contents.remove(&e.id).ok_or_else(|| Error::Inconsistent(format!("example {} of “{}” is missing from storage", e.id, class.name)))?;
+                if full.capture != e.capture {
+                    return Err(Error::Inconsistent(format!("example {}'s record belongs to another capture", e.id)));
+                }
+                *e = full;
+            }
+        }
+        Ok(())
     }
 
     /// Checks what a file could have got wrong: ids unique and below the counter, features of

@@ -5,7 +5,8 @@
 //! ```text
 //! 0   8   magic "GLIMPSE\0"
 //! 8   2   format version
-//! 10  1   kind: 0 = whole project, 1 = model only (no examples)
+//! 10  1   kind: 0 = whole project, 1 = model only (no examples), 2 = a browser's stored
+//!         skeleton (see `stored`; never a file to open)
 //! 11  1   reserved, 0
 //! 12  8   body length in bytes
 //! 20  32  SHA-256 of the body
@@ -27,6 +28,8 @@ pub const MAGIC: &[u8; 8] = b"GLIMPSE\0";
 /// 4: adaptation to a new domain, and the trained features' mean it needs.
 /// 5: anomaly detection (its false-alarm rate; its head is a new kind), and what `head: auto`
 /// chose.
+/// A new format must also read the skeletons and example records the page stored in the last
+/// one (see `stored`), or an upgrade sets every user's saved project aside.
 pub const FORMAT_VERSION: u16 = 5;
 pub const HEADER_LEN: usize = 52;
 /// File extension for projects and model-only exports.
@@ -38,6 +41,9 @@ pub enum Kind {
     Project,
     /// Classes and head without examples: small, for classifying elsewhere.
     ModelOnly,
+    /// The project with its examples' contents left out, as the page stores it beside one
+    /// record per example (see `stored`).
+    Skeleton,
 }
 
 /// The backbone a project's features came from. Features from another network (or other
@@ -88,6 +94,8 @@ pub enum ProjectError {
     NewerVersion { found: u16 },
     #[error("unknown file kind {0}")]
     UnknownKind(u8),
+    #[error("this is part of a project as a browser stores it, not a file to open: export the project from the page instead")]
+    Skeleton,
     #[error("the file is cut short: it should hold {expected} bytes of data after the header, it holds {found}")]
     Truncated { expected: u64, found: u64 },
     #[error("{extra} unexpected bytes after the end of the data")]
@@ -121,6 +129,9 @@ impl Project {
     /// Reads and checks a file written by [`Project::to_bytes`] or [`Project::model_bytes`].
     pub fn from_bytes(bytes: &[u8], backbone: &BackboneId, preprocess: &Preprocess) -> Result<(Kind, Self), ProjectError> {
         let (kind, version, body) = open(bytes)?;
+        if kind == Kind::Skeleton {
+            return Err(ProjectError::Skeleton);
+        }
         let body: Body<Project> = match version {
             1 => decode::<ProjectV1>(body)?.map(|p| ProjectV4::from(ProjectV3::from(ProjectV2::from(p))).into()),
             2 => decode::<ProjectV2>(body)?.map(|p| ProjectV4::from(ProjectV3::from(p)).into()),
@@ -128,20 +139,40 @@ impl Project {
             4 => decode::<ProjectV4>(body)?.map(Project::from),
             _ => decode(body)?,
         };
-        if &body.backbone != backbone {
-            let describe = |b: &BackboneId| format!("{}, weights {}…", b.name, b.weights_sha256.get(..12).unwrap_or(&b.weights_sha256));
-            return Err(ProjectError::WrongBackbone { found: describe(&body.backbone), expected: describe(backbone) });
-        }
-        if &body.preprocess != preprocess {
-            return Err(ProjectError::WrongPreprocessing);
-        }
-        body.project.validate().map_err(|e| ProjectError::Inconsistent(e.to_string()))?;
-        Ok((kind, body.project))
+        let project = body.made_for(backbone, preprocess)?;
+        project.validate().map_err(|e| ProjectError::Inconsistent(e.to_string()))?;
+        Ok((kind, project))
     }
-
 }
 
-fn encode(kind: Kind, backbone: &BackboneId, preprocess: &Preprocess, project: &Project) -> Vec<u8> {
+impl Body<Project> {
+    /// The project, if it was made with this backbone and preprocessing.
+    fn made_for(self, backbone: &BackboneId, preprocess: &Preprocess) -> Result<Project, ProjectError> {
+        if &self.backbone != backbone {
+            let describe = |b: &BackboneId| format!("{}, weights {}…", b.name, b.weights_sha256.get(..12).unwrap_or(&b.weights_sha256));
+            return Err(ProjectError::WrongBackbone { found: describe(&self.backbone), expected: describe(backbone) });
+        }
+        if &self.preprocess != preprocess {
+            return Err(ProjectError::WrongPreprocessing);
+        }
+        Ok(self.project)
+    }
+}
+
+/// A skeleton written by [`encode`] with [`Kind::Skeleton`], decoded but not yet validated
+/// (its examples are empty until their records fill them).
+pub(super) fn skeleton_from_bytes(bytes: &[u8], backbone: &BackboneId, preprocess: &Preprocess) -> Result<Project, ProjectError> {
+    let (kind, version, body) = open(bytes)?;
+    if kind != Kind::Skeleton {
+        return Err(ProjectError::Inconsistent("the stored skeleton is a whole file".into()));
+    }
+    if version != FORMAT_VERSION {
+        return Err(ProjectError::Inconsistent(format!("stored in format {version}, which this build does not convert")));
+    }
+    decode::<Project>(body)?.made_for(backbone, preprocess)
+}
+
+pub(super) fn encode(kind: Kind, backbone: &BackboneId, preprocess: &Preprocess, project: &Project) -> Vec<u8> {
     let body = Body::<&Project> { backbone: backbone.clone(), preprocess: preprocess.clone(), project };
     let body = postcard::to_allocvec(&body).expect("serialising to memory cannot fail");
     let mut out = Vec::with_capacity(HEADER_LEN + body.len());
@@ -150,6 +181,7 @@ fn encode(kind: Kind, backbone: &BackboneId, preprocess: &Preprocess, project: &
     out.push(match kind {
         Kind::Project => 0,
         Kind::ModelOnly => 1,
+        Kind::Skeleton => 2,
     });
     out.push(0);
     out.extend_from_slice(&(body.len() as u64).to_le_bytes());
@@ -180,6 +212,7 @@ fn open(bytes: &[u8]) -> Result<(Kind, u16, &[u8]), ProjectError> {
     let kind = match bytes[10] {
         0 => Kind::Project,
         1 => Kind::ModelOnly,
+        2 => Kind::Skeleton,
         other => return Err(ProjectError::UnknownKind(other)),
     };
     let expected = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));

@@ -4,6 +4,7 @@
 
 mod file;
 mod older;
+mod stored;
 
 pub use file::{BackboneId, Kind, ProjectError, EXTENSION, FORMAT_VERSION, HEADER_LEN, MAGIC};
 
@@ -278,6 +279,21 @@ impl Project {
     /// The whole project as a `.glimpse` file for this build's backbone.
     pub fn save(&self) -> Vec<u8> {
         self.to_bytes(&BackboneId::lite0(), &Preprocess::LITE)
+    }
+
+    /// The skeleton the page stores beside one record per example (see `stored`).
+    pub fn save_skeleton(&self) -> Vec<u8> {
+        self.skeleton_bytes(&BackboneId::lite0(), &Preprocess::LITE)
+    }
+
+    /// The stored record of one example (see `stored`).
+    pub fn save_example(&self, id: ExampleId) -> Result<Vec<u8>, Error> {
+        self.record_bytes(id)
+    }
+
+    /// Joins a stored skeleton and its examples' records (see `stored`).
+    pub fn open_stored(skeleton: &[u8], records: &[impl AsRef<[u8]>]) -> Result<Project, Error> {
+        Ok(Project::from_stored(skeleton, records, &BackboneId::lite0(), &Preprocess::LITE)?)
     }
 
     /// Classes, settings and head without examples: a few KB to classify with elsewhere.

@@ -321,6 +321,31 @@ impl GlimpseLearner {
         self.session.save()
     }
 
+    /// The project as the worker stores it in IndexedDB: this skeleton, and a record per
+    /// example (`exampleRecord`), written once, so that a save does not grow with the project.
+    pub fn skeleton(&self) -> Vec<u8> {
+        self.session.save_skeleton()
+    }
+
+    /// Every example's id, in display order (what the stored records must cover).
+    #[wasm_bindgen(js_name = exampleIds)]
+    pub fn example_ids(&self) -> Vec<u32> {
+        self.session.example_ids()
+    }
+
+    #[wasm_bindgen(js_name = exampleRecord)]
+    pub fn example_record(&self, id: u32) -> Result<Vec<u8>, JsValue> {
+        Ok(self.session.save_example(id)?)
+    }
+
+    /// Opens what `skeleton` and `exampleRecord` stored (`records`: an array of their bytes, in
+    /// any order). On error nothing changes.
+    #[wasm_bindgen(js_name = openStored)]
+    pub fn open_stored(&self, skeleton: &[u8], records: Vec<js_sys::Uint8Array>) -> Result<(), JsValue> {
+        let records: Vec<Vec<u8>> = records.iter().map(|r| r.to_vec()).collect();
+        Ok(self.session.open_stored(skeleton, &records)?)
+    }
+
     /// Classes and trained head only, for classifying on another page.
     #[wasm_bindgen(js_name = exportModel)]
     pub fn export_model(&self) -> Result<Vec<u8>, JsValue> {
