@@ -1,7 +1,10 @@
 // Example thumbnails: fetched from the worker by id, drawn into small canvases, cached while shown.
 import { call } from './rpc.js';
 
-const cache = new Map(); // example id → ImageData
+// Example id → ImageData, most recently used last. Bounded: a project of thousands of examples
+// shows a dozen a class and a page of the dialog at a time (9 KB each).
+const cache = new Map();
+const KEEP = 600;
 let size = 48;
 
 export function setSize(side) { size = side; }
@@ -12,6 +15,10 @@ async function load(ids) {
   if (missing.length === 0) return;
   for (const { id, rgba } of await call('thumbnails', { ids: missing })) {
     cache.set(id, new ImageData(new Uint8ClampedArray(rgba.buffer ?? rgba), size, size));
+  }
+  for (const id of cache.keys()) {
+    if (cache.size <= KEEP) break;
+    cache.delete(id);
   }
 }
 
@@ -31,6 +38,7 @@ export async function fill(container, ids, { onDelete, label = 'Example' } = {})
     const canvas = document.createElement('canvas');
     canvas.width = canvas.height = size;
     const image = cache.get(id);
+    if (image) { cache.delete(id); cache.set(id, image); } // used: kept longest
     if (image) canvas.getContext('2d').putImageData(image, 0, 0);
     if (!onDelete) {
       canvas.setAttribute('role', 'img');
