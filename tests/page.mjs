@@ -134,3 +134,20 @@ export async function memory(page) {
   });
   return { bytes, wasmBytes };
 }
+
+/** Clicks Train and waits until it ends; returns the status line ("Trained …" or the error). */
+export async function trainAndWait(page, timeout = 300_000) {
+  await page.locator('#train').click();
+  await page.waitForFunction(() => /^Trained|error/.test(document.getElementById('train-status').textContent) || document.getElementById('train-status').classList.contains('error'), null, { timeout });
+  return page.textContent('#train-status');
+}
+
+/** Names the two classes cat and cup and captures a burst of each while it is on screen. */
+export async function captureCatAndCup(page, holdMs) {
+  await rename(page, 0, 'cat');
+  await rename(page, 1, 'cup');
+  await waitForStart(page, 'cat');
+  await holdCapture(page, 0, holdMs);
+  await waitForStart(page, 'cup');
+  await holdCapture(page, 1, holdMs);
+}

@@ -475,7 +475,7 @@ impl Session {
     }
 
     pub fn save_example(&self, id: ExampleId) -> Result<Vec<u8>, Error> {
-        self.project().save_example(id)
+        self.project().record_bytes(id)
     }
 
     /// Replaces the project with the one stored as `skeleton` and `records`. On error nothing

@@ -341,7 +341,7 @@ fn format_5_fields_round_trip_and_bad_values_are_refused() {
 /// join must not depend on).
 fn records(project: &Project) -> Vec<(u32, Vec<u8>)> {
     let ids: Vec<u32> = project.examples.classes().iter().flat_map(|c| c.examples.iter().map(|e| e.id)).collect();
-    ids.into_iter().rev().map(|id| (id, project.save_example(id).unwrap())).collect()
+    ids.into_iter().rev().map(|id| (id, project.record_bytes(id).unwrap())).collect()
 }
 
 fn bytes_of(records: &[(u32, Vec<u8>)]) -> Vec<Vec<u8>> {
@@ -368,7 +368,7 @@ fn the_stored_form_joins_back_exactly_and_refuses_what_is_missing() {
     let new = project.examples.add(class, vec![captured(&mut Rng::new(3), 0.0)]).unwrap()[0];
     let after = project.save_skeleton();
     assert!(after.len() - before.len() <= 8, "the skeleton grew by {} bytes", after.len() - before.len());
-    assert!(project.save_example(new).unwrap().len() > FEATURE_DIM * 4, "the record holds the feature");
+    assert!(project.record_bytes(new).unwrap().len() > FEATURE_DIM * 4, "the record holds the feature");
     assert!(after.len() * 4 < project.save().len(), "the skeleton leaves the examples out");
 
     // Moving an example to another class changes the skeleton only: its old record still fits.

@@ -5,7 +5,7 @@
 // restores the trained project); and memory after FRAMES live frames against after 100.
 import path from 'node:path';
 import { serve, launch, root } from '../browser.mjs';
-import { waitReady, rename, waitForStart, holdCapture, memory } from '../page.mjs';
+import { waitReady, captureCatAndCup, trainAndWait, memory } from '../page.mjs';
 
 const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
 const FRAMES = Number(process.env.FRAMES ?? 10_000);
@@ -23,14 +23,9 @@ try {
   await page.goto(server.url);
   await waitReady(page);
   const backend = await page.textContent('#backend');
-  await rename(page, 0, 'cat');
-  await rename(page, 1, 'cup');
-  await waitForStart(page, 'cat');
-  await holdCapture(page, 0, 2000);
-  await waitForStart(page, 'cup');
-  await holdCapture(page, 1, 2000);
-  await page.locator('#train').click();
-  await page.waitForFunction(() => /^Trained/.test(document.getElementById('train-status').textContent), null, { timeout: 300_000 });
+  await captureCatAndCup(page, 2000);
+  const trained = await trainAndWait(page);
+  if (!/^Trained/.test(trained)) throw new Error(trained);
 
   // Load to first prediction, the trained project restored from IndexedDB.
   const started = Date.now();

@@ -5,19 +5,13 @@
 // first minute, live frames, and every error the page or the worker printed.
 import path from 'node:path';
 import { serve, launch, root } from '../browser.mjs';
-import { waitReady, rename, waitForStart, holdCapture, count, memory } from '../page.mjs';
+import { waitReady, waitForStart, holdCapture, count, memory, captureCatAndCup, trainAndWait } from '../page.mjs';
 
 const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
 const MINUTES = Number(process.env.MINUTES ?? 30);
 const server = await serve();
 const browser = await launch({ webgpu: false, webcam: path.join(fixtures, 'webcam.y4m') });
 const frames = (page) => page.evaluate(() => Number(document.getElementById('live-state').dataset.frames ?? 0));
-
-async function train(page) {
-  await page.locator('#train').click();
-  await page.waitForFunction(() => /^Trained|error/.test(document.getElementById('train-status').textContent) || document.getElementById('train-status').classList.contains('error'), null, { timeout: 600_000 });
-  return page.textContent('#train-status');
-}
 
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -28,13 +22,8 @@ try {
   page.on('worker', (w) => w.on('console', (m) => m.type() === 'error' && errors.push(`worker: ${m.text()}`)));
   await page.goto(server.url);
   await waitReady(page);
-  await rename(page, 0, 'cat');
-  await rename(page, 1, 'cup');
-  await waitForStart(page, 'cat');
-  await holdCapture(page, 0, 1500);
-  await waitForStart(page, 'cup');
-  await holdCapture(page, 1, 1500);
-  const trainings = [await train(page)];
+  await captureCatAndCup(page, 1500);
+  const trainings = [await trainAndWait(page, 600_000)];
 
   const rows = [];
   const started = Date.now();
@@ -53,7 +42,7 @@ try {
       lastCapture = Date.now();
     }
     if (Date.now() - lastTraining > 5 * 60_000) {
-      trainings.push(await train(page));
+      trainings.push(await trainAndWait(page, 600_000));
       lastTraining = Date.now();
     }
     await page.waitForTimeout(1000);

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { serve, launch, root } from '../browser.mjs';
-import { waitReady, card, count, classState, rename, onScreen, waitForStart, holdCapture, accessibilityProblems, onOneScreen } from '../page.mjs';
+import { waitReady, card, count, classState, rename, onScreen, waitForStart, holdCapture, accessibilityProblems, onOneScreen, trainAndWait } from '../page.mjs';
 
 const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
 const artifacts = path.join(root, 'tests/artifacts');
@@ -35,9 +35,7 @@ async function openPage(browser, query = '', options = { viewport: { width: 1280
 }
 
 async function train(page) {
-  await page.locator('#train').click();
-  await page.waitForFunction(() => /^Trained|error/.test(document.getElementById('train-status').textContent) || document.getElementById('train-status').classList.contains('error'), null, { timeout: 300_000 });
-  const status = await page.textContent('#train-status');
+  const status = await trainAndWait(page);
   assert.match(status, /^Trained/, status);
   return status;
 }

@@ -286,11 +286,6 @@ impl Project {
         self.skeleton_bytes(&BackboneId::lite0(), &Preprocess::LITE)
     }
 
-    /// The stored record of one example (see `stored`).
-    pub fn save_example(&self, id: ExampleId) -> Result<Vec<u8>, Error> {
-        self.record_bytes(id)
-    }
-
     /// Joins a stored skeleton and its examples' records (see `stored`).
     pub fn open_stored(skeleton: &[u8], records: &[impl AsRef<[u8]>]) -> Result<Project, Error> {
         Ok(Project::from_stored(skeleton, records, &BackboneId::lite0(), &Preprocess::LITE)?)
