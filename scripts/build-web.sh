@@ -5,28 +5,46 @@
 # wasm_bind OUT_DIR [cargo build arguments…]: the release core, bound for `import init from …`.
 # The debugging name section (7 MB of function names) stays out of what a browser downloads.
 wasm_bind() {
-  local out=$1; shift
+  local out=$1 target_dir=${CARGO_TARGET_DIR:-target}; shift
   cargo build --release --lib --target wasm32-unknown-unknown -p glimpse "$@"
-  wasm-bindgen target/wasm32-unknown-unknown/release/glimpse.wasm --target web --no-typescript \
+  wasm-bindgen "$target_dir/wasm32-unknown-unknown/release/glimpse.wasm" --target web --no-typescript \
     --remove-name-section --remove-producers-section --out-dir "$out"
 }
 
+# The threaded CPU build: atomics and shared memory need std rebuilt with them (stable rustc
+# allows -Z build-std under RUSTC_BOOTSTRAP), and, since rust-lang/rust#147225, the linker told
+# to share and import the memory and export the TLS symbols wasm-bindgen's threads use. Its own
+# target folder: these flags would otherwise make every later plain build recompile everything.
+# The memory may grow to 2 GiB (a shared memory needs a maximum; 5,000 examples took 376 MB).
+wasm_bind_threads() {
+  local out=$1; shift
+  local flags="-C target-feature=+atomics,+bulk-memory,+mutable-globals -C link-arg=--shared-memory"
+  flags+=" -C link-arg=--max-memory=2147483648 -C link-arg=--import-memory"
+  local symbol
+  for symbol in __wasm_init_tls __tls_size __tls_align __tls_base; do flags+=" -C link-arg=--export=$symbol"; done
+  RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$flags" CARGO_TARGET_DIR=target/threads \
+    wasm_bind "$out" -Z build-std=panic_abort,std "$@"
+}
+
 build_web() {
-  say "building the wasm core into www/pkg (cargo build --release --target wasm32-unknown-unknown; wasm-bindgen)"
-  wasm_bind www/pkg
+  say "building the wasm core into www/pkg (WebGPU and the CPU) and www/pkg-threads (the CPU on threads)"
+  wasm_bind www/pkg --features gpu
+  wasm_bind_threads www/pkg-threads --features threads
   # The page's two libraries, from node_modules (pinned in package-lock.json), served from this origin.
   mkdir -p www/vendor
   cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css www/vendor/
   cp node_modules/idb-keyval/dist/index.js www/vendor/idb-keyval.js
   # scripts/serve.py sends these where the browser accepts them, as a static host would.
-  node scripts/compress.mjs www/pkg/glimpse_bg.wasm www/pkg/glimpse.js
+  node scripts/compress.mjs www/pkg/glimpse_bg.wasm www/pkg/glimpse.js www/pkg-threads/glimpse_bg.wasm www/pkg-threads/glimpse.js \
+    $(find www/pkg-threads/snippets -name '*.js')
 }
 
 # The benchmark pages' build (feature `bench`: the page's API plus `GlimpseBench`), kept apart
 # from the page's. Only the glimpse crate recompiles; its dependencies are shared with build_web.
 build_bench_web() {
-  say "building the benchmarks' wasm core into target/bench-pkg (the same, with --features bench)"
-  wasm_bind target/bench-pkg --features bench
+  say "building the benchmarks' wasm cores into target/bench-pkg and target/bench-pkg-threads (the same, with --features bench)"
+  wasm_bind target/bench-pkg --features gpu,bench
+  wasm_bind_threads target/bench-pkg-threads --features threads,bench
 }
 
 # wasm_browser_tests chrome|firefox [filter]: crate/tests/web.rs in the headless browser through
@@ -37,7 +55,7 @@ wasm_browser_tests() {
   case $browser in chrome) other=GECKODRIVER name=Chrome ;; firefox) other=CHROMEDRIVER name=Firefox ;; esac
   env -u $other CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     WASM_BINDGEN_TEST_ONLY_WEB=1 WASM_BINDGEN_TEST_WEBDRIVER_JSON="$root/crate/webdriver.json" \
-    cargo test --release --target wasm32-unknown-unknown -p glimpse --test web -- --nocapture $filter 2>&1 | tee "$log"
+    cargo test --release --target wasm32-unknown-unknown -p glimpse --features gpu --test web -- --nocapture $filter 2>&1 | tee "$log"
   grep -q "Running headless tests in $name" "$log" || { echo "the $browser run did not run in $name"; return 1; }
   grep -q "test result: ok" "$log" || { echo "the $browser run did not pass"; return 1; }
 }
@@ -46,12 +64,14 @@ wasm_browser_tests() {
 write_dist() {
   say "writing dist/"
   rm -rf dist
-  mkdir -p dist/www/pkg dist/www/vendor dist/models
+  mkdir -p dist/www/pkg dist/www/pkg-threads dist/www/vendor dist/models
   cp index.html dist/
   cp www/*.js www/style.css dist/www/
   # The isolation worker's scope must cover the page: it sits beside index.html.
   mv dist/www/isolation-sw.js dist/
   cp -p www/pkg/glimpse.js* www/pkg/glimpse_bg.wasm* dist/www/pkg/   # with build_web's .br/.gz
+  cp -p www/pkg-threads/glimpse.js* www/pkg-threads/glimpse_bg.wasm* dist/www/pkg-threads/
+  cp -pr www/pkg-threads/snippets dist/www/pkg-threads/   # the thread pool's worker script
   cp -p www/vendor/* dist/www/vendor/
   # The weights with their licences and notice (the weights barely compress: sent as they are).
   cp models/efficientnet-lite0.bpk models/LICENSE-* models/NOTICE dist/models/

@@ -32,6 +32,11 @@ need_wasm_toolchain() {
     say "adding the Rust target wasm32-unknown-unknown"
     rustup target add wasm32-unknown-unknown
   fi
+  # The threaded build recompiles std with atomics (-Z build-std), from std's sources.
+  if ! rustup component list --installed | grep -q '^rust-src'; then
+    say "adding the Rust component rust-src"
+    rustup component add rust-src
+  fi
   # wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly (the bindings' format
   # changes between versions); it is also the browser tests' runner.
   local version

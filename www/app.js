@@ -29,11 +29,11 @@ on('progress', ({ stage, loaded, total }) => {
   report(total ? `${stage}: ${mb(loaded)} of ${mb(total)} MB` : `${stage}…`);
 });
 
-on('ready', ({ backend, adapter, reason, notice, thumbnailSize }) => {
+on('ready', ({ backend, adapter, reason, threads, notice, thumbnailSize }) => {
   $('progress').hidden = true;
   $('backend').textContent = backend === 'webgpu'
     ? `Running on WebGPU (${adapter}).`
-    : `Running on the CPU${reason ? ` (${reason})` : ''}.`;
+    : `Running on the CPU${threads > 1 ? `, ${threads} threads` : ''}${reason ? ` (${reason})` : ''}.`;
   $('backend').dataset.backend = backend;
   thumbnails.setSize(thumbnailSize);
   classes.setEnabled(true);

@@ -5,8 +5,9 @@
 if (!self.crossOriginIsolated && window.isSecureContext && navigator.serviceWorker) {
   const reloaded = sessionStorage.getItem('glimpse-isolation-reload');
   navigator.serviceWorker.register('isolation-sw.js').then((registration) => {
-    // An active worker that did not isolate this load would not do better on the next one.
-    if (reloaded || (registration.active && navigator.serviceWorker.controller)) return;
+    // An active worker that did not isolate this load would not do better on the next one;
+    // no registration at all (service workers blocked by policy) means none will run.
+    if (!registration || reloaded || (registration.active && navigator.serviceWorker.controller)) return;
     sessionStorage.setItem('glimpse-isolation-reload', '1');
     const reload = () => location.reload();
     if (navigator.serviceWorker.controller) reload();

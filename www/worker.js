@@ -3,15 +3,37 @@
 // most the last fraction of a second. Messages: {id, op, args} in, {id, ok, value|error} out,
 // plus unsolicited {type: 'progress' | 'ready' | 'state' | 'epoch' | 'saved' | 'notice' | 'waiting' |
 // 'gpuLost' | 'fatal'} events.
-import init, { GlimpseBackbone, GlimpseLearner } from './pkg/glimpse.js';
 import * as storage from './storage.js';
 
 const WEIGHTS_URL = new URL('../models/efficientnet-lite0.bpk', import.meta.url);
 const SAVE_DELAY_MS = 300;
 
+let core = null; // the chosen build's module (see `chooseBuild`)
 let backbone = null;
 let learner = null;
 let broken = false;
+
+// The core comes in two builds, and only the one this worker runs is downloaded: pkg/ has
+// WebGPU beside a single-threaded CPU path; pkg-threads/ has the CPU path alone on a pool of
+// threads, which needs shared memory and so a cross-origin-isolated page (see isolate.js).
+// A software adapter (SwiftShader, lavapipe) is 20–60× slower than the CPU: it takes the CPU.
+async function softwareOrNoGpu() {
+  const adapter = await navigator.gpu?.requestAdapter().catch(() => null);
+  if (!adapter) return 'this browser offers no WebGPU adapter';
+  const info = adapter.info ?? {};
+  const named = [info.vendor, info.architecture, info.device, info.description].join(' ').toLowerCase();
+  if (info.isFallbackAdapter || adapter.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/.test(named)) return 'the only WebGPU adapter is a slow software one';
+  return null;
+}
+
+async function chooseBuild(backend) {
+  const gpu = { url: './pkg/glimpse.js', backend, reason: null, threads: 0 };
+  if (backend === 'webgpu') return gpu;
+  const reason = backend === 'cpu' ? 'the CPU was asked for' : await softwareOrNoGpu();
+  if (!reason) return gpu;
+  if (!self.crossOriginIsolated) return { ...gpu, backend: 'cpu', reason };
+  return { url: './pkg-threads/glimpse.js', backend: 'cpu', reason, threads: navigator.hardwareConcurrency || 2 };
+}
 
 // Fetches with a byte count, so that the page can show how much of the model has arrived.
 async function fetchWithProgress(url, stage) {
@@ -106,12 +128,11 @@ async function keepWeights(key, bytes) {
   }
 }
 
-async function loadBackbone() {
-  const backend = new URL(self.location).searchParams.get('backend') ?? 'auto';
-  const key = new URL(`?sha256=${GlimpseBackbone.weightsSha256}`, WEIGHTS_URL);
+async function loadBackbone(backend) {
+  const key = new URL(`?sha256=${core.GlimpseBackbone.weightsSha256}`, WEIGHTS_URL);
   const setUp = (weights) => {
-    postMessage({ type: 'progress', stage: 'Setting up the GPU', loaded: 0, total: 0 });
-    return GlimpseBackbone.load(weights, backend);
+    postMessage({ type: 'progress', stage: backend === 'cpu' ? 'Setting up the model' : 'Setting up the GPU', loaded: 0, total: 0 });
+    return core.GlimpseBackbone.load(weights, backend);
   };
   const cached = await cachedWeights(key);
   if (cached) {
@@ -160,15 +181,18 @@ async function gpuLost(info) {
 
 async function start() {
   watchGpu();
+  const build = await chooseBuild(new URL(self.location).searchParams.get('backend') ?? 'auto');
   postMessage({ type: 'progress', stage: 'Loading the wasm core', loaded: 0, total: 0 });
-  await init();
-  backbone = await loadBackbone();
+  core = await import(build.url);
+  await core.default();
+  if (build.threads) await core.initThreadPool(build.threads);
+  backbone = await loadBackbone(build.backend);
   await ownTheProject();
-  learner = new GlimpseLearner(backbone);
+  learner = new core.GlimpseLearner(backbone);
   const notice = await storage.restore(learner);
   // The state first, so that the page shows the classes by the time it says it is ready.
   postMessage(state());
-  postMessage({ type: 'ready', backend: backbone.backend, adapter: backbone.adapter, reason: backbone.fallbackReason, notice, thumbnailSize: GlimpseLearner.thumbnailSize });
+  postMessage({ type: 'ready', backend: backbone.backend, adapter: backbone.adapter, reason: build.reason ?? backbone.fallbackReason, threads: build.threads, notice, thumbnailSize: core.GlimpseLearner.thumbnailSize });
 }
 
 const frame = ({ rgba, width, height }) => [new Uint8Array(rgba), width, height];

@@ -1,6 +1,6 @@
 //! Choosing and initialising the compute device, once per process (or page).
 
-#[cfg(any(target_family = "wasm", feature = "gpu"))]
+#[cfg(feature = "gpu")]
 use std::sync::OnceLock;
 
 use burn::prelude::{Device, Tensor};
@@ -47,13 +47,15 @@ const GPU_NAME: &str = "webgpu";
 const GPU_NAME: &str = "wgpu";
 
 // Why `Auto` fell back to the CPU, in the words of each platform.
-#[cfg(target_family = "wasm")]
+#[cfg(all(target_family = "wasm", feature = "gpu"))]
 const NO_ADAPTER: &str = "this browser offers no WebGPU adapter";
 #[cfg(target_family = "wasm")]
 const SOFTWARE_ONLY: &str = "the only WebGPU adapter is a slow software one";
 #[cfg(all(not(target_family = "wasm"), feature = "gpu"))]
 const NO_ADAPTER: &str = "this machine offers no GPU adapter";
-#[cfg(not(any(target_family = "wasm", feature = "gpu")))]
+#[cfg(all(target_family = "wasm", not(feature = "gpu")))]
+const NO_ADAPTER: &str = "this build of the page has no WebGPU (the cargo feature `gpu` adds it)";
+#[cfg(all(not(target_family = "wasm"), not(feature = "gpu")))]
 const NO_ADAPTER: &str = "this build has no GPU backend (the cargo feature `gpu` adds it)";
 #[cfg(not(target_family = "wasm"))]
 const SOFTWARE_ONLY: &str = "the only GPU adapter is a slow software one";
@@ -71,7 +73,7 @@ pub struct ComputeDevice {
     pub fallback: Option<String>,
 }
 
-#[cfg(any(target_family = "wasm", feature = "gpu"))]
+#[cfg(feature = "gpu")]
 static WGPU: OnceLock<ComputeDevice> = OnceLock::new();
 
 impl ComputeDevice {
@@ -83,7 +85,7 @@ impl ComputeDevice {
         Self { fallback: Some(reason.into()), ..Self::cpu() }
     }
 
-    #[cfg(any(target_family = "wasm", feature = "gpu"))]
+    #[cfg(feature = "gpu")]
     fn from_setup(device: Device, info: burn::tensor::wgpu::wgpu::AdapterInfo) -> Self {
         let software = info.device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu
             || ["swiftshader", "llvmpipe", "lavapipe"]
@@ -95,7 +97,7 @@ impl ComputeDevice {
 
     /// The wgpu device, initialised on first use. Burn refuses a second initialisation, so every
     /// caller shares this one.
-    #[cfg(any(target_family = "wasm", feature = "gpu"))]
+    #[cfg(feature = "gpu")]
     pub async fn wgpu() -> Result<Self, Error> {
         if let Some(ready) = WGPU.get() {
             return Ok(ready.clone());
@@ -110,7 +112,7 @@ impl ComputeDevice {
     }
 
     /// A native build without the `gpu` feature has no wgpu.
-    #[cfg(not(any(target_family = "wasm", feature = "gpu")))]
+    #[cfg(not(feature = "gpu"))]
     pub async fn wgpu() -> Result<Self, Error> {
         Err(Error::Gpu(NO_ADAPTER.into()))
     }

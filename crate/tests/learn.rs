@@ -91,9 +91,9 @@ fn the_hidden_layer_head_learns_separable_features() {
     let first = &record.0[0];
     let last = record.0.last().unwrap();
     assert!(last.train_loss < first.train_loss * 0.5, "loss fell only from {} to {}", first.train_loss, last.train_loss);
-    // Epoch statistics are taken with dropout active (and Burn's dropout RNG is process-wide, so
-    // tests running beside this one shift its masks): judge the fitted head itself instead.
-    assert!(last.train_accuracy >= 0.85, "{last:?}");
+    // Epoch statistics are taken with dropout active, and Burn's dropout RNG is process-wide, so
+    // tests running beside this one shift its masks (their accuracy went from ≥ 0.85 to 0.82 when
+    // other tests' kernels became multi-threaded): judge the fitted head itself instead.
     let head = DeviceHead::new(&trained.head, &cpu());
     let n = data.labels.len();
     let features = Tensor::<2>::from_data(TensorData::new(data.features.clone(), [n, FEATURE_DIM]), &cpu());

@@ -1,5 +1,5 @@
 // Runs in the page, one engine and backend per page load (the runner gives each its own browser
-// context in one browser session): Glimpse (`engine=glimpse`, backend webgpu|cpu|cpu-burn-depthwise) or
+// context in one browser session): Glimpse (`engine=glimpse`, backend webgpu|cpu|cpu-threads|cpu-burn-pointwise|cpu-burn-depthwise) or
 // onnxruntime-web (`engine=ort`, execution provider webgpu|wasm) on the same Lite0 weights.
 // Cold = from before the engine's script is imported to the first batch-1 output in hand
 // (script, wasm compile, weights fetch, device and session set-up, first run, readback).
@@ -55,11 +55,14 @@ const base64 = (floats) => {
 /** Glimpse: RGBA frames in (its own resize, crop and normalisation included in every timing). */
 async function glimpse(images) {
   const start = performance.now();
-  // The bench build of the core (target/bench-pkg): the page's API plus `GlimpseBench`.
-  const { default: init, GlimpseBench, GlimpseLearner } = await import('../../target/bench-pkg/glimpse.js');
+  // The bench builds of the core (target/bench-pkg, and -threads for the threaded CPU build): the
+  // page's API plus `GlimpseBench`.
+  const threaded = backend === 'cpu-threads';
+  const { default: init, GlimpseBench, GlimpseLearner, initThreadPool } = await import(threaded ? '../../target/bench-pkg-threads/glimpse.js' : '../../target/bench-pkg/glimpse.js');
   await init();
+  if (threaded) await initThreadPool(navigator.hardwareConcurrency);
   const weights = new Uint8Array(await (await fetch('../../models/efficientnet-lite0.bpk')).arrayBuffer());
-  const backbone = await GlimpseBench.backbone(weights, backend);
+  const backbone = await GlimpseBench.backbone(weights, threaded ? 'cpu' : backend);
   const one = [images[0]];
   const first = await backbone.features(one);
   const cold = performance.now() - start;
@@ -67,6 +70,7 @@ async function glimpse(images) {
   const result = {
     adapter: backbone.adapter,
     backend,
+    threads: threaded ? navigator.hardwareConcurrency : 1,
     cold,
     b1: await warm(() => backbone.features(one)),
   };

@@ -18,7 +18,7 @@ const settings = {
   budget: process.env.BUDGET_S ?? 60,
 };
 const RUNS = [
-  ['glimpse', 'cpu'], ['glimpse', 'cpu-burn-depthwise'], ['glimpse', 'webgpu'], ['ort', 'wasm'], ['ort', 'webgpu'],
+  ['glimpse', 'cpu'], ['glimpse', 'cpu-threads'], ['glimpse', 'cpu-burn-pointwise'], ['glimpse', 'cpu-burn-depthwise'], ['glimpse', 'webgpu'], ['ort', 'wasm'], ['ort', 'webgpu'],
 ].filter(([, backend]) => !process.env.BACKENDS || process.env.BACKENDS.split(',').includes(backend));
 
 const floats = (b64) => new Float32Array(new Uint8Array(Buffer.from(b64, 'base64')).buffer);
@@ -72,15 +72,17 @@ const pair = (label, g, o) => {
   rows.push([label, 'warm, batch 8 (ms/frame)', `${ms(G.b8.ms / 8)} (n=${G.b8.n})`, `${ms(O.b8.ms / 8)} (n=${O.b8.n})`, ratio(G.b8.ms, O.b8.ms)]);
 };
 pair('WebGPU vs webgpu EP', 'glimpse webgpu', 'ort webgpu');
-pair('CPU fallback vs wasm EP', 'glimpse cpu', 'ort wasm');
-pair('CPU fallback, Burn depthwise ops (before) vs wasm EP', 'glimpse cpu-burn-depthwise', 'ort wasm');
+pair('CPU, single-threaded build vs wasm EP', 'glimpse cpu', 'ort wasm');
+pair('CPU, threaded build vs wasm EP', 'glimpse cpu-threads', 'ort wasm');
+pair('CPU, single-threaded, Burn 1×1 convs (before) vs wasm EP', 'glimpse cpu-burn-pointwise', 'ort wasm');
+pair('CPU, single-threaded, Burn ops (before) vs wasm EP', 'glimpse cpu-burn-depthwise', 'ort wasm');
 // Each engine's best backend on this machine, by warm batch-1 time, among what it ships (not
 // the "before" variant).
-const SHIPPED = ['glimpse cpu', 'glimpse webgpu', 'ort wasm', 'ort webgpu'];
+const SHIPPED = ['glimpse cpu', 'glimpse cpu-threads', 'glimpse webgpu', 'ort wasm', 'ort webgpu'];
 const best = (prefix) => SHIPPED.filter((k) => k.startsWith(prefix) && results[k]).sort((a, b) => results[a].b1.ms - results[b].b1.ms)[0];
 const [bestGlimpse, bestOrt] = [best('glimpse'), best('ort')];
 pair(`best: ${bestGlimpse} vs ${bestOrt}`, bestGlimpse, bestOrt);
-for (const k of ['glimpse cpu', 'glimpse webgpu'].filter((k) => results[k])) {
+for (const k of ['glimpse cpu', 'glimpse cpu-threads', 'glimpse webgpu'].filter((k) => results[k])) {
   const live = results[k].live;
   rows.push([`${k} live path`, 'frame → prediction (ms)', `${ms(live.ms)} (n=${live.n})`, `${ms(results[bestOrt].b1.ms)} (features only)`, ratio(live.ms, results[bestOrt].b1.ms)]);
 }
@@ -89,7 +91,7 @@ const adapters = [...new Set(Object.values(results).filter((r) => r.backend === 
 const threads = results['ort wasm']?.threads;
 const table = [
   `Lite0 → 1280 features, Chromium ${version}, headless; ${adapters.length ? `WebGPU adapter: ${adapters.join(', ')}` : 'no WebGPU'}; ` +
-    `onnxruntime-web wasm EP with ${threads ?? '?'} thread(s), SIMD; Glimpse's CPU fallback single-threaded; ${new Date().toISOString().slice(0, 10)}.`,
+    `onnxruntime-web wasm EP with ${threads ?? '?'} thread(s), SIMD; Glimpse's threaded CPU build with ${results['glimpse cpu-threads']?.threads ?? '?'} thread(s); ${new Date().toISOString().slice(0, 10)}.`,
   '',
   '| pairing | measure | Glimpse | onnxruntime-web | Glimpse / ort |',
   '|---|---|---|---|---|',

@@ -43,8 +43,9 @@ test('the page arrives compressed, and a reload reads the model from Cache Stora
     await page.goto(server.url);
     await waitReady(page);
     const coldMs = Date.now() - started;
-    const wasm = responses.find((r) => r.url.endsWith('glimpse_bg.wasm'));
-    assert.ok(wasm, 'the wasm was fetched');
+    const wasms = responses.filter((r) => r.url.endsWith('glimpse_bg.wasm'));
+    assert.deepEqual(wasms.map((r) => new URL(r.url).pathname), ['/www/pkg-threads/glimpse_bg.wasm'], 'only the threaded CPU build is fetched');
+    const [wasm] = wasms;
     assert.ok(['br', 'gzip'].includes(wasm.encoding), `the wasm came with content-encoding ${wasm.encoding}`);
     assert.equal(weightsRequests(responses), 1, 'the weights are downloaded once');
     assert.equal(await page.evaluate(() => self.crossOriginIsolated), true, 'serve.py isolates the page');
@@ -73,13 +74,18 @@ test('the page arrives compressed, and a reload reads the model from Cache Stora
   }
 });
 
-test('dist/ runs from a plain static server: isolated by its service worker, the model loads and classifies', async () => {
+/** dist/ served by Python's plain http.server, which sends no special header. */
+async function plainServer() {
   assert.ok(existsSync(path.join(root, 'dist/index.html')), 'dist/ is missing: run scripts/dist.sh first');
   const port = 20000 + Math.floor(Math.random() * 20000);
   const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', path.join(root, 'dist')], { stdio: ['ignore', 'pipe', 'pipe'] });
   closing.push(() => server.kill());
   await once(server.stdout, 'data');
-  const url = `http://127.0.0.1:${port}/`;
+  return `http://127.0.0.1:${port}/`;
+}
+
+test('dist/ runs from a plain static server: isolated by its service worker, the model loads and classifies on threads', async () => {
+  const url = await plainServer();
   const browser = await launch({ webgpu: false });
   try {
     const { context, responses, page, problems } = await openRecorded(browser);
@@ -87,9 +93,34 @@ test('dist/ runs from a plain static server: isolated by its service worker, the
     // The first visit reloads once, under the service worker that adds the two headers.
     await page.waitForFunction(() => self.crossOriginIsolated, null, { timeout: 60_000 });
     await waitReady(page);
+    assert.match(await page.textContent('#backend'), /^Running on the CPU, \d+ threads /);
     await classifiesTheCat(page);
     const failed = responses.filter((r) => r.status >= 400).map((r) => `${r.status} ${r.url}`);
     assert.deepEqual(failed, [], 'every file the page asks for is in dist/');
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a page that cannot be isolated (no headers, no service worker) runs the single-threaded build', async () => {
+  const url = await plainServer();
+  const browser = await launch({ webgpu: false });
+  try {
+    const context = await browser.newContext({ serviceWorkers: 'block' });
+    const responses = [];
+    context.on('response', (r) => responses.push({ url: r.url(), status: r.status() }));
+    const page = await context.newPage();
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(url);
+    await waitReady(page);
+    assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
+    assert.equal(await page.textContent('#backend'), 'Running on the CPU (this browser offers no WebGPU adapter).');
+    const wasms = responses.filter((r) => r.url.endsWith('glimpse_bg.wasm')).map((r) => new URL(r.url).pathname);
+    assert.deepEqual(wasms, ['/www/pkg/glimpse_bg.wasm']);
+    await classifiesTheCat(page);
     assert.deepEqual(problems, []);
     await context.close();
   } finally {

@@ -49,7 +49,8 @@ test('webcam: capture two objects, train, live prediction follows the video; rel
   const browser = await launch({ webcam });
   try {
     const { context, page, problems, foreign } = await openPage(browser);
-    assert.match(await page.textContent('#backend'), /^Running on (WebGPU|the CPU)/);
+    // SwiftShader is the only adapter here: the worker loads the threaded CPU build instead.
+    assert.match(await page.textContent('#backend'), /^Running on the CPU, \d+ threads \(the only WebGPU adapter is a slow software one\)\.$/);
     await page.waitForFunction(() => document.getElementById('video').videoWidth > 0, null, { timeout: 30_000 });
     assert.equal(await page.textContent('#camera-message'), '');
     assert.deepEqual(await classState(page), [['Class 1', '0 examples'], ['Class 2', '0 examples']]);
@@ -643,7 +644,9 @@ test('without WebGPU the page runs on the CPU, says why, and shows what the mode
   const browser = await launch({ webgpu: false });
   try {
     const { context, page, problems } = await openPage(browser);
-    assert.equal(await page.textContent('#backend'), 'Running on the CPU (this browser offers no WebGPU adapter).');
+    // serve.py isolates the page: the threaded CPU build, one thread a core.
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    assert.equal(await page.textContent('#backend'), `Running on the CPU, ${cores} threads (this browser offers no WebGPU adapter).`);
     await page.setInputFiles('#classify-file', path.join(fixtures, 'chelsea.png'));
     await page.waitForFunction(() => document.querySelectorAll('#seen li').length === 3, null, { timeout: 60_000 });
     assert.match(await page.textContent('#seen li'), /cat/i);

@@ -9,6 +9,7 @@
 use burn::nn::conv::Conv2d;
 use burn::prelude::{Tensor, TensorData};
 
+use super::parallel;
 use crate::Error;
 
 /// Weights of one depthwise layer, read once from the loaded module.
@@ -80,9 +81,10 @@ impl Depthwise {
                 (first < end).then_some((first, end, start % s, start / s))
             })
             .collect();
-        let mut phases = vec![0.0f32; if s > 1 { h * s * phase_width } else { 0 }];
+        let phases_size = if s > 1 { h * s * phase_width } else { 0 };
         let mut out = vec![0.0f32; n * c * oh * ow];
-        for (plane_index, (plane, out_plane)) in x.chunks_exact(h * w).zip(out.chunks_exact_mut(oh * ow)).enumerate() {
+        // Planes are independent: spread across the threads the build has, each with its phases.
+        let one_plane = |phases: &mut Vec<f32>, plane_index: usize, plane: &[f32], out_plane: &mut [f32]| {
             let source: &[f32] = if s == 1 {
                 plane
             } else {
@@ -94,7 +96,7 @@ impl Depthwise {
                         }
                     }
                 }
-                &phases
+                phases
             };
             let channel = plane_index % c;
             let filter = &self.weights[channel * k * k..(channel + 1) * k * k];
@@ -113,7 +115,8 @@ impl Depthwise {
                 }
                 relu6_in_place(row);
             }
-        }
+        };
+        parallel::for_each_chunk(x, h * w, &mut out, oh * ow, || vec![0.0f32; phases_size], one_plane);
         (out, [oh, ow])
     }
 }

@@ -11,6 +11,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu6;
 
 use super::depthwise::Depthwise;
+use super::pointwise::Pointwise;
 use crate::Error;
 
 /// Width of the pooled feature vector that heads train on.
@@ -22,7 +23,7 @@ pub const INPUT_SIZE: usize = 224;
 /// Side of the last feature map: the input shrunk by the network's total stride of 32.
 pub const MAP_SIDE: usize = INPUT_SIZE / 32;
 
-const STEM_CHANNELS: usize = 32;
+pub(crate) const STEM_CHANNELS: usize = 32;
 
 /// One stage of the block table: `repeats` blocks, the first of which applies `stride` and
 /// changes the width from `input` to `output` channels.
@@ -85,6 +86,26 @@ fn conv(channels: [usize; 2], kernel: usize, stride: usize, groups: usize, devic
         .init(device)
 }
 
+/// Which layers run this crate's CPU kernels (for a model on the CPU) instead of Burn's ops,
+/// which autodiff can differentiate and any device runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CpuKernels {
+    /// Burn's ops everywhere.
+    None,
+    /// The fused depthwise stages only (the benchmarks' "before" of the pointwise kernel).
+    Depthwise,
+    /// The depthwise stages and every 1×1 conv.
+    All,
+}
+
+/// The CPU kernels of one block, read from its weights.
+#[derive(Debug, Clone)]
+struct BlockKernels {
+    expand: Option<Pointwise>,
+    depthwise: Depthwise,
+    project: Option<Pointwise>,
+}
+
 /// Mobile inverted bottleneck: 1×1 expand, k×k depthwise, 1×1 linear projection.
 #[derive(Module, Debug)]
 pub struct MbConv {
@@ -93,9 +114,9 @@ pub struct MbConv {
     pub project: Conv2d,
     #[module(skip)]
     shape: BlockShape,
-    /// The fused CPU kernel of the depthwise stage, when the block runs on the CPU.
+    /// The CPU kernels, when the block runs on the CPU.
     #[module(skip)]
-    cpu_depthwise: Option<Depthwise>,
+    cpu: Option<BlockKernels>,
 }
 
 impl MbConv {
@@ -107,16 +128,20 @@ impl MbConv {
             depthwise: conv([shape.hidden, shape.hidden], shape.kernel, shape.stride, shape.hidden, device),
             project: conv([shape.hidden, shape.output], 1, 1, 1, device),
             shape,
-            cpu_depthwise: None,
+            cpu: None,
         }
     }
 
-    /// Runs the depthwise stage with the fused CPU kernel (`fused`) or with Burn's ops (which
-    /// autodiff can differentiate). Reads the depthwise weights, so call it after they change.
-    pub fn fuse_cpu_depthwise(&mut self, fused: bool) -> Result<(), Error> {
-        self.cpu_depthwise = match fused {
-            true => Some(Depthwise::of(&self.depthwise, self.shape.kernel, self.shape.stride)?),
-            false => None,
+    /// Chooses the block's CPU kernels. Reads the weights, so call it after they change.
+    pub fn use_cpu_kernels(&mut self, kernels: CpuKernels) -> Result<(), Error> {
+        let pointwise = |conv: &Conv2d| (kernels == CpuKernels::All).then(|| Pointwise::of(conv, false)).transpose();
+        self.cpu = match kernels {
+            CpuKernels::None => None,
+            _ => Some(BlockKernels {
+                expand: self.expand.as_ref().map(pointwise).transpose()?.flatten(),
+                depthwise: Depthwise::of(&self.depthwise, self.shape.kernel, self.shape.stride)?,
+                project: pointwise(&self.project)?,
+            }),
         };
         Ok(())
     }
@@ -132,23 +157,32 @@ impl MbConv {
 
     /// The 1×1 expansion, before its activation (the identity when the block has none).
     pub fn expand(&self, input: Tensor<4>) -> Tensor<4> {
-        match &self.expand {
-            Some(expand) => expand.forward(input),
-            None => input,
+        match (&self.expand, self.cpu.as_ref().and_then(|cpu| cpu.expand.as_ref())) {
+            (_, Some(fused)) => fused.forward(input),
+            (Some(expand), None) => expand.forward(input),
+            (None, None) => input,
         }
     }
 
     /// The depthwise stage on an expansion's output: ReLU6, depthwise conv, ReLU6 (ReLU6 is
     /// idempotent, so the stem's already activated output may come in as well).
     pub fn depthwise_stage(&self, x: Tensor<4>) -> Tensor<4> {
-        match &self.cpu_depthwise {
-            Some(fused) => fused.forward(x),
+        match &self.cpu {
+            Some(cpu) => cpu.depthwise.forward(x),
             None => relu6(self.depthwise.forward(relu6(x))),
         }
     }
 
+    /// The 1×1 linear projection.
+    pub fn projection(&self, x: Tensor<4>) -> Tensor<4> {
+        match self.cpu.as_ref().and_then(|cpu| cpu.project.as_ref()) {
+            Some(fused) => fused.forward(x),
+            None => self.project.forward(x),
+        }
+    }
+
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
-        let x = self.project.forward(self.depthwise_stage(self.expand(input.clone())));
+        let x = self.projection(self.depthwise_stage(self.expand(input.clone())));
         if self.residual() { x + input } else { x }
     }
 }
@@ -160,6 +194,9 @@ pub struct Lite0 {
     pub blocks: Vec<MbConv>,
     pub head: Conv2d,
     pub classifier: Linear,
+    /// The head conv with its ReLU6 as a CPU kernel, when the model runs them.
+    #[module(skip)]
+    cpu_head: Option<Pointwise>,
 }
 
 impl Lite0 {
@@ -172,13 +209,15 @@ impl Lite0 {
             blocks: blocks.into_iter().map(|shape| MbConv::new(shape, device)).collect(),
             head: conv([last, FEATURE_DIM], 1, 1, 1, device),
             classifier: LinearConfig::new(FEATURE_DIM, IMAGENET_CLASSES).init(device),
+            cpu_head: None,
         }
     }
 
-    /// Runs the depthwise stages with the fused CPU kernel (`fused`, for a model on the CPU) or
-    /// with Burn's ops. Reads the depthwise weights, so call it once after loading.
-    pub fn fuse_cpu_depthwise(&mut self, fused: bool) -> Result<(), Error> {
-        self.blocks.iter_mut().try_for_each(|block| block.fuse_cpu_depthwise(fused))
+    /// Chooses the CPU kernels (for a model on the CPU) or Burn's ops. Reads the weights, so
+    /// call it once after loading.
+    pub fn use_cpu_kernels(&mut self, kernels: CpuKernels) -> Result<(), Error> {
+        self.cpu_head = (kernels == CpuKernels::All).then(|| Pointwise::of(&self.head, true)).transpose()?;
+        self.blocks.iter_mut().try_for_each(|block| block.use_cpu_kernels(kernels))
     }
 
     /// The feature map after the first `blocks` blocks (0 = after the stem). This is the seam
@@ -201,7 +240,15 @@ impl Lite0 {
         let x = self.blocks[from.min(self.blocks.len())..]
             .iter()
             .fold(trunk, |x, block| block.forward(x));
-        relu6(self.head.forward(x))
+        self.head_stage(x)
+    }
+
+    /// The head conv and its ReLU6.
+    pub fn head_stage(&self, x: Tensor<4>) -> Tensor<4> {
+        match &self.cpu_head {
+            Some(fused) => fused.forward(x),
+            None => relu6(self.head.forward(x)),
+        }
     }
 
     /// Global average pooling: `[N, C, H, W]` → `[N, C]`.

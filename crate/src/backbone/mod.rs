@@ -5,6 +5,8 @@ pub mod depthwise;
 pub mod efficientnet;
 pub mod heatmap;
 pub mod imagenet;
+mod parallel;
+pub mod pointwise;
 pub mod top;
 pub mod weights;
 
@@ -12,7 +14,7 @@ use burn::prelude::{Device, Tensor, TensorData};
 
 use heatmap::Readout;
 
-pub use efficientnet::{FEATURE_DIM, IMAGENET_CLASSES, INPUT_SIZE, Lite0, MAP_SIDE};
+pub use efficientnet::{CpuKernels, FEATURE_DIM, IMAGENET_CLASSES, INPUT_SIZE, Lite0, MAP_SIDE};
 pub use heatmap::HeatMap;
 pub use imagenet::ImagenetClass;
 
@@ -33,7 +35,7 @@ impl Backbone {
     pub fn load(bytes: &[u8], source: &str, device: &ComputeDevice) -> Result<Self, Error> {
         let mut model = weights::load(bytes, source, &device.device)?;
         if device.backend == Backend::Cpu {
-            model.fuse_cpu_depthwise(true)?;
+            model.use_cpu_kernels(CpuKernels::All)?;
         }
         Ok(Self { model, device: device.clone(), preprocess: Preprocess::LITE })
     }
@@ -43,11 +45,10 @@ impl Backbone {
         Self::load(bytes, source, &ComputeDevice::choose(choice).await?)
     }
 
-    /// Runs the depthwise stages with Burn's own ops on the CPU too: the benchmarks' "before"
-    /// of the fused kernel.
+    /// Runs fewer of the CPU kernels (Burn's ops instead): the benchmarks' "before".
     #[cfg(feature = "bench")]
-    pub fn use_burn_depthwise(&mut self) -> Result<(), Error> {
-        self.model.fuse_cpu_depthwise(false)
+    pub fn use_cpu_kernels(&mut self, kernels: CpuKernels) -> Result<(), Error> {
+        self.model.use_cpu_kernels(kernels)
     }
 
     pub fn model(&self) -> &Lite0 {

@@ -8,7 +8,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu6;
 use serde::{Deserialize, Serialize};
 
-use super::efficientnet::{lite0_blocks, Lite0, MbConv};
+use super::efficientnet::{lite0_blocks, CpuKernels, Lite0, MbConv};
 use crate::device::read_floats;
 use crate::Error;
 
@@ -123,12 +123,12 @@ impl Top {
             return Err(Error::Settings(format!("between 1 and {MAX_DEPTH} layers can be fine-tuned, not {depth}")));
         }
         let mut blocks = model.blocks[first_block(depth)..].to_vec();
-        blocks.iter_mut().try_for_each(|b| b.fuse_cpu_depthwise(false))?;
+        blocks.iter_mut().try_for_each(|b| b.use_cpu_kernels(CpuKernels::None))?;
         Ok(Self { blocks, head: model.head.clone() })
     }
 
     /// A top of `model`'s shape with stored weights, on `device`. With `fused`, its depthwise
-    /// stages run the fused CPU kernel (for prediction on the CPU; not differentiable).
+    /// stages and 1×1 convs run the CPU kernels (for prediction on the CPU; not differentiable).
     pub fn load(model: &Lite0, weights: &TopWeights, device: &Device, fused: bool) -> Result<Self, Error> {
         weights.check()?;
         let mut top = Self::of(model, weights.depth)?;
@@ -141,7 +141,8 @@ impl Top {
             let (b, _) = values.next().expect("checked: one tensor per parameter");
             conv.bias = Some(Param::from_tensor(Tensor::from_data(TensorData::new(b.clone(), [b.len()]), device)));
         }
-        top.blocks.iter_mut().try_for_each(|b| b.fuse_cpu_depthwise(fused))?;
+        let kernels = if fused { CpuKernels::All } else { CpuKernels::None };
+        top.blocks.iter_mut().try_for_each(|b| b.use_cpu_kernels(kernels))?;
         Ok(top)
     }
 

@@ -37,7 +37,7 @@ pub struct OpKinds {
     pub pointwise: f64,
     /// The depthwise stages with their two ReLU6s (one kernel on the CPU).
     pub depthwise: f64,
-    /// The stem's and the head's ReLU6 and the residual additions.
+    /// The stem's ReLU6 and the residual additions.
     pub elementwise: f64,
     /// Global average pooling.
     pub pool: f64,
@@ -145,11 +145,11 @@ pub async fn profile_pass(backbone: &Backbone, frames: &[Frame<'_>]) -> Result<(
             None => x,
         };
         let h = timed!(depthwise, block.depthwise_stage(h));
-        let h = timed!(pointwise, block.project.forward(h));
+        let h = timed!(pointwise, block.projection(h));
         x = if block.residual() { timed!(elementwise, h + input) } else { h };
     }
-    let x = timed!(pointwise, model.head.forward(x));
-    let x = timed!(elementwise, relu6(x));
+    // The head's ReLU6 counts as pointwise: the CPU kernel applies it as it writes.
+    let x = timed!(pointwise, model.head_stage(x));
     let [n, c, _, _] = x.dims();
     let pooled = timed!(pool, x.mean_dim(3).mean_dim(2));
     let start = clock();

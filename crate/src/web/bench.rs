@@ -12,6 +12,7 @@ use super::to_js;
 use crate::backbone::weights::WEIGHTS_FILE;
 use crate::bench::backbone::time_features;
 use crate::bench::learning::time_learning;
+use crate::backbone::CpuKernels;
 use crate::{Backbone, DeviceChoice, Frame};
 
 #[wasm_bindgen]
@@ -19,14 +20,19 @@ pub struct GlimpseBench {}
 
 #[wasm_bindgen]
 impl GlimpseBench {
-    /// `GlimpseBackbone.load`, plus the backend `"cpu-burn-depthwise"`: the CPU with Burn's own
-    /// depthwise ops, the "before" of the fused kernel.
+    /// `GlimpseBackbone.load`, plus two "befores" of the CPU kernels: the backend
+    /// `"cpu-burn-pointwise"` (Burn's 1×1 convs, the fused depthwise kernel) and
+    /// `"cpu-burn-depthwise"` (Burn's ops everywhere).
     pub async fn backbone(weights: Vec<u8>, backend: String) -> Result<GlimpseBackbone, JsValue> {
-        let burn_depthwise = backend == "cpu-burn-depthwise";
-        let choice = if burn_depthwise { DeviceChoice::Cpu } else { DeviceChoice::parse(&backend)? };
+        let before = match backend.as_str() {
+            "cpu-burn-pointwise" => Some(CpuKernels::Depthwise),
+            "cpu-burn-depthwise" => Some(CpuKernels::None),
+            _ => None,
+        };
+        let choice = if before.is_some() { DeviceChoice::Cpu } else { DeviceChoice::parse(&backend)? };
         let mut backbone = Backbone::load_on(choice, &weights, WEIGHTS_FILE).await?;
-        if burn_depthwise {
-            backbone.use_burn_depthwise()?;
+        if let Some(kernels) = before {
+            backbone.use_cpu_kernels(kernels)?;
         }
         Ok(GlimpseBackbone { inner: Rc::new(backbone) })
     }

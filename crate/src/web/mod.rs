@@ -13,6 +13,11 @@ use wasm_bindgen::prelude::*;
 
 use crate::{Error, Frame};
 
+// Linked for its exports in the threaded CPU build: `initThreadPool(n)` starts n Web Workers
+// on this module's memory (the page's worker calls it before the backbone loads).
+#[cfg(feature = "threads")]
+use wasm_bindgen_rayon as _;
+
 #[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();

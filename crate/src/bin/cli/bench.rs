@@ -6,6 +6,7 @@ use std::rc::Rc;
 use glimpse::bench::backbone::{time_features, Timing};
 use glimpse::bench::learning::{time_capture, time_learning};
 use glimpse::bench::synthetic::textured_frame;
+use glimpse::backbone::CpuKernels;
 use glimpse::{Backbone, Frame};
 
 use super::{load_backbone, Options};
@@ -48,10 +49,13 @@ pub fn run(options: &Options) -> Result<(), String> {
         Ok(())
     };
     each_backend(options, &mut rows)?;
-    // The "before" of the fused CPU depthwise kernel, in the same process.
-    let mut before = load_backbone(&Options { backend: "cpu".into(), ..options.clone() })?;
-    before.use_burn_depthwise().map_err(|e| e.to_string())?;
-    rows("cpu, Burn's depthwise ops", before)
+    // The "befores" of the CPU kernels, in the same process.
+    for (label, kernels) in [("cpu, Burn's 1×1 convs", CpuKernels::Depthwise), ("cpu, Burn's ops", CpuKernels::None)] {
+        let mut before = load_backbone(&Options { backend: "cpu".into(), ..options.clone() })?;
+        before.use_cpu_kernels(kernels).map_err(|e| e.to_string())?;
+        rows(label, before)?;
+    }
+    Ok(())
 }
 
 /// Adding an example, training the default head at 100 and 1,000 examples, predicting. Training
