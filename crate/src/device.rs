@@ -3,7 +3,7 @@
 #[cfg(feature = "gpu")]
 use std::sync::OnceLock;
 
-use burn::prelude::{Device, Tensor};
+use burn::prelude::{Device, Tensor, TensorData};
 use serde::Serialize;
 
 use crate::Error;
@@ -133,6 +133,14 @@ impl ComputeDevice {
 
 /// Reads a float tensor back to the host without blocking (browsers forbid blocking reads).
 pub async fn read_floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, Error> {
-    let data = tensor.into_data_async().await.map_err(|e| Error::Readback(format!("{e:?}")))?;
+    floats(tensor.into_data_async().await.map_err(|e| Error::Readback(format!("{e:?}")))?)
+}
+
+/// Reads a float tensor on the CPU, where reading is immediate (the CPU kernels' weights).
+pub fn read_cpu_floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, Error> {
+    floats(tensor.into_data())
+}
+
+fn floats(data: TensorData) -> Result<Vec<f32>, Error> {
     data.try_into_vec::<f32>().map_err(|e| Error::Readback(format!("{e:?}")))
 }

@@ -18,4 +18,12 @@ fn the_profiled_pass_gives_the_features_of_the_product_pass() {
     let diff = max_abs_diff(&want, &got);
     assert!(diff <= 1e-6, "the profiled pass differs from Lite0::features by {diff}");
     assert!(ops.pointwise > 0.0 && ops.depthwise > 0.0, "every kind of op was timed: {ops:?}");
+    // Layer by layer: 15 expansions, 16 projections and the head; the steps add up to the kinds.
+    let count = |kind| ops.steps.iter().filter(|s| s.kind == kind).count();
+    assert_eq!((count("pointwise"), count("depthwise"), count("stem"), count("pool")), (32, 16, 1, 1));
+    let steps: f64 = ops.steps.iter().map(|s| s.ms).sum();
+    let kinds = ops.total() - ops.input - ops.readback;
+    assert!((steps - kinds).abs() < 1e-9, "the steps add up to {steps} ms, the kinds to {kinds}");
+    let head = ops.steps.iter().rfind(|s| s.kind == "pointwise").unwrap();
+    assert_eq!((head.input, head.output), ([2, 320, 7, 7], [2, 1280, 7, 7]), "shapes are recorded");
 }

@@ -1,5 +1,5 @@
-// `node tests/bench/backbone.mjs`: Lite0 in headless Chromium (SwiftShader WebGPU and the wasm
-// CPU fallback), cold and warm ms/frame, and where a warm pass goes per op kind. Prints ratios against the
+// `node tests/bench/backbone.mjs`: Lite0 in headless Chromium (SwiftShader WebGPU, the wasm
+// CPU fallback and, as `cpu-threads`, the threaded CPU build), cold and warm ms/frame, and where a warm pass goes per op kind. Prints ratios against the
 // CPU fallback at batch 1, measured in the same browser session.
 import path from 'node:path';
 import { serve, launch, root } from '../browser.mjs';

@@ -102,7 +102,9 @@ async function onnxruntime() {
   // Threads need cross-origin isolation, which the server gives every page (Glimpse's too).
   ort.env.wasm.numThreads = crossOriginIsolated ? navigator.hardwareConcurrency : 1;
   const model = new Uint8Array(await (await fetch(params.get('model'))).arrayBuffer());
-  const session = await ort.InferenceSession.create(model, { executionProviders: [backend], graphOptimizationLevel: 'all' });
+  // `profile=1` (tests/bench/ops.mjs): onnxruntime prints each node's time to the console.
+  const profile = params.get('profile') === '1';
+  const session = await ort.InferenceSession.create(model, { executionProviders: [backend], graphOptimizationLevel: 'all', enableProfiling: profile });
   const tensor = (n) => new ort.Tensor('float32', inputs.subarray(0, n * 3 * SIZE * SIZE), [n, 3, SIZE, SIZE]);
   const run = async (n) => (await session.run({ input: tensor(n) }, ['features'])).features.data;
   const first = await run(1);
@@ -112,6 +114,7 @@ async function onnxruntime() {
   const features = await run(BATCH);
   result.coldB8 = performance.now() - t;
   result.b8 = await warm(() => run(BATCH));
+  if (profile) await session.endProfiling();
   result.first = base64(new Float32Array(first));
   result.features = base64(new Float32Array(features));
   return result;

@@ -10,6 +10,7 @@ use burn::nn::conv::Conv2d;
 use burn::prelude::{Tensor, TensorData};
 
 use super::parallel;
+use crate::device::read_cpu_floats;
 use crate::Error;
 
 /// Weights of one depthwise layer, read once from the loaded module.
@@ -43,9 +44,8 @@ fn relu6_in_place(values: &mut [f32]) {
 impl Depthwise {
     /// Copies the weights of a depthwise `conv` (on the CPU, where reading is immediate).
     pub fn of(conv: &Conv2d, kernel: usize, stride: usize) -> Result<Self, Error> {
-        let read = |t: Tensor<1>| t.into_data().try_into_vec::<f32>().map_err(|e| Error::Readback(format!("{e:?}")));
-        let weights = read(conv.weight.val().flatten(0, 3))?;
-        let bias = read(conv.bias.as_ref().ok_or_else(|| misshapen("a depthwise conv without bias".into()))?.val())?;
+        let weights = read_cpu_floats(conv.weight.val().flatten::<1>(0, 3))?;
+        let bias = read_cpu_floats(conv.bias.as_ref().ok_or_else(|| misshapen("a depthwise conv without bias".into()))?.val())?;
         if weights.len() != bias.len() * kernel * kernel {
             return Err(misshapen(format!("depthwise weights of {} values for {} channels", weights.len(), bias.len())));
         }

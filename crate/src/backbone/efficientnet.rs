@@ -5,6 +5,8 @@
 //! "same" (asymmetric on stride-2 layers), which Burn's `PaddingConfig2d::Same` reproduces,
 //! because the weights were trained in TensorFlow.
 
+use std::sync::Arc;
+
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
@@ -114,9 +116,10 @@ pub struct MbConv {
     pub project: Conv2d,
     #[module(skip)]
     shape: BlockShape,
-    /// The CPU kernels, when the block runs on the CPU.
+    /// The CPU kernels, when the block runs on the CPU (shared: a fine-tuned top clones blocks,
+    /// and the kernels never change once read).
     #[module(skip)]
-    cpu: Option<BlockKernels>,
+    cpu: Option<Arc<BlockKernels>>,
 }
 
 impl MbConv {
@@ -137,11 +140,11 @@ impl MbConv {
         let pointwise = |conv: &Conv2d| (kernels == CpuKernels::All).then(|| Pointwise::of(conv, false)).transpose();
         self.cpu = match kernels {
             CpuKernels::None => None,
-            _ => Some(BlockKernels {
+            _ => Some(Arc::new(BlockKernels {
                 expand: self.expand.as_ref().map(pointwise).transpose()?.flatten(),
                 depthwise: Depthwise::of(&self.depthwise, self.shape.kernel, self.shape.stride)?,
                 project: pointwise(&self.project)?,
-            }),
+            })),
         };
         Ok(())
     }

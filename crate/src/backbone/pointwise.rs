@@ -10,6 +10,7 @@ use burn::nn::conv::Conv2d;
 use burn::prelude::{Tensor, TensorData};
 
 use super::parallel;
+use crate::device::read_cpu_floats;
 use crate::Error;
 
 /// Weights of one 1×1 layer, read once from the loaded module.
@@ -26,17 +27,16 @@ impl Pointwise {
     /// Copies the weights of a 1×1 `conv` (on the CPU, where reading is immediate); `relu6`
     /// clamps the output to [0, 6].
     pub fn of(conv: &Conv2d, relu6: bool) -> Result<Self, Error> {
-        let read = |t: Tensor<1>| t.into_data().try_into_vec::<f32>().map_err(|e| Error::Readback(format!("{e:?}")));
         let [outputs, inputs, kh, kw] = conv.weight.dims();
         let misshapen = |problem: String| Error::Inconsistent(format!("the fused pointwise kernel cannot use {problem}"));
         if (kh, kw) != (1, 1) {
             return Err(misshapen(format!("a {kh}×{kw} convolution")));
         }
-        let bias = read(conv.bias.as_ref().ok_or_else(|| misshapen("a 1×1 conv without bias".into()))?.val())?;
+        let bias = read_cpu_floats(conv.bias.as_ref().ok_or_else(|| misshapen("a 1×1 conv without bias".into()))?.val())?;
         if bias.len() != outputs {
             return Err(misshapen(format!("{} biases for {outputs} outputs", bias.len())));
         }
-        Ok(Self { inputs, weights: read(conv.weight.val().flatten(0, 3))?, bias, relu6 })
+        Ok(Self { inputs, weights: read_cpu_floats(conv.weight.val().flatten::<1>(0, 3))?, bias, relu6 })
     }
 
     /// The layer on an `[N, C, H, W]` tensor on the CPU.

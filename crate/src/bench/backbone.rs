@@ -45,6 +45,18 @@ pub struct OpKinds {
     pub readback: f64,
     /// What one wait for the device costs on its own (already taken off the above).
     pub sync: f64,
+    /// Every op of the pass in order, to set beside another engine's layer by layer.
+    pub steps: Vec<Step>,
+}
+
+/// One op of a profiled pass.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub kind: &'static str,
+    /// Its input and output shapes, `[N, C, H, W]`.
+    pub input: [usize; 4],
+    pub output: [usize; 4],
+    pub ms: f64,
 }
 
 impl OpKinds {
@@ -76,6 +88,12 @@ impl OpKinds {
             pool: m(|o| o.pool),
             readback: m(|o| o.readback),
             sync: m(|o| o.sync),
+            steps: rounds[0]
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, step)| Step { ms: median(rounds.iter().map(|o| o.steps[i].ms).collect()), ..step.clone() })
+                .collect(),
         }
     }
 }
@@ -124,38 +142,39 @@ pub async fn profile_pass(backbone: &Backbone, frames: &[Frame<'_>]) -> Result<(
     o.sync = clock() - start;
     let sync_cost = o.sync;
 
-    let mut ops = 0usize;
     macro_rules! timed {
-        ($kind:ident, $op:expr) => {{
+        ($kind:ident, $input:expr, $op:expr) => {{
+            let input = $input.dims();
             let start = clock();
             let y = $op;
             sync(&y).await?;
-            o.$kind += (clock() - start - sync_cost).max(0.0);
-            ops += 1;
+            let ms = (clock() - start - sync_cost).max(0.0);
+            o.$kind += ms;
+            o.steps.push(Step { kind: stringify!($kind), input, output: y.dims(), ms });
             y
         }};
     }
     let model = backbone.model();
-    let x = timed!(stem, model.stem.forward(x));
-    let mut x = timed!(elementwise, relu6(x));
+    let x = timed!(stem, x, model.stem.forward(x));
+    let mut x = timed!(elementwise, x, relu6(x));
     for block in &model.blocks {
         let input = x.clone();
         let h = match &block.expand {
-            Some(_) => timed!(pointwise, block.expand(x)),
+            Some(_) => timed!(pointwise, x, block.expand(x)),
             None => x,
         };
-        let h = timed!(depthwise, block.depthwise_stage(h));
-        let h = timed!(pointwise, block.projection(h));
-        x = if block.residual() { timed!(elementwise, h + input) } else { h };
+        let h = timed!(depthwise, h, block.depthwise_stage(h));
+        let h = timed!(pointwise, h, block.projection(h));
+        x = if block.residual() { timed!(elementwise, h, h + input) } else { h };
     }
     // The head's ReLU6 counts as pointwise: the CPU kernel applies it as it writes.
-    let x = timed!(pointwise, model.head_stage(x));
+    let x = timed!(pointwise, x, model.head_stage(x));
     let [n, c, _, _] = x.dims();
-    let pooled = timed!(pool, x.mean_dim(3).mean_dim(2));
+    let pooled = timed!(pool, x, x.mean_dim(3).mean_dim(2));
     let start = clock();
     let features = read_floats(pooled.reshape([n, c])).await?;
     o.readback = clock() - start;
-    debug_assert!(ops > 40);
+    debug_assert!(o.steps.len() > 40);
     Ok((o, features))
 }
 
@@ -175,10 +194,17 @@ mod tests {
 
     #[test]
     fn op_kinds_add_up_and_name_every_kind() {
-        let o = OpKinds { input: 1.0, stem: 2.0, pointwise: 3.0, depthwise: 4.0, elementwise: 5.0, pool: 6.0, readback: 7.0, sync: 100.0 };
+        let step = |ms| Step { kind: "pointwise", input: [1, 16, 7, 7], output: [1, 32, 7, 7], ms };
+        let o = OpKinds { input: 1.0, stem: 2.0, pointwise: 3.0, depthwise: 4.0, elementwise: 5.0, pool: 6.0, readback: 7.0, sync: 100.0, steps: vec![step(3.0)] };
         assert_eq!(o.total(), 28.0, "the wait's own cost is not part of the pass");
         assert_eq!(o.kinds().iter().map(|k| k.1).sum::<f64>(), o.total());
-        let m = OpKinds::median(vec![o.clone(), OpKinds { depthwise: 40.0, ..o.clone() }, OpKinds { depthwise: 0.5, ..o }]);
+        let m = OpKinds::median(vec![
+            o.clone(),
+            OpKinds { depthwise: 40.0, steps: vec![step(30.0)], ..o.clone() },
+            OpKinds { depthwise: 0.5, steps: vec![step(1.0)], ..o }
+        ]);
         assert_eq!(m.depthwise, 4.0);
+        assert_eq!(m.steps.len(), 1);
+        assert_eq!(m.steps[0].ms, 3.0, "each step is its own median");
     }
 }
