@@ -27,3 +27,5 @@ node tests/bench/soak.mjs
 say "side by side with onnxruntime-web: node tests/bench/versus.mjs (one Chromium session; the table goes to target/bench/versus.md)"
 need_reference_onnx
 node tests/bench/versus.mjs
+say "op by op beside onnxruntime-web: node tests/bench/ops.mjs (both CPU builds; the table goes to target/bench/ops.md)"
+node tests/bench/ops.mjs

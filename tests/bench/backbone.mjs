@@ -7,7 +7,7 @@ import { serve, launch, root } from '../browser.mjs';
 const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
 const photo = path.relative(root, path.join(fixtures, 'chelsea.png'));
 const iterations = process.env.ITERATIONS ?? 5;
-const backends = process.env.BACKENDS ?? 'cpu,cpu-burn-depthwise,webgpu';
+const backends = process.env.BACKENDS ?? 'cpu,cpu-threads,cpu-burn-depthwise,webgpu';
 const KINDS = ['input', 'stem', 'pointwise', 'depthwise', 'elementwise', 'pool', 'readback'];
 const shares = (ops) => {
   const total = KINDS.reduce((sum, k) => sum + ops[k], 0);
