@@ -8,9 +8,9 @@ pub fn now_ms() -> f64 {
     START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1e3
 }
 
-// `performance` is a global of pages and workers alike. Reached through `js_sys::global()` and
-// `Reflect` instead, one reading cost 3.7 ms in the WebGPU build (0.01 ms in the threaded one),
-// twice per prediction.
+// `performance` is a global of pages and workers alike: one import call, no JS value handles
+// (each handle is a call into the module, which cost 0.6 ms while the exports still ran the
+// static constructors: web/mod.rs).
 #[cfg(target_family = "wasm")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {

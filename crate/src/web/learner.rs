@@ -24,8 +24,7 @@ pub struct GlimpseLearner {
 
 #[wasm_bindgen]
 extern "C" {
-    // A global of pages and workers alike, bound directly: looked up through `js_sys::global()`
-    // and `Reflect`, the clock cost 3.7 ms a reading in the WebGPU build (clock.rs).
+    // A global of pages and workers alike, bound directly as the clock is (clock.rs).
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(handler: &Function, ms: i32) -> JsValue;
 }
