@@ -54,8 +54,8 @@ for js in www/pkg/glimpse.js www/pkg-threads/glimpse.js; do
 done
 echo "the page's builds have no benchmark exports"
 # A module that never runs its static constructors itself gets every export wrapped in a run of
-# all of them (the linker's "command" linkage): each JS→wasm call then cost ~0.6 ms. The start
-# function in crate/src/web/mod.rs runs them once.
+# all of them (the linker's "command" linkage): each JS→wasm call then cost ~0.6 ms. The
+# first use of the wgpu device runs them once (device.rs, run_static_constructors).
 for js in www/pkg/glimpse.js www/pkg-threads/glimpse.js; do
   if grep -q '_command_export' $js; then echo "$js: the linker wrapped the exports in the static constructors"; exit 1; fi
 done

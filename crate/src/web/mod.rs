@@ -20,17 +20,7 @@ use wasm_bindgen_rayon as _;
 
 #[wasm_bindgen(start)]
 fn start() {
-    // The static constructors (pliron, CubeCL's IR optimiser, registers its types through
-    // `inventory`) run once, here. A module that never calls them gets "command" linkage: the
-    // linker wraps every export, down to the allocation of each JS value's handle, in a call of
-    // all of them, which cost ~0.6 ms per call in the WebGPU build.
-    // SAFETY: the linker's own function, run once per instance before anything uses the registries.
-    unsafe { __wasm_call_ctors() };
     console_error_panic_hook::set_once();
-}
-
-unsafe extern "C" {
-    fn __wasm_call_ctors();
 }
 
 impl From<Error> for JsValue {
