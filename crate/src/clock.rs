@@ -10,7 +10,7 @@ pub fn now_ms() -> f64 {
 
 // `performance` is a global of pages and workers alike: one import call, no JS value handles
 // (each handle is a call into the module, which cost 0.6 ms while the exports still ran the
-// static constructors: web/mod.rs).
+// static constructors: device.rs, run_static_constructors).
 #[cfg(target_family = "wasm")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
