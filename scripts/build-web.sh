@@ -39,6 +39,7 @@ build_web() {
   cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css www/vendor/
   cp node_modules/idb-keyval/dist/index.js www/vendor/idb-keyval.js
   # scripts/serve.py sends these where the browser accepts them, as a static host would.
+  need_apt libdeflate-tools   # compress.mjs's gzip
   node scripts/compress.mjs www/pkg/glimpse_bg.wasm www/pkg/glimpse.js www/pkg-threads/glimpse_bg.wasm www/pkg-threads/glimpse.js \
     $(find www/pkg-threads/snippets -name '*.js')
 }
