@@ -17,7 +17,7 @@ build_bench_web
 say "browser: node tests/bench/backbone.mjs (headless Chromium)"
 node tests/bench/backbone.mjs
 say "browser: node tests/bench/host.mjs (what a warm WebGPU frame costs the browser's CPU, by process)"
-BUILDS=target/bench-pkg node tests/bench/host.mjs
+node tests/bench/host.mjs
 say "the page with the fake webcam: node tests/bench/page.mjs (FRAMES=${FRAMES:-10000} live frames)"
 need_python_reference
 .venv/bin/python tests/e2e/make_webcam.py target/fixtures target/fixtures/webcam.y4m
