@@ -88,9 +88,7 @@ impl ComputeDevice {
     #[cfg(feature = "gpu")]
     fn from_setup(device: Device, info: burn::tensor::wgpu::wgpu::AdapterInfo) -> Self {
         let software = info.device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu
-            || ["swiftshader", "llvmpipe", "lavapipe"]
-                .iter()
-                .any(|s| info.name.to_lowercase().contains(s) || info.driver.to_lowercase().contains(s));
+            || ["swiftshader", "llvmpipe", "lavapipe"].iter().any(|s| info.name.to_lowercase().contains(s) || info.driver.to_lowercase().contains(s));
         let adapter = if info.name.is_empty() { format!("{:?} adapter", info.backend) } else { info.name };
         Self { device, backend: Backend::Wgpu, adapter, software, fallback: None }
     }

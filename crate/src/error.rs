@@ -35,7 +35,9 @@ pub enum Error {
     TooFewFrames { found: usize, needed: usize },
     #[error("anomaly detection needs at least {needed} captures of normal things to set its threshold, it has {found}")]
     TooFewNormal { found: usize, needed: usize },
-    #[error("anomaly detection learns from one class of normal examples, and {0} classes have examples: keep one (clear or delete the others), or switch back to telling classes apart")]
+    #[error(
+        "anomaly detection learns from one class of normal examples, and {0} classes have examples: keep one (clear or delete the others), or switch back to telling classes apart"
+    )]
     NotOneNormalClass(usize),
     #[error("grouping needs at least {needed} captures, this class has {found}")]
     TooFewToGroup { found: usize, needed: usize },

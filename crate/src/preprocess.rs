@@ -45,18 +45,10 @@ pub struct Preprocess {
 
 impl Preprocess {
     /// What EfficientNet-Lite was trained with in TensorFlow: `(x - 127) / 128` on 0..255.
-    pub const LITE: Self = Self {
-        size: crate::backbone::INPUT_SIZE as u32,
-        mean: [127.0 / 255.0; 3],
-        std: [128.0 / 255.0; 3],
-    };
+    pub const LITE: Self = Self { size: crate::backbone::INPUT_SIZE as u32, mean: [127.0 / 255.0; 3], std: [128.0 / 255.0; 3] };
 
     /// The torchvision ImageNet statistics that the PyTorch port's demo uses.
-    pub const IMAGENET: Self = Self {
-        size: crate::backbone::INPUT_SIZE as u32,
-        mean: [0.485, 0.456, 0.406],
-        std: [0.229, 0.224, 0.225],
-    };
+    pub const IMAGENET: Self = Self { size: crate::backbone::INPUT_SIZE as u32, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
     /// Centre-crops the frame to a square, resizes it to `size × size` (bilinear, with the
     /// filter widened when shrinking so that it averages instead of aliasing), drops alpha and
@@ -68,11 +60,7 @@ impl Preprocess {
             let px = &frame.rgba[i..i + 3];
             Rgb([px[0] as f32 / 255.0, px[1] as f32 / 255.0, px[2] as f32 / 255.0])
         });
-        let resized = if side == self.size {
-            crop
-        } else {
-            imageops::resize(&crop, self.size, self.size, FilterType::Triangle)
-        };
+        let resized = if side == self.size { crop } else { imageops::resize(&crop, self.size, self.size, FilterType::Triangle) };
         let plane = (self.size * self.size) as usize;
         let mut chw = vec![0.0; 3 * plane];
         for (i, px) in resized.pixels().enumerate() {
@@ -127,7 +115,11 @@ mod tests {
         let mut buf = Vec::new();
         for _y in 0..100 {
             for x in 0..300 {
-                let rgb = match x { 0..=99 => [255, 0, 0], 100..=199 => [0, 255, 0], _ => [0, 0, 255] };
+                let rgb = match x {
+                    0..=99 => [255, 0, 0],
+                    100..=199 => [0, 255, 0],
+                    _ => [0, 0, 255],
+                };
                 buf.extend_from_slice(&[rgb[0], rgb[1], rgb[2], 255]);
             }
         }

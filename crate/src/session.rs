@@ -11,28 +11,28 @@ use std::rc::Rc;
 
 use serde::Serialize;
 
-use crate::backbone::concepts::{meaning, Meaning, Sense};
+use crate::backbone::concepts::{Meaning, Sense, meaning};
 use crate::backbone::{Backbone, FEATURE_DIM};
 use crate::clock::now_ms;
 use burn::prelude::Tensor;
 
+use crate::backbone::top::{self, Top};
+use crate::device::{Backend, read_floats};
 use crate::learn::adapt::AdaptationSummary;
 use crate::learn::anomaly::{self, AnomalyEvaluation};
+use crate::learn::augment::{Augment, views};
 use crate::learn::auto;
-use crate::learn::augment::{views, Augment};
-use crate::learn::examples::{Class, Thumbnail};
-use crate::learn::metrics::evaluate;
-use crate::backbone::top::{self, Top};
-use crate::device::{read_floats, Backend};
 use crate::learn::examples::Activation;
+use crate::learn::examples::{Class, Thumbnail};
 use crate::learn::explain::Explainer;
 use crate::learn::fine_tune::{fine_tune, probe};
+use crate::learn::metrics::evaluate;
 use crate::learn::predict::{Explained, Prediction, Predictor};
 use crate::learn::rng::Rng;
 use crate::learn::train::TrainingSummary;
 use crate::learn::transfer;
 use crate::learn::zero_shot::ZeroShot;
-use crate::learn::{train, Captured, ClassId, DeviceHead, EpochStats, Evaluation, ExampleId, HeadKind, Progress, Settings};
+use crate::learn::{Captured, ClassId, DeviceHead, EpochStats, Evaluation, ExampleId, HeadKind, Progress, Settings, train};
 use crate::project::{HeadState, Kind, Project, Proposal};
 use crate::{Error, Frame};
 
@@ -422,7 +422,16 @@ impl Session {
             }
             None => (None, None, None),
         };
-        let predictor = Predictor { head, top, explainer, shift, zero_shot: ZeroShot::new(&covers), classes, threshold: s.project.settings.threshold, false_alarm_rate: s.project.settings.false_alarm_rate };
+        let predictor = Predictor {
+            head,
+            top,
+            explainer,
+            shift,
+            zero_shot: ZeroShot::new(&covers),
+            classes,
+            threshold: s.project.settings.threshold,
+            false_alarm_rate: s.project.settings.false_alarm_rate,
+        };
         s.predictor = Some(predictor.clone());
         Ok(predictor)
     }

@@ -7,7 +7,7 @@ mod common;
 use std::rc::Rc;
 
 use common::digits::{parse, render, take};
-use common::{views, OBJECTS};
+use common::{OBJECTS, views};
 use glimpse::learn::adapt::MIN_FRAMES;
 use glimpse::learn::augment::Image;
 use glimpse::learn::{Quiet, Settings};

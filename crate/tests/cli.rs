@@ -280,7 +280,11 @@ fn an_anomaly_detector_trains_on_normal_photos_and_flags_others() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("takes two folders, normal/ and anomaly/"), "{}", String::from_utf8_lossy(&out.stderr));
     let out = glimpse(&["train", labelled.to_str().unwrap(), "-o", "/tmp/never.glimpse", "--anomaly"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("one class of normal examples, and 2 classes have examples"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("one class of normal examples, and 2 classes have examples"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `glimpse group` on views of three photos: one group per photo, scored against their folders,

@@ -9,8 +9,8 @@ use common::quadrant::{in_quadrant, quadrant_of};
 use common::{backbone, fixture};
 use glimpse::backbone::heatmap::pooled;
 use glimpse::backbone::{FEATURE_DIM, MAP_SIDE};
-use glimpse::learn::explain::{hidden_gradient, hidden_logit, Explainer};
-use glimpse::learn::head::{Dense, Head, HeadWeights, SoftmaxNet, COSINE_SCALE};
+use glimpse::learn::explain::{Explainer, hidden_gradient, hidden_logit};
+use glimpse::learn::head::{COSINE_SCALE, Dense, Head, HeadWeights, SoftmaxNet};
 use glimpse::learn::rng::Rng;
 use glimpse::{ComputeDevice, Frame};
 

@@ -7,9 +7,9 @@ mod common;
 use std::rc::Rc;
 
 use burn::prelude::*;
-use common::{max_abs_diff, photo, PHOTOS};
-use glimpse::backbone::top::{self, Top, TopWeights};
+use common::{PHOTOS, max_abs_diff, photo};
 use glimpse::backbone::Lite0;
+use glimpse::backbone::top::{self, Top, TopWeights};
 use glimpse::device::read_floats;
 use glimpse::learn::examples::Activation;
 use glimpse::learn::{Quiet, Settings};
@@ -141,7 +141,14 @@ fn fine_tuning_changes_only_the_top_and_the_project_keeps_it() {
     ) > 1e-4));
 
     // Damaged fine-tuned weights are refused with their own message, and nothing changes.
-    for damage in [|w: &mut TopWeights| { w.tensors[4].truncate(10); }, |w: &mut TopWeights| { w.tensors.pop(); }] {
+    for damage in [
+        |w: &mut TopWeights| {
+            w.tensors[4].truncate(10);
+        },
+        |w: &mut TopWeights| {
+            w.tensors.pop();
+        },
+    ] {
         let mut bad = project.clone();
         damage(bad.trained.as_mut().unwrap().fine_tuned.as_mut().unwrap().top.as_mut().unwrap());
         let error = reopened.open(&bad.save()).unwrap_err().to_string();

@@ -5,11 +5,11 @@ use std::ops::ControlFlow;
 
 use burn::prelude::*;
 use glimpse::backbone::FEATURE_DIM;
-use glimpse::learn::auto::{choose, MAX_FOLDS};
-use glimpse::learn::head::{knn_vote, Dense, DeviceHead, Head, HeadWeights, SoftmaxNet};
+use glimpse::learn::auto::{MAX_FOLDS, choose};
+use glimpse::learn::head::{Dense, DeviceHead, Head, HeadWeights, SoftmaxNet, knn_vote};
 use glimpse::learn::rng::Rng;
-use glimpse::learn::train::{loss, Stop};
-use glimpse::learn::{train, Dataset, EpochStats, HeadKind, Progress, Quiet, Settings};
+use glimpse::learn::train::{Stop, loss};
+use glimpse::learn::{Dataset, EpochStats, HeadKind, Progress, Quiet, Settings, train};
 use glimpse::{ComputeDevice, Error};
 
 fn cpu() -> Device {
@@ -143,7 +143,15 @@ fn training_can_be_cancelled_and_refuses_bad_settings() {
 
 /// Features that are zero but in the first two coordinates.
 fn planar(points: &[[f32; 2]]) -> Vec<f32> {
-    points.iter().flat_map(|p| { let mut row = vec![0.0; FEATURE_DIM]; row[0] = p[0]; row[1] = p[1]; row }).collect()
+    points
+        .iter()
+        .flat_map(|p| {
+            let mut row = vec![0.0; FEATURE_DIM];
+            row[0] = p[0];
+            row[1] = p[1];
+            row
+        })
+        .collect()
 }
 
 #[test]
@@ -172,11 +180,7 @@ fn prototype_and_knn_heads_are_exact_on_hand_made_cases() {
     assert!((votes[1] - 2.0 / 3.0).abs() < 1e-3 && votes[0] < votes[1]);
     let tie = knn_vote(&[0.9, 0.8], &[0, 1], 2, 2);
     assert!(tie[0] > tie[1], "a tie goes to the closer neighbours");
-    let knn = Head {
-        classes: vec![5, 6],
-        dim: FEATURE_DIM as u32,
-        weights: HeadWeights::Knn { k: 3, features: unit_rows(&features), labels: vec![0, 0, 1] },
-    };
+    let knn = Head { classes: vec![5, 6], dim: FEATURE_DIM as u32, weights: HeadWeights::Knn { k: 3, features: unit_rows(&features), labels: vec![0, 0, 1] } };
     let x = Tensor::<2>::from_data(TensorData::new(query, [3, FEATURE_DIM]), &device);
     let p = pollster::block_on(DeviceHead::new(&knn, &device).probabilities(x)).unwrap();
     for row in p.chunks(2) {
@@ -192,7 +196,13 @@ fn prototypes_of(head: &Head) -> Vec<[f32; 2]> {
 }
 
 fn unit_rows(features: &[f32]) -> Vec<f32> {
-    features.chunks(FEATURE_DIM).flat_map(|r| { let n = r.iter().map(|v| v * v).sum::<f32>().sqrt(); r.iter().map(move |v| v / n) }).collect()
+    features
+        .chunks(FEATURE_DIM)
+        .flat_map(|r| {
+            let n = r.iter().map(|v| v * v).sum::<f32>().sqrt();
+            r.iter().map(move |v| v / n)
+        })
+        .collect()
 }
 
 #[test]

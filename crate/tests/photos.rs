@@ -9,7 +9,7 @@ use glimpse::ComputeDevice;
 
 /// Each photo and the ImageNet classes that are a right answer for it.
 const EXPECTED: [(&str, &[usize]); 4] = [
-    ("chelsea.png", &[281, 282, 283, 285]),   // tabby, tiger cat, Persian, Egyptian cat
+    ("chelsea.png", &[281, 282, 283, 285]),    // tabby, tiger cat, Persian, Egyptian cat
     ("coffee.png", &[967, 968, 504]),          // espresso, cup, coffee mug
     ("rocket.jpg", &[657, 744, 812]),          // missile, projectile, space shuttle
     ("motorcycle_left.png", &[665, 670, 671]), // moped, motor scooter, mountain bike

@@ -3,15 +3,15 @@
 #![cfg(not(target_family = "wasm"))]
 
 use glimpse::backbone::FEATURE_DIM;
-use glimpse::learn::examples::{Captured, Thumbnail, THUMBNAIL_SIZE};
+use glimpse::learn::examples::{Captured, THUMBNAIL_SIZE, Thumbnail};
 use glimpse::learn::rng::Rng;
 mod common;
 
 use std::rc::Rc;
 
 use glimpse::learn::head::HeadWeights;
-use glimpse::learn::{train, HeadKind, Quiet, Settings};
-use glimpse::project::{BackboneId, HeadState, Kind, Project, ProjectError, FORMAT_VERSION, HEADER_LEN};
+use glimpse::learn::{HeadKind, Quiet, Settings, train};
+use glimpse::project::{BackboneId, FORMAT_VERSION, HEADER_LEN, HeadState, Kind, Project, ProjectError};
 use glimpse::{ComputeDevice, Error, Preprocess, Session};
 use sha2::{Digest, Sha256};
 

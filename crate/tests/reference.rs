@@ -9,7 +9,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{backbone, fixture, max_abs_diff, noise, photo, workspace, PHOTOS};
+use common::{PHOTOS, backbone, fixture, max_abs_diff, noise, photo, workspace};
 use glimpse::backbone::{FEATURE_DIM, IMAGENET_CLASSES};
 use glimpse::{ComputeDevice, Frame};
 

@@ -6,7 +6,7 @@ mod common;
 
 use std::rc::Rc;
 
-use common::{faint_pattern, views, OBJECTS};
+use common::{OBJECTS, faint_pattern, views};
 use glimpse::learn::{Quiet, Settings};
 use glimpse::{ComputeDevice, Frame, Session};
 

@@ -11,8 +11,8 @@ use std::rc::Rc;
 
 use common::digits::{parse, render, take};
 use glimpse::learn::anomaly::MIN_CAPTURES;
-use glimpse::learn::cluster::adjusted_rand_index;
 use glimpse::learn::augment::Image;
+use glimpse::learn::cluster::adjusted_rand_index;
 use glimpse::learn::{HeadKind, Quiet, Settings};
 use glimpse::{ComputeDevice, Error, Prediction, Session};
 
@@ -82,7 +82,8 @@ fn one_digit_as_normal_the_others_are_anomalies_at_the_chosen_false_alarm_rate()
     let mut strict = session.settings();
     strict.false_alarm_rate = 0.02;
     session.set_settings(strict).unwrap();
-    let relabelled: Vec<(bool, Prediction)> = labelled.iter().map(|(a, _)| *a).zip(predict(&session, &normal_test.iter().chain(&anomalies).collect::<Vec<_>>())).collect();
+    let relabelled: Vec<(bool, Prediction)> =
+        labelled.iter().map(|(a, _)| *a).zip(predict(&session, &normal_test.iter().chain(&anomalies).collect::<Vec<_>>())).collect();
     let strict = session.evaluate_anomalies(&relabelled).unwrap();
     assert_eq!(strict.auc, e.auc, "the scores do not depend on the rate");
     assert!(strict.false_alarm_rate <= e.false_alarm_rate && strict.detection_rate <= e.detection_rate, "{strict:?} vs {e:?}");
@@ -194,6 +195,12 @@ fn grouping_a_heap_of_digits_into_ten_is_well_above_chance() {
         adjusted_rand_index(&truth, &group_of)
     };
     let (chosen, ten) = (session.group(heap, None).unwrap(), session.group(heap, Some(10)).unwrap());
-    eprintln!("digits heap: {} groups chosen, adjusted Rand index {:.3}; ten groups {:.3}; silhouettes {:?}", chosen.groups.len(), ari(&chosen), ari(&ten), chosen.silhouettes);
+    eprintln!(
+        "digits heap: {} groups chosen, adjusted Rand index {:.3}; ten groups {:.3}; silhouettes {:?}",
+        chosen.groups.len(),
+        ari(&chosen),
+        ari(&ten),
+        chosen.silhouettes
+    );
     assert!(ari(&ten) >= 0.1, "adjusted Rand index {} with ten groups (chance is 0)", ari(&ten));
 }

@@ -329,9 +329,8 @@ async fn adapting_to_another_camera_recovers_accuracy_on_the_cpu_path_and_webgpu
     session.train(&mut Quiet).await.unwrap();
     let test = images(10, 20, true);
     let frames: Vec<Frame> = test.iter().map(|(_, i)| i.frame()).collect();
-    let accuracy = |predictions: &[glimpse::Prediction]| {
-        test.iter().zip(predictions).filter(|((label, _), p)| p.top_index() == *label).count() as f32 / test.len() as f32
-    };
+    let accuracy =
+        |predictions: &[glimpse::Prediction]| test.iter().zip(predictions).filter(|((label, _), p)| p.top_index() == *label).count() as f32 / test.len() as f32;
     let before = accuracy(&session.predict(&frames).await.unwrap());
     let unlabelled = images(30, 10, true);
     let unlabelled: Vec<Frame> = unlabelled.iter().map(|(_, i)| i.frame()).collect();

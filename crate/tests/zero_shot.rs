@@ -6,7 +6,7 @@ mod common;
 
 use std::rc::Rc;
 
-use glimpse::backbone::concepts::{meaning, LABEL_SENSE};
+use glimpse::backbone::concepts::{LABEL_SENSE, meaning};
 use glimpse::backbone::imagenet::label;
 use glimpse::learn::Quiet;
 use glimpse::project::HeadState;

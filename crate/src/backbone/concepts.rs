@@ -13,8 +13,8 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use super::imagenet;
 use super::IMAGENET_CLASSES;
+use super::imagenet;
 use crate::Error;
 
 const TABLE: &str = include_str!("../../../models/imagenet-wordnet.txt");
@@ -139,8 +139,7 @@ impl Wordnet {
             bases.push(base.clone());
         }
         // WordNet's noun suffix rules (morphy).
-        const RULES: [(&str, &str); 8] =
-            [("s", ""), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"), ("ies", "y")];
+        const RULES: [(&str, &str); 8] = [("s", ""), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"), ("ies", "y")];
         for (suffix, ending) in RULES {
             if let Some(stem) = last.strip_suffix(suffix).filter(|s| !s.is_empty()) {
                 bases.push(format!("{stem}{ending}"));
@@ -186,10 +185,8 @@ pub fn meaning(name: &str) -> Result<Meaning, Error> {
         }
     }
     found.sort();
-    let mut senses: Vec<Sense> = found
-        .into_iter()
-        .map(|(_, _, s, form)| Sense::new(wordnet.synsets[s].offset, wordnet.describe(s, form), wordnet.synsets[s].classes.clone()))
-        .collect();
+    let mut senses: Vec<Sense> =
+        found.into_iter().map(|(_, _, s, form)| Sense::new(wordnet.synsets[s].offset, wordnet.describe(s, form), wordnet.synsets[s].classes.clone())).collect();
 
     let (labelled, phrase) = label_matches(&forms);
     if !labelled.is_empty() && !senses.iter().any(|s| s.classes == labelled) {

@@ -67,13 +67,7 @@ pub fn lite0_blocks() -> Vec<BlockShape> {
         .flat_map(|stage| {
             (0..stage.repeats).map(move |i| {
                 let input = if i == 0 { stage.input } else { stage.output };
-                BlockShape {
-                    input,
-                    hidden: input * stage.expand,
-                    output: stage.output,
-                    kernel: stage.kernel,
-                    stride: if i == 0 { stage.stride } else { 1 },
-                }
+                BlockShape { input, hidden: input * stage.expand, output: stage.output, kernel: stage.kernel, stride: if i == 0 { stage.stride } else { 1 } }
             })
         })
         .collect()
@@ -124,8 +118,7 @@ pub struct MbConv {
 
 impl MbConv {
     pub fn new(shape: BlockShape, device: &Device) -> Self {
-        let expand = (shape.hidden != shape.input)
-            .then(|| conv([shape.input, shape.hidden], 1, 1, 1, device));
+        let expand = (shape.hidden != shape.input).then(|| conv([shape.input, shape.hidden], 1, 1, 1, device));
         Self {
             expand,
             depthwise: conv([shape.hidden, shape.hidden], shape.kernel, shape.stride, shape.hidden, device),
@@ -227,9 +220,7 @@ impl Lite0 {
     /// for reading an intermediate block or for fine-tuning only the blocks above it.
     pub fn trunk(&self, input: Tensor<4>, blocks: usize) -> Tensor<4> {
         let x = relu6(self.stem.forward(input));
-        self.blocks[..blocks.min(self.blocks.len())]
-            .iter()
-            .fold(x, |x, block| block.forward(x))
+        self.blocks[..blocks.min(self.blocks.len())].iter().fold(x, |x, block| block.forward(x))
     }
 
     /// Runs blocks `from..to` on the output of the first `from` blocks.
@@ -240,9 +231,7 @@ impl Lite0 {
     /// Runs blocks `from..` and the head on a trunk output: the last feature map before pooling,
     /// `[N, 1280, 7, 7]`, which heat maps read.
     pub fn feature_map_from(&self, trunk: Tensor<4>, from: usize) -> Tensor<4> {
-        let x = self.blocks[from.min(self.blocks.len())..]
-            .iter()
-            .fold(trunk, |x, block| block.forward(x));
+        let x = self.blocks[from.min(self.blocks.len())..].iter().fold(trunk, |x, block| block.forward(x));
         self.head_stage(x)
     }
 

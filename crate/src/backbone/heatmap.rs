@@ -89,8 +89,7 @@ impl HeatMap {
     /// frame, which the network never saw, is dimmed.
     pub fn overlay(&self, frame: Frame<'_>) -> RgbaImage {
         let (x0, y0, side) = frame.centre_square();
-        let grid: ImageBuffer<Luma<f32>, Vec<f32>> =
-            ImageBuffer::from_raw(self.side as u32, self.side as u32, self.normalised()).expect("side × side values");
+        let grid: ImageBuffer<Luma<f32>, Vec<f32>> = ImageBuffer::from_raw(self.side as u32, self.side as u32, self.normalised()).expect("side × side values");
         let smooth = imageops::resize(&grid, side, side, FilterType::Triangle);
         RgbaImage::from_fn(frame.width, frame.height, |x, y| {
             let i = ((y * frame.width + x) * 4) as usize;

@@ -28,11 +28,7 @@ pub fn top_k(logits: &[f32], k: usize) -> Vec<ImagenetClass> {
     let p = probabilities(logits);
     let mut order: Vec<usize> = (0..logits.len()).collect();
     order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]));
-    order
-        .into_iter()
-        .take(k)
-        .map(|index| ImagenetClass { index, label: label(index), probability: p[index] })
-        .collect()
+    order.into_iter().take(k).map(|index| ImagenetClass { index, label: label(index), probability: p[index] }).collect()
 }
 
 #[cfg(test)]

@@ -18,9 +18,9 @@ pub use efficientnet::{CpuKernels, FEATURE_DIM, IMAGENET_CLASSES, INPUT_SIZE, Li
 pub use heatmap::HeatMap;
 pub use imagenet::ImagenetClass;
 
-use crate::device::{read_floats, Backend, ComputeDevice, DeviceChoice};
-use crate::preprocess::{Frame, Preprocess};
 use crate::Error;
+use crate::device::{Backend, ComputeDevice, DeviceChoice, read_floats};
+use crate::preprocess::{Frame, Preprocess};
 
 /// Lite0 with its weights, on one device, with the preprocessing it was trained with.
 #[derive(Debug)]

@@ -10,8 +10,8 @@ use burn::nn::conv::Conv2d;
 use burn::prelude::{Tensor, TensorData};
 
 use super::parallel;
-use crate::device::read_cpu_floats;
 use crate::Error;
+use crate::device::read_cpu_floats;
 
 /// Weights of one 1×1 layer, read once from the loaded module.
 #[derive(Debug, Clone)]
@@ -98,8 +98,8 @@ impl Pointwise {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backbone::efficientnet::{STEM_CHANNELS, lite0_blocks};
     use crate::backbone::FEATURE_DIM;
+    use crate::backbone::efficientnet::{STEM_CHANNELS, lite0_blocks};
     use burn::nn::conv::Conv2dConfig;
     use burn::prelude::Device;
     use burn::tensor::Distribution;

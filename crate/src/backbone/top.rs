@@ -8,9 +8,9 @@ use burn::prelude::*;
 use burn::tensor::activation::relu6;
 use serde::{Deserialize, Serialize};
 
-use super::efficientnet::{lite0_blocks, CpuKernels, Lite0, MbConv};
-use crate::device::read_floats;
+use super::efficientnet::{CpuKernels, Lite0, MbConv, lite0_blocks};
 use crate::Error;
+use crate::device::read_floats;
 
 /// The deepest top that can be fine-tuned: the head conv, the 192→320 block and the whole last
 /// stage of 192-channel blocks.

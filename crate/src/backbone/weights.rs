@@ -36,27 +36,17 @@ pub fn load(bytes: &[u8], source: &str, device: &Device) -> Result<Lite0, Error>
         return Err(weights_error("the file is empty".into()));
     }
     let mut model = Lite0::new(device);
-    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.to_vec())))
-        .allow_partial(true)
-        .validate(false);
-    let result = model
-        .load_from(&mut store)
-        .map_err(|e| weights_error(format!("not a readable Burn weights file (truncated or another format): {e}")))?;
+    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.to_vec()))).allow_partial(true).validate(false);
+    let result = model.load_from(&mut store).map_err(|e| weights_error(format!("not a readable Burn weights file (truncated or another format): {e}")))?;
     if !result.errors.is_empty() {
         return Err(weights_error(format!("tensors do not fit EfficientNet-Lite0: {:?}", result.errors)));
     }
     if !result.missing.is_empty() || !result.unused.is_empty() {
-        return Err(weights_error(format!(
-            "not EfficientNet-Lite0 weights: missing {:?}, unexpected {:?}",
-            result.missing, result.unused
-        )));
+        return Err(weights_error(format!("not EfficientNet-Lite0 weights: missing {:?}, unexpected {:?}", result.missing, result.unused)));
     }
     let actual = sha256_hex(bytes);
     if actual != expected_sha256() {
-        return Err(weights_error(format!(
-            "the Lite0 weights differ from the ones this build ships (sha256 {actual}, expected {})",
-            expected_sha256()
-        )));
+        return Err(weights_error(format!("the Lite0 weights differ from the ones this build ships (sha256 {actual}, expected {})", expected_sha256())));
     }
     Ok(model)
 }

@@ -5,11 +5,11 @@ use burn::prelude::Tensor;
 use burn::tensor::activation::relu6;
 use serde::Serialize;
 
+use crate::Error;
 use crate::backbone::Backbone;
 use crate::clock::now_ms as clock;
 use crate::device::read_floats;
 use crate::preprocess::Frame;
-use crate::Error;
 
 /// Timings of one batch size on one device, per frame.
 #[derive(Debug, Clone, Serialize)]
@@ -195,13 +195,14 @@ mod tests {
     #[test]
     fn op_kinds_add_up_and_name_every_kind() {
         let step = |ms| Step { kind: "pointwise", input: [1, 16, 7, 7], output: [1, 32, 7, 7], ms };
-        let o = OpKinds { input: 1.0, stem: 2.0, pointwise: 3.0, depthwise: 4.0, elementwise: 5.0, pool: 6.0, readback: 7.0, sync: 100.0, steps: vec![step(3.0)] };
+        let o =
+            OpKinds { input: 1.0, stem: 2.0, pointwise: 3.0, depthwise: 4.0, elementwise: 5.0, pool: 6.0, readback: 7.0, sync: 100.0, steps: vec![step(3.0)] };
         assert_eq!(o.total(), 28.0, "the wait's own cost is not part of the pass");
         assert_eq!(o.kinds().iter().map(|k| k.1).sum::<f64>(), o.total());
         let m = OpKinds::median(vec![
             o.clone(),
             OpKinds { depthwise: 40.0, steps: vec![step(30.0)], ..o.clone() },
-            OpKinds { depthwise: 0.5, steps: vec![step(1.0)], ..o }
+            OpKinds { depthwise: 0.5, steps: vec![step(1.0)], ..o },
         ]);
         assert_eq!(m.depthwise, 4.0);
         assert_eq!(m.steps.len(), 1);

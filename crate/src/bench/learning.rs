@@ -9,7 +9,7 @@ use super::backbone::median;
 use super::synthetic::clusters;
 use crate::backbone::{Backbone, FEATURE_DIM};
 use crate::clock::now_ms;
-use crate::learn::{train, DeviceHead, Quiet, Settings};
+use crate::learn::{DeviceHead, Quiet, Settings, train};
 use crate::{Error, Frame, Session};
 
 #[derive(Debug, Clone, Serialize)]

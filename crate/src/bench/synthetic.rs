@@ -1,8 +1,8 @@
 //! Made-up inputs whose right answer is known (tests) or whose content does not matter (timing).
 
 use crate::backbone::FEATURE_DIM;
-use crate::learn::rng::Rng;
 use crate::learn::Dataset;
+use crate::learn::rng::Rng;
 
 /// Synthetic features: one random centre per class, examples taken in turn from each class at
 /// up to `spread` from its centre, each its own capture.
@@ -10,7 +10,15 @@ pub fn clusters(classes: &[u32], examples: usize, spread: f32, seed: u64) -> Dat
     let mut rng = Rng::new(seed);
     let n = classes.len();
     let centres: Vec<Vec<f32>> = (0..n).map(|_| (0..FEATURE_DIM).map(|_| rng.range(0.0, 1.0)).collect()).collect();
-    let mut data = Dataset { classes: classes.to_vec(), dim: FEATURE_DIM, features: Vec::new(), labels: Vec::new(), ids: Vec::new(), activations: Vec::new(), captures: Vec::new() };
+    let mut data = Dataset {
+        classes: classes.to_vec(),
+        dim: FEATURE_DIM,
+        features: Vec::new(),
+        labels: Vec::new(),
+        ids: Vec::new(),
+        activations: Vec::new(),
+        captures: Vec::new(),
+    };
     for i in 0..examples {
         data.features.extend(centres[i % n].iter().map(|v| v + rng.range(-spread, spread)));
         data.labels.push(i % n);

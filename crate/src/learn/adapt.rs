@@ -9,8 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::backbone::FEATURE_DIM;
 use crate::Error;
+use crate::backbone::FEATURE_DIM;
 
 /// Fewer frames than this give too rough a mean (measured: 10 frames, one per digit, already
 /// recover most of the accuracy; fewer start to pull the mean towards one object).

@@ -16,11 +16,11 @@
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::Error;
 use crate::device::read_floats;
-use crate::learn::head::{unit_rows, Head, HeadWeights};
+use crate::learn::head::{Head, HeadWeights, unit_rows};
 use crate::learn::settings::Settings;
 use crate::learn::train::Dataset;
-use crate::Error;
 
 /// Captures of normal things needed before a threshold means anything.
 pub const MIN_CAPTURES: usize = 5;
@@ -139,7 +139,11 @@ pub struct AnomalyEvaluation {
 pub fn evaluate(labelled: &[(bool, AnomalyScore)]) -> Result<AnomalyEvaluation, Error> {
     let (anomalies, normal): (Vec<&(bool, AnomalyScore)>, Vec<&(bool, AnomalyScore)>) = labelled.iter().partition(|(a, _)| *a);
     if anomalies.is_empty() || normal.is_empty() {
-        return Err(Error::Settings(format!("evaluating a detector needs normal frames and anomalies, got {} normal and {} anomalies", normal.len(), anomalies.len())));
+        return Err(Error::Settings(format!(
+            "evaluating a detector needs normal frames and anomalies, got {} normal and {} anomalies",
+            normal.len(),
+            anomalies.len()
+        )));
     }
     // Mann–Whitney: pairs ranked right, ties counting half.
     let mut normal_scores: Vec<f32> = normal.iter().map(|(_, s)| s.score).collect();

@@ -1,6 +1,6 @@
 //! Extra views of a captured frame, so that a few captures teach more than their exact pixels.
 
-use image::{imageops, RgbaImage};
+use image::{RgbaImage, imageops};
 use serde::{Deserialize, Serialize};
 
 use crate::learn::rng::Rng;
@@ -65,8 +65,7 @@ pub fn views(frame: Frame<'_>, augment: &Augment, rng: &mut Rng) -> Vec<Image> {
     if augment.views_per_capture() == 1 {
         return Vec::new();
     }
-    let source = RgbaImage::from_raw(frame.width, frame.height, frame.rgba.to_vec())
-        .expect("Frame::new checked the buffer length");
+    let source = RgbaImage::from_raw(frame.width, frame.height, frame.rgba.to_vec()).expect("Frame::new checked the buffer length");
     let mut out = Vec::with_capacity(augment.views_per_capture() - 1);
     if augment.flip {
         out.push(Image::from_buffer(imageops::flip_horizontal(&source)));

@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use burn::prelude::Device;
 
+use crate::Error;
 use crate::clock::now_ms;
 use crate::learn::head::DeviceHead;
 use crate::learn::settings::{HeadKind, Settings};
 use crate::learn::split::{fewest_captures, folds};
-use crate::learn::train::{predict_rows, train, Dataset, Progress, Unreported};
-use crate::Error;
+use crate::learn::train::{Dataset, Progress, Unreported, predict_rows, train};
 
 /// How long auto keeps trying candidates; the first (the default head) is always tried.
 pub const BUDGET_S: f64 = 30.0;

@@ -9,8 +9,8 @@
 
 use serde::Serialize;
 
-use crate::learn::rng::Rng;
 use crate::Error;
+use crate::learn::rng::Rng;
 
 /// The most groups proposed.
 pub const MAX_K: usize = 10;
@@ -164,7 +164,8 @@ pub fn group(features: &[f32], dim: usize, wanted: Option<usize>, seed: u64) -> 
 
 /// Renumbers groups from the largest down (ties by first appearance), dropping empty ones.
 fn by_size(groups: &[usize], k: usize) -> Vec<usize> {
-    let mut sizes: Vec<(usize, usize, usize)> = (0..k).map(|g| (g, groups.iter().filter(|&&x| x == g).count(), groups.iter().position(|&x| x == g).unwrap_or(usize::MAX))).collect();
+    let mut sizes: Vec<(usize, usize, usize)> =
+        (0..k).map(|g| (g, groups.iter().filter(|&&x| x == g).count(), groups.iter().position(|&x| x == g).unwrap_or(usize::MAX))).collect();
     sizes.retain(|(_, size, _)| *size > 0);
     sizes.sort_by_key(|&(_, size, first)| (std::cmp::Reverse(size), first));
     let mut rank = vec![0; k];

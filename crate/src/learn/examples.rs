@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
-use image::{imageops, RgbaImage};
+use image::{RgbaImage, imageops};
 
 use serde::{Deserialize, Serialize};
 
-use crate::backbone::{top, FEATURE_DIM};
+use crate::backbone::{FEATURE_DIM, top};
 use crate::{Error, Frame};
 
 pub type ClassId = u32;
@@ -88,8 +88,7 @@ impl Activation {
     /// Refuses a block fine-tuning never caches at or values of the wrong count.
     pub fn check(&self) -> Result<(), Error> {
         let cached = [top::cached_block(1), top::cached_block(top::MAX_DEPTH)];
-        let ok = cached.contains(&(self.block as usize))
-            && self.values.len() == top::boundary_shape(self.block as usize).iter().product::<usize>();
+        let ok = cached.contains(&(self.block as usize)) && self.values.len() == top::boundary_shape(self.block as usize).iter().product::<usize>();
         if ok { Ok(()) } else { Err(Error::Inconsistent(format!("a cached activation (block {}) is misshapen", self.block))) }
     }
 }
@@ -136,10 +135,7 @@ impl Examples {
     /// "Class N" with the smallest N from the class count up that no class is named yet: the
     /// name a class gets when the user has not named it.
     pub fn unused_name(&self) -> String {
-        (self.classes.len() + 1..)
-            .map(|n| format!("Class {n}"))
-            .find(|name| self.classes.iter().all(|c| &c.name != name))
-            .expect("some number is free")
+        (self.classes.len() + 1..).map(|n| format!("Class {n}")).find(|name| self.classes.iter().all(|c| &c.name != name)).expect("some number is free")
     }
 
     pub fn add_class(&mut self, name: &str) -> Result<ClassId, Error> {
@@ -246,7 +242,8 @@ impl Examples {
     pub fn hollow(&self) -> Self {
         let mut hollow = self.without_examples();
         for (to, from) in hollow.classes.iter_mut().zip(&self.classes) {
-            to.examples = from.examples.iter().map(|e| Example { id: e.id, capture: e.capture, feature: Vec::new(), thumbnail: Thumbnail { rgb: Vec::new() } }).collect();
+            to.examples =
+                from.examples.iter().map(|e| Example { id: e.id, capture: e.capture, feature: Vec::new(), thumbnail: Thumbnail { rgb: Vec::new() } }).collect();
         }
         hollow
     }
@@ -256,7 +253,8 @@ impl Examples {
     pub fn fill(&mut self, mut contents: HashMap<ExampleId, Example>) -> Result<(), Error> {
         for class in &mut self.classes {
             for e in &mut class.examples {
-                let full = contents.remove(&e.id).ok_or_else(|| Error::Inconsistent(format!("example {} of “{}” is missing from storage", e.id, class.name)))?;
+                let full =
+                    contents.remove(&e.id).ok_or_else(|| Error::Inconsistent(format!("example {} of “{}” is missing from storage", e.id, class.name)))?;
                 if full.capture != e.capture {
                     return Err(Error::Inconsistent(format!("example {}'s record belongs to another capture", e.id)));
                 }

@@ -4,8 +4,8 @@
 //! head gets Grad-CAM, with the gradient of its logit written out rather than taken by
 //! autodiff, since the head is two dense layers.
 
-use crate::backbone::heatmap::{pooled, HeatMap, Readout};
-use crate::learn::head::{Dense, Head, HeadWeights, COSINE_SCALE};
+use crate::backbone::heatmap::{HeatMap, Readout, pooled};
+use crate::learn::head::{COSINE_SCALE, Dense, Head, HeadWeights};
 
 /// A head prepared for heat maps: per class, what its logit reads from the feature.
 #[derive(Debug, Clone)]
@@ -17,8 +17,15 @@ pub struct Explainer {
 #[derive(Debug, Clone)]
 enum Kind {
     /// `scale · w_c · f/|f| + b_c`, the weights `classes × dim`.
-    Unit { weights: Vec<f32>, bias: Vec<f32>, scale: f32 },
-    Hidden { hidden: Dense, output: Dense },
+    Unit {
+        weights: Vec<f32>,
+        bias: Vec<f32>,
+        scale: f32,
+    },
+    Hidden {
+        hidden: Dense,
+        output: Dense,
+    },
 }
 
 impl Explainer {
@@ -26,9 +33,7 @@ impl Explainer {
         let (classes, dim) = (head.classes.len(), head.dim as usize);
         let kind = match &head.weights {
             // The softmax head reads √d · f/|f| (see `SoftmaxNet::input`).
-            HeadWeights::Softmax { hidden: None, output } => {
-                Kind::Unit { weights: transposed(output), bias: output.bias.clone(), scale: (dim as f32).sqrt() }
-            }
+            HeadWeights::Softmax { hidden: None, output } => Kind::Unit { weights: transposed(output), bias: output.bias.clone(), scale: (dim as f32).sqrt() },
             HeadWeights::Softmax { hidden: Some(hidden), output } => Kind::Hidden { hidden: hidden.clone(), output: output.clone() },
             HeadWeights::Prototype { prototypes } => Kind::Unit { weights: prototypes.clone(), bias: vec![0.0; classes], scale: COSINE_SCALE },
             HeadWeights::Knn { features, labels, .. } => {

@@ -6,15 +6,15 @@
 
 use burn::prelude::*;
 
-use crate::backbone::top::{boundary_shape, describe, Top};
-use crate::backbone::{Lite0, FEATURE_DIM};
-use crate::learn::adapt::mean;
+use crate::Error;
+use crate::backbone::top::{Top, boundary_shape, describe};
+use crate::backbone::{FEATURE_DIM, Lite0};
 use crate::device::read_floats;
+use crate::learn::adapt::mean;
 use crate::learn::head::{HeadWeights, SoftmaxNet};
 use crate::learn::settings::Settings;
 use crate::learn::split::stratified;
-use crate::learn::train::{argmax, fit, int_tensor, Dataset, FineTuned, Progress, Start, Trained};
-use crate::Error;
+use crate::learn::train::{Dataset, FineTuned, Progress, Start, Trained, argmax, fit, int_tensor};
 
 /// The fine-tuning learning rate as a share of the head's: Keras' EfficientNet recipe and LP-FT
 /// both retrain pretrained layers about ten times more gently than a fresh head.
@@ -83,7 +83,17 @@ pub async fn fine_tune(
     };
     let feature_mean = Some(boundary.mean_features(&fit.net.top, device).await?);
     let fine_tuned = Some(FineTuned { depth, first_epoch, top: Some(fit.net.top.weights().await?) });
-    Ok(Trained { head, history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation, fine_tuned, feature_mean, transfer: trained.transfer, auto: trained.auto })
+    Ok(Trained {
+        head,
+        history,
+        stop: fit.stop,
+        best_epoch: fit.best_epoch,
+        evaluation,
+        fine_tuned,
+        feature_mean,
+        transfer: trained.transfer,
+        auto: trained.auto,
+    })
 }
 
 /// Every row's activation at the top's first block, computed once from the cached ones by the

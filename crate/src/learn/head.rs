@@ -7,11 +7,11 @@ use burn::prelude::*;
 use burn::tensor::activation::{relu, softmax};
 use serde::{Deserialize, Serialize};
 
+use crate::Error;
 use crate::device::read_floats;
 use crate::learn::anomaly::{self, AnomalyScore};
 use crate::learn::examples::ClassId;
 use crate::learn::settings::HeadKind;
-use crate::Error;
 
 /// Logit scale of the cosine heads: `softmax(scale · cos)`. 10 turns a cosine margin of 0.3
 /// (typical between distinct objects in Lite0's feature space) into odds of about 20:1.
@@ -58,14 +58,27 @@ impl Dense {
 /// The trained part of a head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum HeadWeights {
-    Softmax { hidden: Option<Dense>, output: Dense },
+    Softmax {
+        hidden: Option<Dense>,
+        output: Dense,
+    },
     /// One unit-length mean feature per class, `classes × dim`.
-    Prototype { prototypes: Vec<f32> },
+    Prototype {
+        prototypes: Vec<f32>,
+    },
     /// The stored examples' unit-length features (`examples × dim`) and their class indices.
-    Knn { k: u32, features: Vec<f32>, labels: Vec<u32> },
+    Knn {
+        k: u32,
+        features: Vec<f32>,
+        labels: Vec<u32>,
+    },
     /// An anomaly detector of one class (see `anomaly`): the normal examples' unit-length features
     /// (`examples × dim`) and their held-out scores, sorted. Since format 5.
-    Anomaly { k: u32, features: Vec<f32>, calibration: Vec<f32> },
+    Anomaly {
+        k: u32,
+        features: Vec<f32>,
+        calibration: Vec<f32>,
+    },
 }
 
 impl HeadWeights {
@@ -159,11 +172,7 @@ pub struct SoftmaxNet {
 
 impl SoftmaxNet {
     pub fn from_dense(hidden: Option<&Dense>, output: &Dense, dropout: f32, device: &Device) -> Self {
-        Self {
-            hidden: hidden.map(|h| h.linear(device)),
-            output: output.linear(device),
-            dropout: DropoutConfig::new(dropout as f64).init(),
-        }
+        Self { hidden: hidden.map(|h| h.linear(device)), output: output.linear(device), dropout: DropoutConfig::new(dropout as f64).init() }
     }
 
     pub fn input(features: Tensor<2>) -> Tensor<2> {
@@ -202,9 +211,17 @@ enum DeviceKind {
     /// `dim × classes`.
     Prototype(Tensor<2>),
     /// `dim × examples`.
-    Knn { features: Tensor<2>, labels: Vec<usize>, k: usize },
+    Knn {
+        features: Tensor<2>,
+        labels: Vec<usize>,
+        k: usize,
+    },
     /// `stored`: `dim × examples`.
-    Anomaly { stored: Tensor<2>, k: usize, calibration: Vec<f32> },
+    Anomaly {
+        stored: Tensor<2>,
+        k: usize,
+        calibration: Vec<f32>,
+    },
 }
 
 impl DeviceHead {
@@ -214,11 +231,9 @@ impl DeviceHead {
         let kind = match &head.weights {
             HeadWeights::Softmax { hidden, output } => DeviceKind::Softmax(SoftmaxNet::from_dense(hidden.as_ref(), output, 0.0, device)),
             HeadWeights::Prototype { prototypes } => DeviceKind::Prototype(columns(prototypes, c)),
-            HeadWeights::Knn { k, features, labels } => DeviceKind::Knn {
-                features: columns(features, labels.len()),
-                labels: labels.iter().map(|&l| l as usize).collect(),
-                k: *k as usize,
-            },
+            HeadWeights::Knn { k, features, labels } => {
+                DeviceKind::Knn { features: columns(features, labels.len()), labels: labels.iter().map(|&l| l as usize).collect(), k: *k as usize }
+            }
             HeadWeights::Anomaly { k, features, calibration } => {
                 DeviceKind::Anomaly { stored: anomaly::stored(features, d, device), k: *k as usize, calibration: calibration.clone() }
             }
@@ -232,7 +247,9 @@ impl DeviceHead {
         let DeviceKind::Anomaly { stored, k, calibration } = &self.kind else { return Ok(None) };
         let threshold = anomaly::threshold(calibration, rate);
         let scores = anomaly::scores(features, stored, *k).await?;
-        Ok(Some(scores.into_iter().map(|score| (AnomalyScore { score, threshold, anomaly: score > threshold }, anomaly::normality(calibration, score))).collect()))
+        Ok(Some(
+            scores.into_iter().map(|score| (AnomalyScore { score, threshold, anomaly: score > threshold }, anomaly::normality(calibration, score))).collect(),
+        ))
     }
 
     /// Class probabilities, row-major `N × classes`; a detector's one column is how ordinary
@@ -240,9 +257,7 @@ impl DeviceHead {
     pub async fn probabilities(&self, features: Tensor<2>) -> Result<Vec<f32>, Error> {
         match &self.kind {
             DeviceKind::Softmax(net) => read_floats(softmax(net.forward(SoftmaxNet::input(features)), 1)).await,
-            DeviceKind::Prototype(prototypes) => {
-                read_floats(softmax(unit_rows(features).matmul(prototypes.clone()) * COSINE_SCALE, 1)).await
-            }
+            DeviceKind::Prototype(prototypes) => read_floats(softmax(unit_rows(features).matmul(prototypes.clone()) * COSINE_SCALE, 1)).await,
             DeviceKind::Knn { features: stored, labels, k } => {
                 let similarities = read_floats(unit_rows(features).matmul(stored.clone())).await?;
                 Ok(similarities.chunks(labels.len()).flat_map(|row| knn_vote(row, labels, *k, self.classes)).collect())
@@ -267,9 +282,7 @@ pub fn knn_vote(similarities: &[f32], labels: &[usize], k: usize, classes: usize
         votes[labels[i]] += 1.0;
         closeness[labels[i]] += similarities[i];
     }
-    let winner = (0..classes)
-        .max_by(|&a, &b| votes[a].total_cmp(&votes[b]).then(closeness[a].total_cmp(&closeness[b])))
-        .unwrap_or(0);
+    let winner = (0..classes).max_by(|&a, &b| votes[a].total_cmp(&votes[b]).then(closeness[a].total_cmp(&closeness[b]))).unwrap_or(0);
     let mut p: Vec<f32> = votes.iter().map(|v| v / k.max(1) as f32).collect();
     // A tie must not leave argmax to chance: nudge the winner by far less than one vote.
     p[winner] += 1e-4;

@@ -24,4 +24,4 @@ pub use examples::{Captured, ClassId, ExampleId, Examples};
 pub use head::{DeviceHead, Head};
 pub use metrics::Evaluation;
 pub use settings::{HeadKind, Settings};
-pub use train::{train, Dataset, EpochStats, Progress, Quiet, Trained};
+pub use train::{Dataset, EpochStats, Progress, Quiet, Trained, train};

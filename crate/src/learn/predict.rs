@@ -7,7 +7,7 @@ use serde::Serialize;
 use burn::prelude::Tensor;
 
 use crate::backbone::top::Top;
-use crate::backbone::{imagenet, Backbone, HeatMap, Lite0, IMAGENET_CLASSES};
+use crate::backbone::{Backbone, HeatMap, IMAGENET_CLASSES, Lite0, imagenet};
 use crate::clock::now_ms;
 use crate::device::read_floats;
 use crate::learn::anomaly::AnomalyScore;
@@ -15,7 +15,7 @@ use crate::learn::examples::ClassId;
 use crate::learn::explain::Explainer;
 use crate::learn::head::DeviceHead;
 use crate::learn::train::argmax;
-use crate::learn::zero_shot::{mix, ZeroShot};
+use crate::learn::zero_shot::{ZeroShot, mix};
 use crate::{Error, Frame};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -212,12 +212,7 @@ impl Predictor {
             (None, None) => row[best] < self.threshold,
         };
         Prediction {
-            classes: self
-                .classes
-                .iter()
-                .zip(row)
-                .map(|((id, name), &probability)| ClassScore { id: *id, name: name.clone(), probability })
-                .collect(),
+            classes: self.classes.iter().zip(row).map(|((id, name), &probability)| ClassScore { id: *id, name: name.clone(), probability }).collect(),
             best: (!unknown).then_some(self.classes[best].0),
             unknown,
             none,

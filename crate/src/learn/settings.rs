@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Error;
 use crate::backbone::top::MAX_DEPTH;
 use crate::learn::augment::Augment;
-use crate::Error;
 
 /// The kind of classifier on top of the backbone's features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

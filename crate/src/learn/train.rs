@@ -7,19 +7,19 @@ use burn::optim::{AdamWConfig, GradientsParams};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::Error;
 use crate::backbone::top::{self, TopWeights};
 use crate::device::read_floats;
 use crate::learn::anomaly;
 use crate::learn::auto::AutoChoice;
 use crate::learn::examples::Activation;
 use crate::learn::examples::{Class, ClassId, ExampleId};
-use crate::learn::head::{Dense, DeviceHead, Head, HeadWeights, SoftmaxNet, COSINE_SCALE};
-use crate::learn::metrics::{evaluate, Evaluation};
+use crate::learn::head::{COSINE_SCALE, Dense, DeviceHead, Head, HeadWeights, SoftmaxNet};
+use crate::learn::metrics::{Evaluation, evaluate};
 use crate::learn::rng::Rng;
 use crate::learn::settings::{HeadKind, Settings};
-use crate::learn::split::{stratified, Split};
+use crate::learn::split::{Split, stratified};
 use crate::learn::transfer::Transfer;
-use crate::Error;
 
 /// The examples as rows: what training needs, detached from the store so that the store can
 /// change (the user keeps capturing) while a head trains.
@@ -305,7 +305,17 @@ pub async fn train(data: &Dataset, settings: &Settings, device: &Device, progres
         HeadKind::Softmax => train_softmax(data, &split, settings, device, progress).await,
         HeadKind::Anomaly => {
             let head = anomaly::fit(data, settings, device).await?;
-            Ok(Trained { head, history: Vec::new(), stop: Stop::Finished, best_epoch: 0, evaluation: None, fine_tuned: None, feature_mean: Some(data.mean()), transfer: None, auto: None })
+            Ok(Trained {
+                head,
+                history: Vec::new(),
+                stop: Stop::Finished,
+                best_epoch: 0,
+                evaluation: None,
+                fine_tuned: None,
+                feature_mean: Some(data.mean()),
+                transfer: None,
+                auto: None,
+            })
         }
         HeadKind::Auto => Err(Error::Inconsistent("auto settings are chosen before training (see `auto::choose`)".into())),
         HeadKind::Prototype | HeadKind::Knn => {
@@ -317,7 +327,17 @@ pub async fn train(data: &Dataset, settings: &Settings, device: &Device, progres
             };
             let all: Vec<usize> = (0..data.len()).collect();
             let head = instant_head(data, &all, settings);
-            Ok(Trained { head, history: Vec::new(), stop: Stop::Finished, best_epoch: 0, evaluation, fine_tuned: None, feature_mean: Some(data.mean()), transfer: None, auto: None })
+            Ok(Trained {
+                head,
+                history: Vec::new(),
+                stop: Stop::Finished,
+                best_epoch: 0,
+                evaluation,
+                fine_tuned: None,
+                feature_mean: Some(data.mean()),
+                transfer: None,
+                auto: None,
+            })
         }
     }
 }
@@ -395,13 +415,7 @@ fn batch_stats(logits: Tensor<2>, targets: Tensor<1, Int>, loss: Tensor<1>) -> T
     Tensor::cat(vec![loss * n, correct], 0)
 }
 
-async fn train_softmax(
-    data: &Dataset,
-    split: &Split,
-    settings: &Settings,
-    device: &Device,
-    progress: &mut impl Progress,
-) -> Result<Trained, Error> {
+async fn train_softmax(data: &Dataset, split: &Split, settings: &Settings, device: &Device, progress: &mut impl Progress) -> Result<Trained, Error> {
     let autodiff = device.clone().autodiff();
     autodiff.seed(settings.seed as u64);
     let net = init_softmax(data, &split.train, settings, &autodiff);
@@ -418,7 +432,17 @@ async fn train_softmax(
         true => None,
         false => Some(evaluate_head(&head, data, &split.validation, device).await?),
     };
-    Ok(Trained { head, history: fit.history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation, fine_tuned: None, feature_mean: Some(data.mean()), transfer: None, auto: None })
+    Ok(Trained {
+        head,
+        history: fit.history,
+        stop: fit.stop,
+        best_epoch: fit.best_epoch,
+        evaluation,
+        fine_tuned: None,
+        feature_mean: Some(data.mean()),
+        transfer: None,
+        auto: None,
+    })
 }
 
 /// Longest stretch of training steps between two yields to the caller's event loop.
@@ -486,13 +510,7 @@ pub(crate) async fn fit<M: Module, const D: usize>(
         // One read per epoch: the only synchronisation with the device while training.
         let sums = read_floats(sums).await?;
         let n = rows as f32;
-        let mut stats = EpochStats {
-            epoch,
-            train_loss: sums[0] / n,
-            train_accuracy: sums[1] / n,
-            validation_loss: None,
-            validation_accuracy: None,
-        };
+        let mut stats = EpochStats { epoch, train_loss: sums[0] / n, train_accuracy: sums[1] / n, validation_loss: None, validation_accuracy: None };
         let current = net.valid();
         if let Some((x, y)) = &validation {
             let logits = forward(&current, x.clone());

@@ -8,11 +8,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Error;
 use crate::backbone::top;
 use crate::learn::examples::{Activation, Class, ExampleId, THUMBNAIL_SIZE};
 use crate::learn::settings::Settings;
-use crate::learn::train::{train, Dataset, Progress, Unreported};
-use crate::Error;
+use crate::learn::train::{Dataset, Progress, Unreported, train};
 
 /// Held-out accuracy of the same head on the pretrained features and on raw pixels. Since
 /// format 4.
@@ -93,7 +93,13 @@ pub struct Baselines {
 /// Trains the head again on each baseline and compares it with the head's held-out accuracy
 /// `features`; `None` without held-out examples (then no baselines are needed). `progress` may
 /// cancel; its epochs are not the user's training and are not reported.
-pub async fn check(features: Option<f32>, baselines: Option<&Baselines>, settings: &Settings, device: &burn::prelude::Device, progress: &mut impl Progress) -> Result<Option<Transfer>, Error> {
+pub async fn check(
+    features: Option<f32>,
+    baselines: Option<&Baselines>,
+    settings: &Settings,
+    device: &burn::prelude::Device,
+    progress: &mut impl Progress,
+) -> Result<Option<Transfer>, Error> {
     let (Some(features), Some(baselines)) = (features, baselines) else { return Ok(None) };
     let settings = Settings { fine_tune: 0, ..settings.clone() };
     let Some(pixels) = held_out(&baselines.pixels, &settings, device, progress).await? else { return Ok(None) };

@@ -73,10 +73,7 @@ impl ZeroShot {
     /// The ImageNet class that gives zero-shot class `z` the most mass in this row: the one
     /// whose heat map explains it.
     pub fn strongest(&self, z: usize, imagenet: &[f32]) -> usize {
-        (0..IMAGENET_CLASSES)
-            .filter(|&i| self.shares[i].iter().any(|&(c, _)| c == z))
-            .max_by(|&a, &b| imagenet[a].total_cmp(&imagenet[b]))
-            .unwrap_or(0)
+        (0..IMAGENET_CLASSES).filter(|&i| self.shares[i].iter().any(|&(c, _)| c == z)).max_by(|&a, &b| imagenet[a].total_cmp(&imagenet[b])).unwrap_or(0)
     }
 }
 

@@ -18,8 +18,8 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::older::{ProjectV1, ProjectV2, ProjectV3, ProjectV4};
 use super::Project;
+use super::older::{ProjectV1, ProjectV2, ProjectV3, ProjectV4};
 use crate::preprocess::Preprocess;
 
 pub const MAGIC: &[u8; 8] = b"GLIMPSE\0";
@@ -241,9 +241,5 @@ fn guess_format(bytes: &[u8]) -> String {
         (b"{", "this looks like JSON"),
         (b"%PDF", "this is a PDF document"),
     ];
-    known
-        .iter()
-        .find(|(magic, _)| bytes.starts_with(magic))
-        .map(|(_, what)| what.to_string())
-        .unwrap_or_else(|| "unknown header".into())
+    known.iter().find(|(magic, _)| bytes.starts_with(magic)).map(|(_, what)| what.to_string()).unwrap_or_else(|| "unknown header".into())
 }

@@ -6,20 +6,20 @@ mod file;
 mod older;
 mod stored;
 
-pub use file::{BackboneId, Kind, ProjectError, EXTENSION, FORMAT_VERSION, HEADER_LEN, MAGIC};
+pub use file::{BackboneId, EXTENSION, FORMAT_VERSION, HEADER_LEN, Kind, MAGIC, ProjectError};
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::backbone::concepts::{meaning, Meaning, Sense};
-use crate::learn::adapt::{mean, Adaptation, AdaptationSummary};
+use crate::Error;
+use crate::backbone::concepts::{Meaning, Sense, meaning};
+use crate::learn::adapt::{Adaptation, AdaptationSummary, mean};
 use crate::learn::cluster;
 use crate::learn::examples::{Activation, Class, Example};
-use crate::learn::transfer::{intermediate_dataset, pixel_dataset, Baselines};
+use crate::learn::transfer::{Baselines, intermediate_dataset, pixel_dataset};
 use crate::learn::{Captured, ClassId, Dataset, ExampleId, Examples, HeadKind, Settings, Trained};
 use crate::preprocess::Preprocess;
-use crate::Error;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Project {
@@ -371,6 +371,11 @@ fn by_capture(examples: &[Example]) -> Vec<Vec<&Example>> {
 fn group_by_capture(examples: &[Example], activations: &BTreeMap<ExampleId, Activation>) -> Vec<Vec<Captured>> {
     by_capture(examples)
         .into_iter()
-        .map(|views| views.into_iter().map(|e| Captured { feature: e.feature.clone(), thumbnail: e.thumbnail.clone(), activation: activations.get(&e.id).cloned() }).collect())
+        .map(|views| {
+            views
+                .into_iter()
+                .map(|e| Captured { feature: e.feature.clone(), thumbnail: e.thumbnail.clone(), activation: activations.get(&e.id).cloned() })
+                .collect()
+        })
         .collect()
 }

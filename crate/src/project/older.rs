@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::Project;
-use crate::learn::adapt::{mean, Adaptation};
+use crate::learn::adapt::{Adaptation, mean};
 use crate::learn::augment::Augment;
 use crate::learn::examples::Activation;
 use crate::learn::metrics::Evaluation;
@@ -131,17 +131,81 @@ struct TrainedV2 {
 
 impl From<SettingsV2> for SettingsV4 {
     fn from(s: SettingsV2) -> Self {
-        let SettingsV2 { head, hidden, epochs, batch_size, learning_rate, weight_decay, dropout, label_smoothing, validation_fraction, patience, seed, k, threshold, augment } = s;
+        let SettingsV2 {
+            head,
+            hidden,
+            epochs,
+            batch_size,
+            learning_rate,
+            weight_decay,
+            dropout,
+            label_smoothing,
+            validation_fraction,
+            patience,
+            seed,
+            k,
+            threshold,
+            augment,
+        } = s;
         let fine_tune = 0;
-        SettingsV4 { head, hidden, epochs, batch_size, learning_rate, weight_decay, dropout, label_smoothing, validation_fraction, patience, seed, k, threshold, augment, fine_tune }
+        SettingsV4 {
+            head,
+            hidden,
+            epochs,
+            batch_size,
+            learning_rate,
+            weight_decay,
+            dropout,
+            label_smoothing,
+            validation_fraction,
+            patience,
+            seed,
+            k,
+            threshold,
+            augment,
+            fine_tune,
+        }
     }
 }
 
 impl From<SettingsV4> for Settings {
     fn from(s: SettingsV4) -> Self {
-        let SettingsV4 { head, hidden, epochs, batch_size, learning_rate, weight_decay, dropout, label_smoothing, validation_fraction, patience, seed, k, threshold, augment, fine_tune } = s;
+        let SettingsV4 {
+            head,
+            hidden,
+            epochs,
+            batch_size,
+            learning_rate,
+            weight_decay,
+            dropout,
+            label_smoothing,
+            validation_fraction,
+            patience,
+            seed,
+            k,
+            threshold,
+            augment,
+            fine_tune,
+        } = s;
         let false_alarm_rate = Settings::default().false_alarm_rate;
-        Settings { head, hidden, epochs, batch_size, learning_rate, weight_decay, dropout, label_smoothing, validation_fraction, patience, seed, k, threshold, augment, fine_tune, false_alarm_rate }
+        Settings {
+            head,
+            hidden,
+            epochs,
+            batch_size,
+            learning_rate,
+            weight_decay,
+            dropout,
+            label_smoothing,
+            validation_fraction,
+            patience,
+            seed,
+            k,
+            threshold,
+            augment,
+            fine_tune,
+            false_alarm_rate,
+        }
     }
 }
 

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::file::{encode, skeleton_from_bytes, BackboneId, Kind, ProjectError};
 use super::Project;
-use crate::learn::examples::{Activation, Example};
-use crate::learn::ExampleId;
-use crate::preprocess::Preprocess;
+use super::file::{BackboneId, Kind, ProjectError, encode, skeleton_from_bytes};
 use crate::Error;
+use crate::learn::ExampleId;
+use crate::learn::examples::{Activation, Example};
+use crate::preprocess::Preprocess;
 
 /// One example's contents, and what the frozen layers computed for it (fine-tuning's cache).
 #[derive(Serialize)]

@@ -6,7 +6,7 @@ use js_sys::{Float32Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::{to_js, Images};
+use super::{Images, to_js};
 use crate::backbone::weights::WEIGHTS_FILE;
 use crate::{Backbone, DeviceChoice, Frame};
 

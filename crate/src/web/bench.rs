@@ -9,10 +9,10 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::backbone::GlimpseBackbone;
 use super::to_js;
+use crate::backbone::CpuKernels;
 use crate::backbone::weights::WEIGHTS_FILE;
 use crate::bench::backbone::time_features;
 use crate::bench::learning::time_learning;
-use crate::backbone::CpuKernels;
 use crate::{Backbone, DeviceChoice, Frame};
 
 #[wasm_bindgen]

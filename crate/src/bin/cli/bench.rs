@@ -3,13 +3,13 @@
 
 use std::rc::Rc;
 
-use glimpse::bench::backbone::{time_features, Timing};
+use glimpse::backbone::CpuKernels;
+use glimpse::bench::backbone::{Timing, time_features};
 use glimpse::bench::learning::{time_capture, time_learning};
 use glimpse::bench::synthetic::textured_frame;
-use glimpse::backbone::CpuKernels;
 use glimpse::{Backbone, Frame};
 
-use super::{load_backbone, Options};
+use super::{Options, load_backbone};
 
 /// Runs `body` on the CPU and on native wgpu with the backbone loaded there; a backend this
 /// machine lacks gets a line saying so and is skipped.

@@ -4,10 +4,10 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 
-use glimpse::project::MAGIC;
 use glimpse::HeatMap;
+use glimpse::project::MAGIC;
 
-use super::{decode, frame, open_project, session, Options};
+use super::{Options, decode, frame, open_project, session};
 
 /// True when `path` starts like a project file (so it is not an image to explain).
 fn is_project(path: &str) -> bool {
@@ -50,7 +50,8 @@ pub fn run(options: &Options) -> Result<i32, String> {
         if let Some(dir) = &options.output {
             // One file per image, named after it; a name seen before gets a number.
             let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("image");
-            let name = (1..).map(|n| if n == 1 { format!("{stem}.png") } else { format!("{stem}-{n}.png") }).find(|n| written.insert(n.clone())).expect("a free name");
+            let name =
+                (1..).map(|n| if n == 1 { format!("{stem}.png") } else { format!("{stem}-{n}.png") }).find(|n| written.insert(n.clone())).expect("a free name");
             let out = dir.join(name);
             map.overlay(frame).save(&out).map_err(|e| format!("{}: {e}", out.display()))?;
         }

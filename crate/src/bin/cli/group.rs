@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use glimpse::learn::cluster::adjusted_rand_index;
 
 use super::learn::{images_in, labelled_images};
-use super::{decode, frame, session, Options};
+use super::{Options, decode, frame, session};
 
 pub fn run(options: &Options) -> Result<i32, String> {
     let [dir] = options.rest.as_slice() else {
@@ -36,7 +36,8 @@ pub fn run(options: &Options) -> Result<i32, String> {
         }
     }
     let proposal = session.group(unsorted, options.groups).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let group_of: Vec<usize> = captures.iter().map(|ids| proposal.groups.iter().position(|g| g.contains(&ids[0])).expect("every capture is in a group")).collect();
+    let group_of: Vec<usize> =
+        captures.iter().map(|ids| proposal.groups.iter().position(|g| g.contains(&ids[0])).expect("every capture is in a group")).collect();
     for (path, g) in images.iter().zip(&group_of) {
         println!("{}\tgroup {}", path.display(), g + 1);
     }

@@ -3,10 +3,10 @@
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use glimpse::learn::{auto, EpochStats, HeadKind, Progress};
+use glimpse::learn::{EpochStats, HeadKind, Progress, auto};
 use glimpse::{Prediction, Session};
 
-use super::{decode, frame, open_project, print_prediction, session, Options};
+use super::{Options, decode, frame, open_project, print_prediction, session};
 
 /// The PNG and JPEG files in `dir` (not in its sub-folders), sorted.
 pub fn images_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
@@ -129,12 +129,19 @@ pub fn train(options: &Options) -> Result<i32, String> {
     if let Some(t) = &summary.transfer {
         let accuracy = t.accuracy;
         let intermediate = accuracy.intermediate.map_or(String::new(), |a| format!(", {a:.4} on an intermediate layer (block 11's 192 channels)"));
-        println!("transfer: the head alone on held-out examples: {:.4} on the pretrained features, {:.4} on raw pixels{intermediate}", accuracy.features, accuracy.pixels);
+        println!(
+            "transfer: the head alone on held-out examples: {:.4} on the pretrained features, {:.4} on raw pixels{intermediate}",
+            accuracy.features, accuracy.pixels
+        );
         if t.intermediate_better {
-            println!("note: an intermediate layer beats the network's final features: its last layers specialised away from this task; try --fine-tune 2 or more");
+            println!(
+                "note: an intermediate layer beats the network's final features: its last layers specialised away from this task; try --fine-tune 2 or more"
+            );
         }
         if t.negative {
-            println!("warning: raw pixels beat the pretrained features (negative transfer): the network does not see what tells these classes apart; try --fine-tune, or check that the classes differ in what the images show");
+            println!(
+                "warning: raw pixels beat the pretrained features (negative transfer): the network does not see what tells these classes apart; try --fine-tune, or check that the classes differ in what the images show"
+            );
         }
     }
     std::fs::write(output, session.save()).map_err(|e| format!("{}: {e}", output.display()))?;
@@ -200,7 +207,12 @@ fn eval_detector(session: &Session, dir: &str, folders: &[(String, Vec<PathBuf>)
     }
     let e = session.evaluate_anomalies(&labelled).map_err(|e| format!("{dir}: {e}"))?;
     let threshold = labelled[0].1.anomaly.map_or(0.0, |a| a.threshold);
-    println!("{} normal images, {} anomalies; threshold {threshold:.4} (false-alarm rate {:.3} chosen)", e.normal, e.anomalies, session.settings().false_alarm_rate);
+    println!(
+        "{} normal images, {} anomalies; threshold {threshold:.4} (false-alarm rate {:.3} chosen)",
+        e.normal,
+        e.anomalies,
+        session.settings().false_alarm_rate
+    );
     println!("false-alarm rate: {:.4}", e.false_alarm_rate);
     println!("detection rate: {:.4}", e.detection_rate);
     println!("auc: {:.4}", e.auc);

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use glimpse::backbone::concepts::meaning;
 
-use super::{decode, frame, print_prediction, session, Options};
+use super::{Options, decode, frame, print_prediction, session};
 
 pub fn run(options: &Options) -> Result<i32, String> {
     if let Some(name) = &options.explain_name {
