@@ -6,11 +6,11 @@ import { $, say } from './dom.js';
 
 const COLLECT_MS = 6000; // long enough to show each object in turn
 const EVERY_MS = 250;
-const MIN_FRAMES = 8; // the core's minimum (adapt::MIN_FRAMES)
 
 const when = (ms) => new Date(ms).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
 
 export function createAdapt({ grabFrame }) {
+  let minFrames = 1; // the core's minimum, from the worker's 'ready' message
   let collecting = false;
   let last = { headState: 'none', adaptation: null, training: false, cameraOn: false };
 
@@ -38,7 +38,7 @@ export function createAdapt({ grabFrame }) {
     const features = [];
     try {
       const started = performance.now();
-      while (performance.now() - started < COLLECT_MS || features.length < MIN_FRAMES) {
+      while (performance.now() - started < COLLECT_MS || features.length < minFrames) {
         const image = grabFrame();
         if (!image) throw new Error('the camera stopped');
         features.push(await call('features', { image }, [image.rgba]));
@@ -64,6 +64,8 @@ export function createAdapt({ grabFrame }) {
   });
 
   return {
+    /** The core's minimum number of frames, once it is loaded. */
+    setMinFrames(n) { minFrames = n; },
     /** The project's state from the worker, and whether a camera is on. */
     update(changes) {
       last = { ...last, ...changes };

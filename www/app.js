@@ -13,8 +13,8 @@ import { $, say } from './dom.js';
 
 const report = (text, isError = false) => say('status', text, isError);
 
-let unready = 'Loading…';
-const camera = createCamera({ onChange: (cameraOn) => { live.update({ unready, cameraOn }); adapt.update({ cameraOn }); } });
+let readiness = { ready: false, hint: { text: 'Loading…', warning: false } };
+const camera = createCamera({ onChange: (cameraOn) => { live.update({ readiness, cameraOn }); adapt.update({ cameraOn }); } });
 const groups = createGroups({ report });
 const classes = createClasses({ grabFrame: () => camera.grab(), decodeFile: decode, report, group: (c) => groups.open(c) });
 const training = createTraining({ report });
@@ -29,13 +29,14 @@ on('progress', ({ stage, loaded, total }) => {
   report(total ? `${stage}: ${mb(loaded)} of ${mb(total)} MB` : `${stage}…`);
 });
 
-on('ready', ({ backend, adapter, reason, threads, notice, thumbnailSize }) => {
+on('ready', ({ backend, adapter, reason, threads, notice, thumbnailSize, adaptMinFrames }) => {
   $('progress').hidden = true;
   $('backend').textContent = backend === 'webgpu'
     ? `Running on WebGPU (${adapter}).`
     : `Running on the CPU${threads > 1 ? `, ${threads} threads` : ''}${reason ? ` (${reason})` : ''}.`;
   $('backend').dataset.backend = backend;
   thumbnails.setSize(thumbnailSize);
+  adapt.setMinFrames(adaptMinFrames);
   classes.setEnabled(true);
   report(notice ?? recovered ?? 'Ready.', !!(notice ?? recovered));
   document.body.dataset.ready = 'true';
@@ -45,11 +46,11 @@ on('ready', ({ backend, adapter, reason, threads, notice, thumbnailSize }) => {
 on('state', (state) => {
   classes.render(state.classes);
   training.update(state);
-  unready = state.unready;
-  live.update({ unready, cameraOn: camera.on });
+  readiness = state.readiness;
+  live.update({ readiness, cameraOn: camera.on });
   adapt.update({ headState: state.headState, adaptation: state.adaptation, training: state.training, cameraOn: camera.on });
   document.body.dataset.head = state.headState;
-  document.body.dataset.live = unready ? 'no' : 'yes';
+  document.body.dataset.live = readiness.ready ? 'yes' : 'no';
 });
 
 // What the browser keeps for this page, and whether it may clear it under storage pressure.

@@ -12,15 +12,6 @@ const HOLD_MS = 300;  // a press longer than this starts a burst
 const UNDO_MS = 20_000; // how long Undo stays offered after a delete
 const TYPING_MS = 200;  // what a name covers is looked up this long after the last keystroke
 
-// What a class without examples is predicted from: the ImageNet classes its name covers.
-function describeMeaning(c) {
-  if (c.examples.length) return '';
-  const sense = c.senses.find((s) => s.id === c.sense);
-  return sense
-    ? `No examples yet: predicted from its name, which covers ${sense.covers}`
-    : 'No examples yet, and no ImageNet class matches this name: capture examples, or name it after a thing (e.g. “bird”, “cup”).';
-}
-
 export function createClasses({ grabFrame, decodeFile, report, group }) {
   const list = $('classes');
   const cards = new Map(); // class id → card element
@@ -106,13 +97,9 @@ export function createClasses({ grabFrame, decodeFile, report, group }) {
         const line = card.querySelector('.meaning');
         const typed = name.value.trim();
         if (!typed || classes.find((c) => c.id === id)?.examples.length) return;
-        try {
-          const { senses } = await call('meaning', { name: typed });
-          line.textContent = `“${typed}” covers ${senses[0].covers}${senses.length > 1 ? ` (${senses.length} meanings: pick one after renaming)` : ''}`;
-        } catch (e) {
-          line.textContent = e.message;
-        }
-        line.classList.toggle('warning', line.textContent.startsWith('no ImageNet'));
+        const { text, warning } = await call('namePreview', { name: typed }).catch((e) => ({ text: e.message, warning: true }));
+        line.textContent = text;
+        line.classList.toggle('warning', warning);
       }, TYPING_MS);
     });
     card.querySelector('.sense').addEventListener('change', async (e) => {
@@ -171,15 +158,15 @@ export function createClasses({ grabFrame, decodeFile, report, group }) {
       card.querySelector('.count').textContent = `${c.examples.length} example${c.examples.length === 1 ? '' : 's'}`;
       const meaning = card.querySelector('.meaning');
       if (document.activeElement !== name) {
-        meaning.textContent = describeMeaning(c);
-        meaning.classList.toggle('warning', !c.examples.length && !c.senses.length);
+        meaning.textContent = c.hint.text;
+        meaning.classList.toggle('warning', c.hint.warning);
       }
       const senses = card.querySelector('.sense');
       senses.hidden = c.examples.length > 0 || c.senses.length < 2;
       const senseKey = c.senses.map((s) => s.id).join(',');
       if (senses.dataset.key !== senseKey) {
         senses.dataset.key = senseKey;
-        senses.replaceChildren(...c.senses.map((s) => new Option(`${s.description} (${s.covers.split(':')[0]})`, String(s.id))));
+        senses.replaceChildren(...c.senses.map((s) => new Option(s.label, String(s.id))));
       }
       if (c.sense != null) senses.value = String(c.sense);
       const newest = c.examples.slice(-STRIP).reverse();

@@ -6,7 +6,7 @@ import { $ } from './dom.js';
 const WINDOW_MS = 2000; // rate and latency are averaged over this window
 
 export function createLive({ grabFrame, decodeFile, report }) {
-  let unready = 'Loading…'; // null when every class can be predicted
+  let ready = false; // whether every class can be predicted
   let running = false;
   let stopped = false;
   const recent = []; // [finishedAt, ms] of the predictions in the window
@@ -55,21 +55,27 @@ export function createLive({ grabFrame, decodeFile, report }) {
     state.classList.toggle('unknown', prediction.unknown);
   }
 
-  // The map covers the frame's centre square; the video is scaled to cover its box, so that
-  // square is centred in the box, its side the frame's shorter side times the video's scale.
-  function drawHeat(map, className) {
-    const canvas = $('heat');
+  // A heat map covers the frame's centre square: `place` puts that square on the picture.
+  function drawMap(canvas, map, place) {
     canvas.hidden = !map;
-    if (!map) return;
+    if (!map) return false;
     canvas.width = canvas.height = map.side;
     canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(map.rgba), map.side, map.side), 0, 0);
+    Object.assign(canvas.style, place);
+    return true;
+  }
+
+  // The video is scaled to cover its box, so the centre square is centred in the box, its side
+  // the frame's shorter side times the video's scale.
+  function drawHeat(map, className) {
     const video = $('video');
     const box = video.parentElement;
     const scale = Math.max(box.clientWidth / video.videoWidth, box.clientHeight / video.videoHeight);
     const side = Math.min(video.videoWidth, video.videoHeight) * scale;
-    Object.assign(canvas.style, { width: `${side}px`, height: `${side}px`, left: `${(box.clientWidth - side) / 2}px`, top: `${(box.clientHeight - side) / 2}px` });
-    canvas.classList.toggle('mirrored', video.classList.contains('mirrored'));
-    canvas.dataset.class = className;
+    const place = { width: `${side}px`, height: `${side}px`, left: `${(box.clientWidth - side) / 2}px`, top: `${(box.clientHeight - side) / 2}px` };
+    if (!drawMap($('heat'), map, place)) return;
+    $('heat').classList.toggle('mirrored', video.classList.contains('mirrored'));
+    $('heat').dataset.class = className;
   }
 
   function drawSeen(seen) {
@@ -102,7 +108,7 @@ export function createLive({ grabFrame, decodeFile, report }) {
     const started = performance.now();
     const image = grabFrame();
     if (!image) return;
-    if (unready) {
+    if (!ready) {
       // Until every class can be predicted, there is nothing to show live but what the model sees.
       drawHeat(null);
       if (top3) drawSeen(await call('imagenet', { image }, [image.rgba]));
@@ -128,7 +134,7 @@ export function createLive({ grabFrame, decodeFile, report }) {
       }
       // At most one prediction per displayed frame; pauses with the tab.
       await new Promise((r) => requestAnimationFrame(r));
-      if (unready && !$('seen-toggle').checked) break;
+      if (!ready && !$('seen-toggle').checked) break;
     }
     running = false;
   }
@@ -146,15 +152,12 @@ export function createLive({ grabFrame, decodeFile, report }) {
     $('file-caption').textContent = name;
     $('file-heat').hidden = true;
   }
+  // A file is drawn whole: the square's place in percentages of the picture.
   function drawFileHeat(map, { width, height }, className) {
-    const canvas = $('file-heat');
-    canvas.hidden = !map;
-    if (!map) return;
-    canvas.width = canvas.height = map.side;
-    canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(map.rgba), map.side, map.side), 0, 0);
     const side = Math.min(width, height);
-    Object.assign(canvas.style, { left: `${(width - side) / 2 / width * 100}%`, top: `${(height - side) / 2 / height * 100}%`, width: `${side / width * 100}%`, height: `${side / height * 100}%` });
-    canvas.dataset.class = className ?? '';
+    const place = { left: `${(width - side) / 2 / width * 100}%`, top: `${(height - side) / 2 / height * 100}%`, width: `${side / width * 100}%`, height: `${side / height * 100}%` };
+    if (!drawMap($('file-heat'), map, place)) return;
+    $('file-heat').dataset.class = className ?? '';
     $('file-caption').textContent += ` — where it sees “${className}”`;
   }
 
@@ -166,7 +169,7 @@ export function createLive({ grabFrame, decodeFile, report }) {
       const image = await decodeFile(file);
       showFile(image, file.name);
       const started = performance.now();
-      if (!unready) {
+      if (ready) {
         const explain = $('explain-toggle').checked;
         const { prediction, seen, map } = await call('predict', { image, top3: $('seen-toggle').checked, explain }, [image.rgba]);
         drawBars(prediction);
@@ -184,18 +187,21 @@ export function createLive({ grabFrame, decodeFile, report }) {
 
   return {
     /** Starts or stops the loop as the head and the camera come and go. */
-    update({ unready: reason, cameraOn }) {
-      unready = reason;
-      $('live-state').classList.toggle('waiting', !!unready);
-      if (unready) {
+    update({ readiness, cameraOn }) {
+      const wasReady = ready;
+      ready = readiness.ready;
+      const state = $('live-state');
+      state.classList.toggle('waiting', !ready);
+      state.classList.toggle('warning', !ready && readiness.hint.warning);
+      if (!ready) {
         drawHeat(null);
-        $('live-state').textContent = `Live predictions need every class ready: ${unready}`;
+        state.textContent = readiness.hint.text;
         $('bars').replaceChildren(); $('bars').dataset.ids = '';
-      } else if (!cameraOn && $('live-state').textContent.startsWith('Live predictions need')) {
-        // Ready, but without a camera nothing replaces the old reason: say what can be done.
-        $('live-state').textContent = 'Ready: classify an image file, or allow the camera.';
+      } else if (!wasReady && !cameraOn) {
+        // Ready, but without a camera nothing replaces the old line: say what can be done.
+        state.textContent = 'Ready: classify an image file, or allow the camera.';
       }
-      if (cameraOn && (!unready || $('seen-toggle').checked)) loop();
+      if (cameraOn && (ready || $('seen-toggle').checked)) loop();
     },
     stop() { stopped = true; },
   };

@@ -8,6 +8,7 @@ import { $, say } from './dom.js';
 export function createTraining({ report }) {
   const form = $('settings');
   let settings = null;
+  let maxEpochs = 1;
   let classes = [];
   let history = [];
   let plots = null;
@@ -20,7 +21,7 @@ export function createTraining({ report }) {
     value !== null && typeof value === 'object' ? fields(value, `${prefix}${key}.`) : [[`${prefix}${key}`, value]]);
   function fillForm(s) {
     settings = s;
-    showMode(s.head);
+    showMode(s.task);
     if (form.contains(document.activeElement)) return;
     for (const [name, value] of fields(s)) {
       const input = form.elements[name];
@@ -48,19 +49,18 @@ export function createTraining({ report }) {
   });
   form.addEventListener('submit', (e) => e.preventDefault());
 
-  // The mode is the head: an anomaly detector, or (back to telling classes apart) the default head.
-  function showMode(head) {
-    $('mode').value = head === 'anomaly' ? 'anomaly' : 'classify';
-    $('mode-hint').hidden = head !== 'anomaly';
-    document.body.dataset.mode = $('mode').value;
+  // The mode is the task; the classifier's head stays as chosen while another task is set.
+  function showMode(task) {
+    $('mode').value = task;
+    $('mode-hint').hidden = task !== 'anomaly';
+    document.body.dataset.mode = task;
   }
   $('mode').addEventListener('change', async () => {
-    const head = $('mode').value === 'anomaly' ? 'anomaly' : 'softmax';
     try {
-      await call('setSettings', { settings: { ...settings, head } });
+      await call('setSettings', { settings: { ...settings, task: $('mode').value } });
     } catch (e) {
       report(e.message, true);
-      showMode(settings.head);
+      showMode(settings.task);
     }
   });
 
@@ -119,39 +119,17 @@ export function createTraining({ report }) {
     running = true;
     history = [];
     setRunning(true);
-    // Fine-tuning runs up to as many epochs again after the head's.
-    $('train-progress').max = ['softmax', 'auto'].includes(settings.head) ? settings.epochs * (settings.fineTune > 0 ? 2 : 1) : 1;
+    $('train-progress').max = maxEpochs;
     $('train-progress').value = 0;
     $('train-status').textContent = 'Training…';
     try {
-      const summary = await call('train');
-      const how = summary.stop === 'earlyStopped' ? `stopped early, best epoch ${summary.bestEpoch}` : summary.history.length ? `best epoch ${summary.bestEpoch}` : 'no epochs needed';
-      const acc = summary.evaluation ? `; held-out accuracy ${(summary.evaluation.accuracy * 100).toFixed(1)} %` : '';
-      const tuned = summary.fineTuned;
-      const layers = !tuned ? '' : tuned.kept ? `; fine-tuned ${tuned.layers}` : `; fine-tuning ${tuned.layers} did not beat the head alone on the held-out examples, so the head alone is kept`;
-      $('train-status').textContent = summary.normalExamples
-        ? `Trained: an anomaly detector from ${summary.normalExamples} normal examples, flagging about ${(settings.falseAlarmRate * 100).toFixed(0)} % of normal things (see Settings).`
-        : `Trained (${how})${layers}${acc}.`;
-      showSummary(summary);
+      showSummary(await call('train'));
     } catch (e) {
       say('train-status', e.message, !/cancel/i.test(e.message));
     } finally {
       running = false;
       setRunning(false);
     }
-  }
-  // What auto tried, best first, and what it kept.
-  function describeAuto(auto) {
-    if (!auto) return '';
-    const name = (c) => c.head === 'softmax' ? (c.hidden ? `softmax with a hidden layer of ${c.hidden}` : `softmax (learning rate ${Number(c.learningRate.toPrecision(3))})`)
-      : c.head === 'knn' ? `${c.k} nearest neighbours` : 'prototypes';
-    const chosen = auto.candidates[auto.chosen];
-    if (auto.folds < 2) return `Auto kept ${name(chosen)}: every class needs at least 2 captures to compare heads.`;
-    const tried = auto.candidates.filter((c) => c.accuracy != null).sort((a, b) => b.accuracy - a.accuracy);
-    const skipped = auto.candidates.length - tried.length;
-    return `Auto chose ${name(chosen)} by ${auto.folds}-fold cross-validation in ${auto.seconds.toFixed(1)} s: `
-      + tried.map((c) => `${name(c)} ${(c.accuracy * 100).toFixed(1)} %`).join(', ')
-      + (skipped ? `; ${skipped} not tried within the 30 s budget.` : '.');
   }
   function setRunning(on) {
     $('train').hidden = on;
@@ -163,8 +141,11 @@ export function createTraining({ report }) {
   $('train').addEventListener('click', train);
   $('cancel').addEventListener('click', () => call('cancelTraining'));
 
+  // What the last training gave, in the core's words.
   function showSummary(summary) {
-    say('auto-choice', describeAuto(summary?.auto));
+    const report = summary?.report;
+    say('train-status', report?.outcome ?? '');
+    say('auto-choice', report?.auto ?? '');
     history = summary?.history ?? [];
     if (history.length) drawCurves(); else { $('curves').replaceChildren(); plots = null; }
     const evaluation = summary?.evaluation;
@@ -172,14 +153,8 @@ export function createTraining({ report }) {
     $('evaluation-box').hidden = !evaluation;
     const name = (id) => classes.find((c) => c.id === id)?.name ?? `(deleted class ${id})`;
     const pct = (x) => `${(x * 100).toFixed(1)} %`;
-    const transfer = evaluation ? summary.transfer : null;
-    say('transfer', !transfer ? ''
-      : transfer.negative
-        ? `Raw pixels do better than the pretrained features here (${pct(transfer.pixels)} against ${pct(transfer.features)} for the head alone): the network does not see what tells these classes apart. Try fine-tuning the network (Settings), or make sure the classes differ in what the camera shows.`
-        : `The pretrained features help: the head alone reaches ${pct(transfer.features)} on them, ${pct(transfer.pixels)} on raw pixels.`,
-      !!transfer?.negative);
-    say('transfer-layer', !transfer?.intermediateBetter ? ''
-      : `An intermediate layer of the network does better than its final features (${pct(transfer.intermediate)} against ${pct(transfer.features)}): its last layers specialised away from your task. Fine-tuning 2 or more layers (Settings) retrains them.`);
+    say('transfer', report?.transfer ?? '', !!report?.transferWarns);
+    say('transfer-layer', report?.layer ?? '');
     if (!evaluation) return;
     $('evaluation-summary').textContent = `Evaluation: ${pct(evaluation.accuracy)} right on ${evaluation.examples} held-out examples`;
     $('eval-summary').textContent = `${evaluation.examples} held-out examples: accuracy ${pct(evaluation.accuracy)}, macro F1 ${pct(evaluation.macroF1)}.`;
@@ -233,9 +208,12 @@ export function createTraining({ report }) {
     get running() { return running; },
     update(state) {
       classes = state.classes;
+      maxEpochs = state.maxEpochs;
       fillForm(state.settings);
       // Always clickable: with too few classes or an empty one, the core says what is missing.
+      // A project of named classes only predicts without training: Train is not the next step.
       $('train').disabled = false;
+      $('train').classList.toggle('primary', !(state.readiness.ready && !state.readiness.trainable));
       // A restored or imported project brings its last training with it.
       const key = JSON.stringify(state.lastTraining?.history?.length) + JSON.stringify(state.lastTraining?.evaluation?.accuracy) + state.lastTraining?.bestEpoch;
       if (!running && key !== lastSummaryKey) { lastSummaryKey = key; showSummary(state.lastTraining); }

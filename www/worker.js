@@ -16,23 +16,21 @@ let broken = false;
 // The core comes in two builds, and only the one this worker runs is downloaded: pkg/ has
 // WebGPU beside a single-threaded CPU path; pkg-threads/ has the CPU path alone on a pool of
 // threads, which needs shared memory and so a cross-origin-isolated page (see isolate.js).
-// A software adapter (SwiftShader, lavapipe) is 20–60× slower than the CPU: it takes the CPU.
-async function softwareOrNoGpu() {
-  const adapter = await navigator.gpu?.requestAdapter().catch(() => null);
-  if (!adapter) return 'this browser offers no WebGPU adapter';
-  const info = adapter.info ?? {};
-  const named = [info.vendor, info.architecture, info.device, info.description].join(' ').toLowerCase();
-  if (info.isFallbackAdapter || adapter.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/.test(named)) return 'the only WebGPU adapter is a slow software one';
-  return null;
-}
-
-async function chooseBuild(backend) {
-  const gpu = { url: './pkg/glimpse.js', backend, reason: null, threads: 0 };
-  if (backend === 'webgpu') return gpu;
-  const reason = backend === 'cpu' ? 'the CPU was asked for' : await softwareOrNoGpu();
-  if (!reason) return gpu;
-  if (!self.crossOriginIsolated) return { ...gpu, backend: 'cpu', reason };
-  return { url: './pkg-threads/glimpse.js', backend: 'cpu', reason, threads: navigator.hardwareConcurrency || 2 };
+// Which one is decided from what the browser itself says (no adapter, or a fallback one);
+// the core decides the rest and says why in its own words (device.rs): `choice` is what it is
+// told, one of its names.
+async function chooseBuild(asked) {
+  const gpu = { url: './pkg/glimpse.js', choice: asked, threads: 0 };
+  if (asked === 'webgpu') return gpu;
+  let choice = asked;
+  if (asked === 'auto') {
+    const adapter = await navigator.gpu?.requestAdapter().catch(() => null);
+    if (!adapter) choice = 'no-adapter';
+    else if (adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter) choice = 'software-adapter';
+    else return gpu;
+  }
+  if (!self.crossOriginIsolated) return { ...gpu, choice };
+  return { url: './pkg-threads/glimpse.js', choice, threads: navigator.hardwareConcurrency || 2 };
 }
 
 // Fetches with a byte count, so that the page can show how much of the model has arrived.
@@ -57,7 +55,7 @@ async function fetchWithProgress(url, stage) {
 }
 
 function state() {
-  return { type: 'state', classes: learner.classes(), headState: learner.headState, unready: learner.unready ?? null, settings: learner.settings(), training: learner.training, lastTraining: learner.lastTraining(), adaptation: learner.adaptation() };
+  return { type: 'state', classes: learner.classes(), headState: learner.headState, readiness: learner.readiness, settings: learner.settings(), maxEpochs: learner.maxEpochs, training: learner.training, lastTraining: learner.lastTraining(), adaptation: learner.adaptation() };
 }
 
 // Bursts of changes (a held capture button) are coalesced into one save; `flush` writes now.
@@ -128,11 +126,11 @@ async function keepWeights(key, bytes) {
   }
 }
 
-async function loadBackbone(backend) {
+async function loadBackbone(choice) {
   const key = new URL(`?sha256=${core.GlimpseBackbone.weightsSha256}`, WEIGHTS_URL);
   const setUp = (weights) => {
-    postMessage({ type: 'progress', stage: backend === 'cpu' ? 'Setting up the model' : 'Setting up the GPU', loaded: 0, total: 0 });
-    return core.GlimpseBackbone.load(weights, backend);
+    postMessage({ type: 'progress', stage: 'Setting up the model', loaded: 0, total: 0 });
+    return core.GlimpseBackbone.load(weights, choice);
   };
   const cached = await cachedWeights(key);
   if (cached) {
@@ -151,8 +149,6 @@ async function loadBackbone(backend) {
 // A lost GPU device (a driver reset, an unplugged GPU) fails every later GPU call. The worker
 // watches the devices wgpu asks for; when the one it runs on is lost it saves, hands the project
 // over, and the page starts a new worker on the CPU (rpc.js `restart`).
-const gpuDevices = [];
-self.glimpseGpuDevices = gpuDevices; // the end-to-end test destroys them to provoke a loss
 function watchGpu() {
   const gpu = navigator.gpu;
   if (!gpu) return;
@@ -163,7 +159,6 @@ function watchGpu() {
     const requestDevice = adapter.requestDevice.bind(adapter);
     adapter.requestDevice = async (...options) => {
       const device = await requestDevice(...options);
-      gpuDevices.push(device);
       device.lost.then(gpuLost);
       return device;
     };
@@ -184,15 +179,15 @@ async function start() {
   const build = await chooseBuild(new URL(self.location).searchParams.get('backend') ?? 'auto');
   postMessage({ type: 'progress', stage: 'Loading the wasm core', loaded: 0, total: 0 });
   core = await import(build.url);
-  await core.default();
+  await core.default({});
   if (build.threads) await core.initThreadPool(build.threads);
-  backbone = await loadBackbone(build.backend);
+  backbone = await loadBackbone(build.choice);
   await ownTheProject();
   learner = new core.GlimpseLearner(backbone);
   const notice = await storage.restore(learner);
   // The state first, so that the page shows the classes by the time it says it is ready.
   postMessage(state());
-  postMessage({ type: 'ready', backend: backbone.backend, adapter: backbone.adapter, reason: build.reason ?? backbone.fallbackReason, threads: build.threads, notice, thumbnailSize: core.GlimpseLearner.thumbnailSize });
+  postMessage({ type: 'ready', backend: backbone.backend, adapter: backbone.adapter, reason: backbone.fallbackReason, threads: build.threads, notice, thumbnailSize: core.GlimpseLearner.thumbnailSize, adaptMinFrames: core.GlimpseLearner.adaptMinFrames });
 }
 
 const frame = ({ rgba, width, height }) => [new Uint8Array(rgba), width, height];
@@ -204,7 +199,7 @@ const ops = {
   addClass: changes(({ name }) => learner.addClass(name)),
   renameClass: changes(({ id, name }) => learner.renameClass(id, name)),
   setSense: changes(({ id, sense }) => learner.setSense(id, sense)),
-  meaning: ({ name }) => learner.meaning(name),
+  namePreview: ({ name }) => core.GlimpseLearner.namePreview(name),
   deleteClass: changes(({ id }) => learner.deleteClass(id)),
   undoDelete: changes(() => learner.undoDelete()),
   moveClass: changes(({ id, position }) => learner.moveClass(id, position)),
@@ -213,7 +208,7 @@ const ops = {
   group: ({ id, groups }) => learner.group(id, groups ?? undefined),
   sortInto: changes(({ from, groups }) => learner.sortInto(from, groups), { flush: true }),
   setSettings: changes(({ settings }) => learner.setSettings(settings)),
-  capture: changes(({ class: id, image }) => learner.addExample(id, ...frame(image))),
+  capture: changes(({ class: id, image }) => learner.capture(id, ...frame(image))),
   thumbnails: ({ ids }) => ids.map((id) => ({ id, rgba: learner.thumbnail(id) })),
   train: changes(() => learner.train((stats) => postMessage({ type: 'epoch', stats })), { flush: true }),
   cancelTraining: () => learner.cancelTraining(),

@@ -6,7 +6,7 @@
 use burn::prelude::*;
 use burn::store::{BurnpackStore, ModuleSnapshot, ModuleStore, bridge};
 use burn::tensor::{Bytes, f16};
-use glimpse::backbone::Lite0;
+use glimpse::Lite0;
 use glimpse::{Backbone, ComputeDevice, Frame};
 
 fn main() {

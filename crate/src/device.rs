@@ -27,15 +27,28 @@ pub enum DeviceChoice {
     /// The GPU on a hardware adapter; the CPU when there is none or when the only adapter is a
     /// software rasteriser (SwiftShader, lavapipe), where Lite0 measured 20–60× slower than the CPU.
     Auto,
+    /// The CPU, because the page found what `Auto` would find before loading a build with a GPU
+    /// backend: the browser offers no adapter, or says its only one is a fallback (software) one.
+    NoGpu(NoGpu),
+}
+
+/// What the browser said of its GPU when it said there is none worth using.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoGpu {
+    NoAdapter,
+    SoftwareAdapter,
 }
 
 impl DeviceChoice {
-    /// `cpu`, `auto`, or `webgpu` / `wgpu` / `gpu` (one name per platform, all accepted everywhere).
+    /// `cpu`, `auto`, or `webgpu` / `wgpu` / `gpu` (one name per platform, all accepted
+    /// everywhere); the page's findings `no-adapter` and `software-adapter` (see [`NoGpu`]).
     pub fn parse(name: &str) -> Result<Self, Error> {
         match name {
             "cpu" => Ok(Self::Cpu),
             "webgpu" | "wgpu" | "gpu" => Ok(Self::Gpu),
             "auto" => Ok(Self::Auto),
+            "no-adapter" => Ok(Self::NoGpu(NoGpu::NoAdapter)),
+            "software-adapter" => Ok(Self::NoGpu(NoGpu::SoftwareAdapter)),
             other => Err(Error::Settings(format!("unknown backend {other:?} (cpu, {GPU_NAME} or auto)"))),
         }
     }
@@ -47,12 +60,16 @@ const GPU_NAME: &str = "webgpu";
 const GPU_NAME: &str = "wgpu";
 
 // Why `Auto` fell back to the CPU, in the words of each platform.
+#[cfg(target_family = "wasm")]
+const NO_BROWSER_ADAPTER: &str = "this browser offers no WebGPU adapter";
+#[cfg(not(target_family = "wasm"))]
+const NO_BROWSER_ADAPTER: &str = "this machine offers no GPU adapter";
 #[cfg(all(target_family = "wasm", feature = "gpu"))]
-const NO_ADAPTER: &str = "this browser offers no WebGPU adapter";
+const NO_ADAPTER: &str = NO_BROWSER_ADAPTER;
 #[cfg(target_family = "wasm")]
 const SOFTWARE_ONLY: &str = "the only WebGPU adapter is a slow software one";
 #[cfg(all(not(target_family = "wasm"), feature = "gpu"))]
-const NO_ADAPTER: &str = "this machine offers no GPU adapter";
+const NO_ADAPTER: &str = NO_BROWSER_ADAPTER;
 #[cfg(all(target_family = "wasm", not(feature = "gpu")))]
 const NO_ADAPTER: &str = "this build of the page has no WebGPU (the cargo feature `gpu` adds it)";
 #[cfg(all(not(target_family = "wasm"), not(feature = "gpu")))]
@@ -127,6 +144,8 @@ impl ComputeDevice {
                 Ok(_) => Self::cpu_because(SOFTWARE_ONLY),
                 Err(_) => Self::cpu_because(NO_ADAPTER),
             }),
+            DeviceChoice::NoGpu(NoGpu::NoAdapter) => Ok(Self::cpu_because(NO_BROWSER_ADAPTER)),
+            DeviceChoice::NoGpu(NoGpu::SoftwareAdapter) => Ok(Self::cpu_because(SOFTWARE_ONLY)),
         }
     }
 }

@@ -1,4 +1,5 @@
-use crate::project::ProjectError;
+//! The core's errors: every refusal, in words for the person using the app. The file format's
+//! own refusals are [`ProjectError`], wrapped by [`Error::Project`].
 
 /// Everything the core can refuse, with a message meant for the person using the app.
 #[derive(Debug, thiserror::Error)]
@@ -25,12 +26,12 @@ pub enum Error {
     NotEnoughClasses(usize),
     #[error("the project has no classes: add one")]
     NoClasses,
-    #[error("class {0:?} has no examples, and no ImageNet class matches its name: capture some, name it after a thing (e.g. “bird”, “cup”), or delete it")]
+    #[error("class “{0}” has no examples, and no ImageNet class matches its name: capture some, name it after a thing (e.g. “bird”, “cup”), or delete it")]
     EmptyClass(String),
     #[error("no ImageNet class matches “{0}”: try a more common or more general word (e.g. “dog”, “bird”, “vehicle”)")]
     NoConcept(String),
-    #[error("fine-tuning {depth} layers needs what the frozen layers computed for each example, which is kept when it is captured{}: {missing} of {total} examples lack it{}. Capture them again, or fine-tune fewer layers (0 for the head alone)", if *depth == crate::backbone::top::MAX_DEPTH { " while 6 layers are chosen" } else { "" }, if *depth == crate::backbone::top::MAX_DEPTH { "" } else { " (they come from a project made before Glimpse could fine-tune)" })]
-    NotCached { missing: usize, total: usize, depth: u32 },
+    #[error("fine-tuning {depth} layers needs what the frozen layers computed for each example, which is kept when it is captured{}: {missing} of {total} examples lack it{}. Capture them again, or fine-tune fewer layers (0 for the head alone)", if *deepest { format!(" while {depth} layers are chosen") } else { String::new() }, if *deepest { "" } else { " (they come from a project made before Glimpse could fine-tune)" })]
+    NotCached { missing: usize, total: usize, depth: u32, deepest: bool },
     #[error("adapting needs at least {needed} frames of the new camera or scene, it got {found}")]
     TooFewFrames { found: usize, needed: usize },
     #[error("anomaly detection needs at least {needed} captures of normal things to set its threshold, it has {found}")]
@@ -42,7 +43,7 @@ pub enum Error {
     #[error("grouping needs at least {needed} captures, this class has {found}")]
     TooFewToGroup { found: usize, needed: usize },
     #[error("the head was trained {trained}, and the project is now set {now}: train again")]
-    OtherMode { trained: &'static str, now: &'static str },
+    OtherTask { trained: &'static str, now: &'static str },
     #[error("this head was trained by an older Glimpse, which did not keep what adapting to a new camera needs: train again, then adapt")]
     NotAdaptable,
     #[error("training was cancelled; the previous head is kept")]
@@ -58,4 +59,37 @@ pub enum Error {
     Inconsistent(String),
     #[error("project file: {0}")]
     Project(#[from] ProjectError),
+}
+
+/// Why a file is not a project this build can open.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProjectError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("not a Glimpse project ({0})")]
+    Foreign(String),
+    #[error("the file is cut short: {found} bytes, the header alone needs {needed}")]
+    ShortHeader { found: usize, needed: usize },
+    #[error("made by a newer Glimpse (format {found}); this version reads format {newest} and older")]
+    NewerVersion { found: u16, newest: u16 },
+    #[error("format version 0 does not exist: the file is damaged")]
+    VersionZero,
+    #[error("unknown file kind {0}")]
+    UnknownKind(u8),
+    #[error("this is part of a project as a browser stores it, not a file to open: export the project from the page instead")]
+    Skeleton,
+    #[error("the file is cut short: it should hold {expected} bytes of data after the header, it holds {found}")]
+    Truncated { expected: u64, found: u64 },
+    #[error("{extra} unexpected bytes after the end of the data")]
+    TrailingBytes { extra: u64 },
+    #[error("the data is corrupted (checksum mismatch)")]
+    Checksum,
+    #[error("the data cannot be decoded ({0})")]
+    Undecodable(String),
+    #[error("made with another backbone ({found}); this app runs {expected}")]
+    WrongBackbone { found: String, expected: String },
+    #[error("made with other preprocessing than this backbone's")]
+    WrongPreprocessing,
+    #[error("inconsistent contents: {0}")]
+    Inconsistent(String),
 }

@@ -5,25 +5,60 @@
 //! Layers, each using only those before it: `device` → `preprocess` → `backbone` (the network)
 //! → `learn` (the learning algorithms) → `project` (what a user made, and its file) → `session`
 //! (the product API: one method per user action) → `web` (the JS API) and the CLI, both thin.
-//! `bench` (feature `bench`) times the layers for the benchmarks and is not in the product build.
+//! The modules are private: what a front end may use is re-exported below, grouped by what it
+//! is for. `bench` (feature `bench`) times the layers for the benchmarks and is not in the
+//! product build.
 
-pub mod backbone;
+mod backbone;
 #[cfg(feature = "bench")]
 pub mod bench;
-pub mod clock;
-pub mod device;
+mod clock;
+mod device;
 mod error;
-pub mod learn;
-pub mod preprocess;
-pub mod project;
-pub mod session;
-
-pub use backbone::{Backbone, HeatMap};
-pub use device::{Backend, ComputeDevice, DeviceChoice};
-pub use error::Error;
-pub use learn::predict::Prediction;
-pub use preprocess::{Frame, Preprocess};
-pub use session::Session;
-
+mod learn;
+mod preprocess;
+mod project;
+mod session;
+#[cfg(any(test, feature = "bench"))]
+mod synthetic;
+#[cfg(all(test, not(target_family = "wasm")))]
+mod tests;
+// The tests' shared helpers name the crate as its users do.
+#[cfg(all(test, not(target_family = "wasm")))]
+extern crate self as glimpse;
 #[cfg(target_family = "wasm")]
 mod web;
+
+// One project on one backbone, one method per user action.
+pub use session::{Added, ClassSummary, FineTuneEstimate, Hint, Readiness, Session};
+
+// The network, the device it runs on, and the frames it reads.
+pub use backbone::concepts::{Meaning, Sense};
+pub use backbone::imagenet::ImagenetClass;
+pub use backbone::weights::{WEIGHTS_FILE, WEIGHTS_SHA256};
+pub use backbone::{Backbone, HeatMap};
+pub use device::{Backend, ComputeDevice, DeviceChoice};
+pub use learn::examples::augment::{Augment, Image};
+pub use preprocess::{Frame, Preprocess};
+
+// What a user chooses, and what training reports.
+pub use learn::examples::store::{ClassId, ExampleId};
+pub use learn::heads::auto::{AutoChoice, Candidate};
+pub use learn::progress::{EpochStats, Progress, Quiet};
+pub use learn::settings::{HeadChoice, HeadKind, Settings, Task};
+pub use learn::trained::{Report, TrainingSummary};
+
+// What predicting, evaluating and the tasks give back.
+pub use learn::metrics::Evaluation;
+pub use learn::predict::{ClassScore, Explained, Prediction};
+pub use learn::tasks::adapt::AdaptationSummary;
+pub use learn::tasks::anomaly::{AnomalyEvaluation, AnomalyScore};
+pub use learn::tasks::grouping::adjusted_rand_index;
+pub use project::{FORMAT_VERSION, HeadState, Kind, Proposal};
+
+// Every refusal, in words for the user.
+pub use error::{Error, ProjectError};
+
+// The network itself, for the weights' converter (models/convert) and its measurements.
+pub use backbone::efficientnet::{Lite0, lite0_blocks};
+pub use backbone::weights::sha256_hex;

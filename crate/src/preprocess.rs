@@ -44,12 +44,6 @@ pub struct Preprocess {
 }
 
 impl Preprocess {
-    /// What EfficientNet-Lite was trained with in TensorFlow: `(x - 127) / 128` on 0..255.
-    pub const LITE: Self = Self { size: crate::backbone::INPUT_SIZE as u32, mean: [127.0 / 255.0; 3], std: [128.0 / 255.0; 3] };
-
-    /// The torchvision ImageNet statistics that the PyTorch port's demo uses.
-    pub const IMAGENET: Self = Self { size: crate::backbone::INPUT_SIZE as u32, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-
     /// Centre-crops the frame to a square, resizes it to `size × size` (bilinear, with the
     /// filter widened when shrinking so that it averages instead of aliasing), drops alpha and
     /// normalises. Returns channel-major (CHW) values.
@@ -97,7 +91,7 @@ mod tests {
     #[test]
     fn solid_colour_normalises_per_channel() {
         let buf = solid(640, 480, [255, 127, 0]);
-        let p = Preprocess::LITE;
+        let p = crate::backbone::PREPROCESS;
         let out = p.apply(Frame::new(&buf, 640, 480).unwrap());
         let plane = 224 * 224;
         assert_eq!(out.len(), 3 * plane);

@@ -6,34 +6,28 @@
 //! failure leaves the project untouched. Methods take `&self`; no borrow is held across an await.
 
 use std::cell::{Cell, Ref, RefCell};
-use std::ops::ControlFlow;
 use std::rc::Rc;
 
 use serde::Serialize;
 
 use crate::backbone::concepts::{Meaning, Sense, meaning};
+use crate::backbone::top;
 use crate::backbone::{Backbone, FEATURE_DIM};
 use crate::clock::now_ms;
-use burn::prelude::Tensor;
-
-use crate::backbone::top::{self, Top};
-use crate::device::{Backend, read_floats};
-use crate::learn::adapt::AdaptationSummary;
-use crate::learn::anomaly::{self, AnomalyEvaluation};
-use crate::learn::augment::{Augment, views};
-use crate::learn::auto;
-use crate::learn::examples::Activation;
-use crate::learn::examples::{Class, Thumbnail};
-use crate::learn::explain::Explainer;
-use crate::learn::fine_tune::{fine_tune, probe};
-use crate::learn::metrics::evaluate;
-use crate::learn::predict::{Explained, Prediction, Predictor};
+use crate::device::read_floats;
+use crate::learn::examples::augment::{Augment, views};
+use crate::learn::examples::store::{Activation, Captured, Class, ClassId, ExampleId, Examples, Thumbnail};
+use crate::learn::heads::fine_tune::probe;
+use crate::learn::metrics::{Evaluation, evaluate};
+use crate::learn::predict::{Explained, Prediction, Predictor, UploadedHead};
+use crate::learn::progress::{Interrupter, Progress, Run};
+use crate::learn::recipe;
 use crate::learn::rng::Rng;
-use crate::learn::train::TrainingSummary;
-use crate::learn::transfer;
-use crate::learn::zero_shot::ZeroShot;
-use crate::learn::{Captured, ClassId, DeviceHead, EpochStats, Evaluation, ExampleId, HeadKind, Progress, Settings, train};
-use crate::project::{HeadState, Kind, Project, Proposal};
+use crate::learn::settings::{Settings, Task};
+use crate::learn::tasks::adapt::AdaptationSummary;
+use crate::learn::tasks::anomaly::{self, AnomalyEvaluation};
+use crate::learn::trained::TrainingSummary;
+use crate::project::{HeadState, Kind, MAGIC, Project, Proposal};
 use crate::{Error, Frame};
 
 /// A class as a list shows it: its examples by id, oldest first, and what its name covers
@@ -47,6 +41,37 @@ pub struct ClassSummary {
     pub senses: Vec<Sense>,
     /// The sense in use (the first unless the user picked another).
     pub sense: Option<u32>,
+    /// What the class card says under its name (empty once it has examples).
+    pub hint: Hint,
+}
+
+/// A line for the person, and whether it warns: something they did needs fixing (a first
+/// screen invites rather than warns).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hint {
+    pub text: String,
+    pub warning: bool,
+}
+
+impl Hint {
+    fn invite(text: impl Into<String>) -> Self {
+        Self { text: text.into(), warning: false }
+    }
+
+    fn warn(text: impl Into<String>) -> Self {
+        Self { text: text.into(), warning: true }
+    }
+}
+
+/// Whether the project can predict live, and what to do when it cannot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Readiness {
+    pub ready: bool,
+    /// Empty when ready.
+    pub hint: Hint,
+    /// Whether there is anything to train (two classes with examples, or normal examples for a
+    /// detector): a project of named classes only needs no training.
+    pub trainable: bool,
 }
 
 /// What fine-tuning would cost per epoch, measured on this device.
@@ -69,20 +94,12 @@ pub struct Added {
     pub ms: f64,
 }
 
-/// A trained head ready on the device: for prediction, for heat maps, and its fine-tuned layers.
-#[derive(Debug, Clone)]
-struct Uploaded {
-    head: Rc<DeviceHead>,
-    explainer: Rc<Explainer>,
-    top: Option<Rc<Top>>,
-}
-
 #[derive(Debug, Default)]
 struct State {
     project: Project,
     /// The trained head uploaded to the device and prepared for heat maps, made on the first
     /// prediction after training.
-    head: Option<Uploaded>,
+    head: Option<UploadedHead>,
     /// The last predictor, until the project changes.
     predictor: Option<Predictor>,
     /// Captures so far, so that each draws its own augmentations.
@@ -95,13 +112,18 @@ pub struct Session {
     backbone: Rc<Backbone>,
     state: RefCell<State>,
     training: Cell<bool>,
-    cancel: Cell<bool>,
+    interrupter: Interrupter,
 }
 
 impl Session {
+    /// Frames of a new camera or scene needed to adapt to it.
+    pub const MIN_ADAPT_FRAMES: usize = crate::learn::tasks::adapt::MIN_FRAMES;
+    /// Captures of normal things an anomaly detector needs.
+    pub const MIN_NORMAL_CAPTURES: usize = anomaly::MIN_CAPTURES;
+
     /// An empty project (no classes) on `backbone`.
     pub fn new(backbone: Rc<Backbone>) -> Self {
-        Self { backbone, state: RefCell::default(), training: Cell::new(false), cancel: Cell::new(false) }
+        Self { backbone, state: RefCell::default(), training: Cell::new(false), interrupter: Interrupter::default() }
     }
 
     pub fn backbone(&self) -> &Backbone {
@@ -109,7 +131,7 @@ impl Session {
     }
 
     /// The project as it is now. Do not hold it across an await.
-    pub fn project(&self) -> Ref<'_, Project> {
+    pub(crate) fn project(&self) -> Ref<'_, Project> {
         Ref::map(self.state.borrow(), |s| &s.project)
     }
 
@@ -142,17 +164,44 @@ impl Session {
             .iter()
             .map(|c| {
                 let (senses, sense) = match project.meaning(c.id) {
-                    Ok((meaning, sense)) => (meaning.senses, Some(sense.id)),
+                    Ok((meaning, sense)) => (meaning.senses, Some(sense)),
                     Err(_) => (Vec::new(), None),
                 };
-                ClassSummary { id: c.id, name: c.name.clone(), examples: c.examples.iter().map(|e| e.id).collect(), senses, sense }
+                let hint = match (&sense, c.examples.is_empty()) {
+                    (_, false) => Hint::invite(""),
+                    (Some(sense), true) => Hint::invite(format!("No examples yet: predicted from its name, which covers {}.", sense.covers)),
+                    (None, true) if Examples::is_unnamed(&c.name) => Hint::invite("Capture a few examples, or give it a name such as “bird”."),
+                    (None, true) => {
+                        Hint::warn("No examples yet, and no ImageNet class matches this name: capture examples, or name it after a thing (e.g. “bird”, “cup”).")
+                    }
+                };
+                let examples = c.examples.iter().map(|e| e.id).collect();
+                ClassSummary { id: c.id, name: c.name.clone(), examples, senses, sense: sense.map(|s| s.id), hint }
             })
             .collect()
     }
 
-    /// What a name would cover as a class name: for showing it as it is typed.
-    pub fn meaning(&self, name: &str) -> Result<Meaning, Error> {
+    /// What a name would cover as a class name: for showing it as it is typed. Needs no
+    /// backbone: the names' table is built in.
+    pub fn meaning(name: &str) -> Result<Meaning, Error> {
         meaning(name)
+    }
+
+    /// What `name` would cover as a class name, in a line shown as it is typed.
+    pub fn name_preview(name: &str) -> Hint {
+        match meaning(name) {
+            Ok(m) => {
+                let more = if m.senses.len() > 1 { format!(" ({} meanings: pick one after renaming)", m.senses.len()) } else { String::new() };
+                Hint::invite(format!("“{}” covers {}{more}", name.trim(), m.senses[0].covers))
+            }
+            Err(e) => Hint::warn(e.to_string()),
+        }
+    }
+
+    /// Whether `bytes` start like a project or model file (a guess for telling a project from an
+    /// image on a command line; opening checks the rest).
+    pub fn is_project_file(bytes: &[u8]) -> bool {
+        bytes.starts_with(MAGIC)
     }
 
     /// Picks which sense of its name predicts a class while it has no examples.
@@ -260,16 +309,22 @@ impl Session {
 
     /// The last training, without the head's weights.
     pub fn last_training(&self) -> Option<TrainingSummary> {
-        self.project().trained.as_ref().map(|t| t.summary())
+        let project = self.project();
+        project.trained.as_ref().map(|t| t.summary(project.settings.false_alarm_rate))
     }
 
-    /// Trains the head the settings name on every example, reporting each epoch to `progress`.
-    /// [`Session::cancel_training`] stops it after the current epoch; the previous head stays.
+    /// The most epochs a training with the current settings reports (for a progress bar).
+    pub fn max_epochs(&self) -> u32 {
+        self.project().settings.max_epochs()
+    }
+
+    /// Trains what the settings ask for on every example, reporting each epoch to `progress`.
+    /// [`Session::cancel_training`] stops it after the current step; the previous head stays.
     pub async fn train(&self, progress: &mut impl Progress) -> Result<TrainingSummary, Error> {
         if self.training.replace(true) {
             return Err(Error::Busy("training is already running"));
         }
-        self.cancel.set(false);
+        self.interrupter.reset();
         let result = self.run_training(progress).await;
         self.training.set(false);
         result
@@ -279,28 +334,12 @@ impl Session {
         let (data, baselines, settings) = {
             let project = self.project();
             let data = project.dataset()?;
-            // The transfer check needs held-out examples; without them its baselines go unused.
-            let baselines = (project.settings.validation_fraction > 0.0 && !project.detects()).then(|| project.baselines(&data));
+            let baselines = project.baselines(&data);
             (data, baselines, project.settings.clone())
         };
-        let mut progress = Cancellable { inner: progress, cancel: &self.cancel };
-        let device = self.backbone.device();
-        let auto = match settings.head {
-            HeadKind::Auto => Some(auto::choose(&data, &settings, device, &mut progress).await?),
-            _ => None,
-        };
-        let settings = match &auto {
-            Some(a) => a.settings(&settings),
-            None => settings,
-        };
-        let mut trained = train(&data, &settings, device, &mut progress).await?;
-        trained.auto = auto;
-        let accuracy = trained.evaluation.as_ref().map(|e| e.accuracy);
-        trained.transfer = transfer::check(accuracy, baselines.as_ref(), &settings, device, &mut progress).await?;
-        if settings.fine_tune > 0 {
-            trained = fine_tune(trained, &data, self.backbone.model(), &settings, device, &mut progress).await?;
-        }
-        let summary = trained.summary();
+        let mut run = Run::new(progress, &self.interrupter);
+        let trained = recipe::train(&data, baselines.as_ref(), &settings, self.backbone.model(), self.backbone.device(), &mut run).await?;
+        let summary = trained.summary(settings.false_alarm_rate);
         self.edit(|s| {
             s.project.set_trained(trained)?;
             s.head = None;
@@ -318,7 +357,7 @@ impl Session {
     }
 
     pub fn cancel_training(&self) {
-        self.cancel.set(true);
+        self.interrupter.stop();
     }
 
     // Prediction.
@@ -359,9 +398,25 @@ impl Session {
         self.project().adaptation()
     }
 
-    /// Ok when every class can be predicted (see [`Project::plan`]), else why not.
-    pub fn ready(&self) -> Result<(), Error> {
-        self.predictor().map(|_| ())
+    /// Why the project cannot predict yet (see [`Project::sources`]); `None` when it can.
+    pub fn unready(&self) -> Option<Error> {
+        self.predictor().err()
+    }
+
+    /// Whether the project can predict live, and otherwise what to do, in words: an invitation
+    /// where nothing is wrong yet (a new project, a head to train), a warning otherwise.
+    pub fn readiness(&self) -> Readiness {
+        let trainable = self.project().dataset().is_ok();
+        let hint = match self.unready() {
+            None => Hint::invite(""),
+            Some(Error::EmptyClass(name)) if Examples::is_unnamed(&name) => {
+                Hint::invite("Capture a few examples for each class (or name a class after a thing, such as “bird”) to see live predictions.")
+            }
+            Some(Error::NotTrained) => Hint::invite("Train to see live predictions."),
+            Some(e @ Error::StaleHead) => Hint::invite(format!("Live predictions resume when you train again: {e}.")),
+            Some(e) => Hint::warn(format!("Live predictions need every class ready: {e}.")),
+        };
+        Readiness { ready: hint.text.is_empty(), hint, trainable }
     }
 
     fn predictor(&self) -> Result<Predictor, Error> {
@@ -369,69 +424,8 @@ impl Session {
         if let Some(p) = &s.predictor {
             return Ok(p.clone());
         }
-        let plan = s.project.plan()?;
-        let detects = s.project.detects();
-        if detects && plan.trained.is_empty() {
-            return Err(Error::TooFewNormal { found: 0, needed: crate::learn::anomaly::MIN_CAPTURES });
-        }
-        let (uploaded, explainer, mut classes) = match plan.trained.as_slice() {
-            [] => (None, None, Vec::new()),
-            &[lone] if !detects => {
-                let class = s.project.examples.class(lone)?;
-                let features: Vec<f32> = class.examples.iter().flat_map(|e| e.feature.iter().copied()).collect();
-                (None, Some(Rc::new(Explainer::prototype(&features, FEATURE_DIM))), vec![(lone, class.name.clone())])
-            }
-            _ => {
-                let trained = s.project.trained.as_ref().ok_or(Error::NotTrained)?;
-                let trained_detector = trained.head.weights.kind() == HeadKind::Anomaly;
-                if trained_detector != detects {
-                    return Err(Error::OtherMode { trained: mode(trained_detector), now: mode(detects) });
-                }
-                if s.project.head_state() == HeadState::Stale {
-                    return Err(Error::StaleHead);
-                }
-                let uploaded = match &s.head {
-                    Some(u) => u.clone(),
-                    None => {
-                        let device = self.backbone.device();
-                        let top = match trained.fine_tuned.as_ref().and_then(|f| f.top.as_ref()) {
-                            Some(weights) => {
-                                let fused = self.backbone.compute().backend == Backend::Cpu;
-                                Some(Rc::new(Top::load(self.backbone.model(), weights, device, fused)?))
-                            }
-                            None => None,
-                        };
-                        let head = Rc::new(DeviceHead::new(&trained.head, device));
-                        let u = Uploaded { head, explainer: Rc::new(Explainer::of(&trained.head)), top };
-                        s.head = Some(u.clone());
-                        u
-                    }
-                };
-                let explainer = uploaded.explainer.clone();
-                (Some(uploaded), Some(explainer), trained_classes(&s.project)?)
-            }
-        };
-        let covers: Vec<Vec<usize>> = plan.zero_shot.iter().map(|(_, sense)| sense.classes.clone()).collect();
-        for (id, _) in &plan.zero_shot {
-            classes.push((*id, s.project.examples.class(*id)?.name.clone()));
-        }
-        let (head, top, shift) = match uploaded {
-            Some(u) => {
-                let shift = s.project.feature_shift().map(|v| Tensor::<1>::from_floats(v.as_slice(), self.backbone.device()).reshape([1, FEATURE_DIM, 1, 1]));
-                (Some(u.head), u.top, shift)
-            }
-            None => (None, None, None),
-        };
-        let predictor = Predictor {
-            head,
-            top,
-            explainer,
-            shift,
-            zero_shot: ZeroShot::new(&covers),
-            classes,
-            threshold: s.project.settings.threshold,
-            false_alarm_rate: s.project.settings.false_alarm_rate,
-        };
+        let State { project, head, .. } = &mut *s;
+        let predictor = Predictor::new(project.sources()?, &self.backbone, head)?;
         s.predictor = Some(predictor.clone());
         Ok(predictor)
     }
@@ -439,7 +433,7 @@ impl Session {
     /// The classes predictions are about `(id, name)`, in their order: the trained head's, then
     /// the zero-shot ones.
     pub fn head_classes(&self) -> Result<Vec<(ClassId, String)>, Error> {
-        Ok(self.predictor()?.classes)
+        Ok(self.predictor()?.classes().to_vec())
     }
 
     /// Scores predictions against the true classes (`(index into head_classes, prediction)`).
@@ -456,7 +450,9 @@ impl Session {
     pub fn evaluate_anomalies(&self, labelled: &[(bool, Prediction)]) -> Result<AnomalyEvaluation, Error> {
         let scores = labelled
             .iter()
-            .map(|(anomaly, p)| p.anomaly.map(|s| (*anomaly, s)).ok_or(Error::OtherMode { trained: mode(false), now: mode(true) }))
+            .map(|(anomaly, p)| {
+                p.anomaly.map(|s| (*anomaly, s)).ok_or(Error::OtherTask { trained: Task::Classify.describe(), now: Task::SpotAnomalies.describe() })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         anomaly::evaluate(&scores)
     }
@@ -483,7 +479,8 @@ impl Session {
         self.project().examples.classes().iter().flat_map(|c| c.examples.iter().map(|e| e.id)).collect()
     }
 
-    pub fn save_example(&self, id: ExampleId) -> Result<Vec<u8>, Error> {
+    /// One example's record as the page stores it beside the skeleton.
+    pub fn example_record(&self, id: ExampleId) -> Result<Vec<u8>, Error> {
         self.project().record_bytes(id)
     }
 
@@ -514,16 +511,6 @@ impl Session {
     }
 }
 
-/// What a head was trained for, in words for an error.
-fn mode(detector: bool) -> &'static str {
-    if detector { "to detect anomalies" } else { "to tell classes apart" }
-}
-
-fn trained_classes(project: &Project) -> Result<Vec<(ClassId, String)>, Error> {
-    let trained = project.trained.as_ref().ok_or(Error::NotTrained)?;
-    trained.head.classes.iter().map(|&id| Ok((id, project.examples.class(id)?.name.clone()))).collect()
-}
-
 /// The features and thumbnails of a frame and of its augmented views, in one batch, with what
 /// the frozen layers computed at the boundary fine-tuning `fine_tune` layers needs. That is kept
 /// also while fine-tuning is off (its boundary is then depth 1's, which serves depths 1–5), so
@@ -546,33 +533,4 @@ async fn extract(backbone: &Backbone, frame: Frame<'_>, augment: &Augment, fine_
             activation: Some(Activation::of(block, activation)),
         })
         .collect())
-}
-
-/// The caller's progress, stopped when the session is asked to cancel.
-struct Cancellable<'a, P> {
-    inner: &'a mut P,
-    cancel: &'a Cell<bool>,
-}
-
-impl<P: Progress> Progress for Cancellable<'_, P> {
-    fn epoch(&mut self, stats: &EpochStats) -> ControlFlow<()> {
-        let flow = self.inner.epoch(stats);
-        if self.cancel.get() { ControlFlow::Break(()) } else { flow }
-    }
-
-    fn fine_tuning(&mut self, layers: &str) {
-        self.inner.fine_tuning(layers)
-    }
-
-    fn stage(&mut self, what: &str) {
-        self.inner.stage(what)
-    }
-
-    fn cancelled(&mut self) -> ControlFlow<()> {
-        if self.cancel.get() { ControlFlow::Break(()) } else { self.inner.cancelled() }
-    }
-
-    async fn pause(&mut self) {
-        self.inner.pause().await
-    }
 }

@@ -43,7 +43,7 @@ fn cpu_and_wgpu_features_agree() {
 /// the fused CPU depthwise kernel in the frozen part), which 2 epochs of Adam amplify a little.
 #[test]
 fn cpu_and_wgpu_fine_tune_to_the_same_predictions() {
-    use glimpse::learn::{Quiet, Settings};
+    use glimpse::{Quiet, Settings};
     let Some(gpu) = wgpu() else { return };
     let images = [photo("chelsea.png"), photo("coffee.png"), photo("rocket.jpg")];
     let frames: Vec<Frame> = images.iter().map(|i| i.frame()).collect();

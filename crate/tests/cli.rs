@@ -183,7 +183,7 @@ fn zero_shot_classifies_by_names_and_mixes_with_trained_classes() {
     assert!(String::from_utf8(out.stdout).unwrap().contains("\tunknown\t"));
     let out = glimpse(&["zero-shot", "--classes", "cat,xyzzy", &photos[0]]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("\"xyzzy\" has no examples, and no ImageNet class matches its name"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("“xyzzy” has no examples, and no ImageNet class matches its name"));
 
     let out = glimpse(&["zero-shot", "--explain-name", "birds"]);
     let text = String::from_utf8(out.stdout).unwrap();

@@ -4,13 +4,12 @@
 
 mod common;
 
-use std::ops::ControlFlow;
 use std::rc::Rc;
 
 use common::noise;
-use glimpse::learn::{EpochStats, Progress, Quiet};
-use glimpse::project::HeadState;
+use glimpse::HeadState;
 use glimpse::{ComputeDevice, Error, Session};
+use glimpse::{EpochStats, Progress, Quiet};
 
 fn session() -> Session {
     Session::new(Rc::new(common::backbone(&ComputeDevice::cpu())))
@@ -47,13 +46,12 @@ struct Meddler<'a> {
 }
 
 impl Progress for Meddler<'_> {
-    fn epoch(&mut self, _: &EpochStats) -> ControlFlow<()> {
+    fn epoch(&mut self, _: &EpochStats) {
         assert!(self.session.training());
         self.refusals.push(self.session.open(&self.file).unwrap_err().to_string());
         self.refusals.push(self.session.new_project().unwrap_err().to_string());
         self.refusals.push(pollster::block_on(self.session.train(&mut Quiet)).unwrap_err().to_string());
         self.session.cancel_training();
-        ControlFlow::Continue(())
     }
     async fn pause(&mut self) {}
 }

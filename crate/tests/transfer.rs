@@ -7,8 +7,8 @@ mod common;
 use std::rc::Rc;
 
 use common::{OBJECTS, faint_pattern, views};
-use glimpse::learn::{Quiet, Settings};
 use glimpse::{ComputeDevice, Frame, Session};
+use glimpse::{Quiet, Settings};
 
 fn session_with(settings: Settings, examples: &[(usize, image::RgbaImage)], names: &[&str]) -> Session {
     let session = Session::new(Rc::new(common::backbone(&ComputeDevice::cpu())));

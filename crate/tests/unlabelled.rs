@@ -10,11 +10,10 @@ mod common;
 use std::rc::Rc;
 
 use common::digits::{parse, render, take};
-use glimpse::learn::anomaly::MIN_CAPTURES;
-use glimpse::learn::augment::Image;
-use glimpse::learn::cluster::adjusted_rand_index;
-use glimpse::learn::{HeadKind, Quiet, Settings};
+use glimpse::Image;
+use glimpse::adjusted_rand_index;
 use glimpse::{ComputeDevice, Error, Prediction, Session};
+use glimpse::{Quiet, Settings, Task};
 
 /// The digit whose images are normal.
 const NORMAL: usize = 0;
@@ -25,7 +24,7 @@ fn digits(from: usize, n: usize) -> Vec<(usize, Image)> {
 }
 
 fn detector_settings(false_alarm_rate: f32) -> Settings {
-    Settings { head: HeadKind::Anomaly, false_alarm_rate, ..Settings::default() }
+    Settings { task: Task::SpotAnomalies, false_alarm_rate, ..Settings::default() }
 }
 
 fn session() -> Session {
@@ -91,7 +90,7 @@ fn one_digit_as_normal_the_others_are_anomalies_at_the_chosen_false_alarm_rate()
     // Saved and opened: the same scores.
     let reopened = self::session();
     reopened.open(&session.save()).unwrap();
-    assert!(reopened.project().detects());
+    assert_eq!(reopened.settings().task, Task::SpotAnomalies);
     let again = predict(&reopened, &anomalies[..5].iter().collect::<Vec<_>>());
     assert_eq!(again.iter().map(|p| p.anomaly).collect::<Vec<_>>(), relabelled[100..105].iter().map(|(_, p)| p.anomaly).collect::<Vec<_>>());
 }
@@ -104,12 +103,12 @@ fn a_detector_is_refused_with_reasons() {
     let normal = session.add_class(Some("zero")).unwrap();
     let error = pollster::block_on(session.train(&mut Quiet)).unwrap_err();
     assert!(matches!(error, Error::TooFewNormal { found: 0, .. }), "{error}");
-    capture_all(&session, normal, &images[..MIN_CAPTURES - 1].iter().collect::<Vec<_>>());
+    capture_all(&session, normal, &images[..Session::MIN_NORMAL_CAPTURES - 1].iter().collect::<Vec<_>>());
     let error = pollster::block_on(session.train(&mut Quiet)).unwrap_err();
-    assert!(error.to_string().contains(&format!("at least {MIN_CAPTURES} captures of normal things")), "{error}");
-    assert!(session.project().trained.is_none());
+    assert!(error.to_string().contains(&format!("at least {} captures of normal things", Session::MIN_NORMAL_CAPTURES)), "{error}");
+    assert!(session.last_training().is_none());
 
-    capture_all(&session, normal, &[&images[MIN_CAPTURES - 1]]);
+    capture_all(&session, normal, &[&images[Session::MIN_NORMAL_CAPTURES - 1]]);
     let other = session.add_class(Some("other")).unwrap();
     capture_all(&session, other, &[&images[0]]);
     let error = pollster::block_on(session.train(&mut Quiet)).unwrap_err();
@@ -119,10 +118,10 @@ fn a_detector_is_refused_with_reasons() {
 
     // Switched back to classifying without training again: predictions say why they cannot be made.
     let mut settings = session.settings();
-    settings.head = HeadKind::Softmax;
+    settings.task = Task::Classify;
     session.set_settings(settings.clone()).unwrap();
     session.undo_delete().unwrap();
-    let error = session.ready().unwrap_err();
+    let error = session.unready().unwrap();
     assert!(error.to_string().contains("trained to detect anomalies"), "{error}");
 
     for bad in [0.0, 0.6, f32::NAN] {
@@ -190,7 +189,7 @@ fn grouping_a_heap_of_digits_into_ten_is_well_above_chance() {
         firsts.push(pollster::block_on(session.capture(heap, image.frame())).unwrap().ids[0]);
     }
     let truth: Vec<usize> = images.iter().map(|(l, _)| *l).collect();
-    let ari = |proposal: &glimpse::project::Proposal| {
+    let ari = |proposal: &glimpse::Proposal| {
         let group_of: Vec<usize> = firsts.iter().map(|id| proposal.groups.iter().position(|g| g.contains(id)).unwrap()).collect();
         adjusted_rand_index(&truth, &group_of)
     };

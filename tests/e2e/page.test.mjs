@@ -22,8 +22,9 @@ before(async () => {
 after(() => server?.close());
 
 /** A new page that records requests to other origins and every error that reaches the console. */
-async function openPage(browser, query = '', options = { viewport: { width: 1280, height: 800 } }) {
+async function openPage(browser, query = '', options = { viewport: { width: 1280, height: 800 } }, prepare = async () => {}) {
   const context = await browser.newContext(options);
+  await prepare(context);
   const page = await context.newPage();
   const problems = [], foreign = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -32,6 +33,21 @@ async function openPage(browser, query = '', options = { viewport: { width: 1280
   await page.goto(server.url + query);
   await waitReady(page);
   return { context, page, problems, foreign };
+}
+
+/**
+ * Keeps the GPU devices the page's worker asks for where the test can destroy them: a few lines
+ * put before the worker's script as it is served (the product's worker keeps no such list).
+ */
+async function recordGpuDevices(context) {
+  const hook = `self.testGpuDevices = [];
+{ const request = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = async function (...options) { const device = await request.apply(this, options); self.testGpuDevices.push(device); return device; }; }
+`;
+  await context.route(/\/www\/worker\.js$/, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, body: hook + (await response.text()) });
+  });
 }
 
 async function train(page) {
@@ -664,7 +680,7 @@ test('without WebGPU the page runs on the CPU, says why, and shows what the mode
 test('forced onto WebGPU (SwiftShader), the page captures, trains and classifies there, and moves to the CPU when the GPU device is lost', async () => {
   const browser = await launch();
   try {
-    const { context, page, problems } = await openPage(browser, '?backend=webgpu');
+    const { context, page, problems } = await openPage(browser, '?backend=webgpu', undefined, recordGpuDevices);
     assert.match(await page.textContent('#backend'), /^Running on WebGPU \(/);
     await card(page, 0).locator('.upload').setInputFiles(views('train', 'cat').slice(0, 2));
     await card(page, 1).locator('.upload').setInputFiles(views('train', 'rocket').slice(0, 2));
@@ -684,7 +700,8 @@ test('forced onto WebGPU (SwiftShader), the page captures, trains and classifies
     // The GPU device lost (destroyed from the test): the page moves to the CPU and keeps the
     // project, its examples and its head.
     const before = await classState(page);
-    await page.workers()[0].evaluate(() => self.glimpseGpuDevices.forEach((d) => d.destroy()));
+    const destroyed = await page.workers()[0].evaluate(() => self.testGpuDevices.map((d) => d.destroy()).length);
+    assert.ok(destroyed > 0, 'the worker asked for no GPU device');
     await page.waitForFunction(() => /^The GPU stopped working \(.+\): Glimpse moved to the CPU and kept your project\.$/.test(document.getElementById('status').textContent) && document.body.dataset.ready === 'true', null, { timeout: 180_000 });
     assert.match(await page.textContent('#backend'), /^Running on the CPU/);
     assert.deepEqual(await classState(page), before);

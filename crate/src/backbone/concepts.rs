@@ -34,6 +34,8 @@ pub struct Sense {
     pub classes: Vec<usize>,
     /// What it covers, e.g. "59 ImageNet classes: goldfinch, robin, jay, …".
     pub covers: String,
+    /// Short enough for a menu on a phone, e.g. "bird (vertebrate): 59 classes".
+    pub label: String,
 }
 
 /// How many labels a sense's summary names.
@@ -45,7 +47,13 @@ impl Sense {
         let more = if classes.len() > NAMED { ", …" } else { "" };
         let plural = if classes.len() == 1 { "" } else { "es" };
         let covers = format!("{} ImageNet class{plural}: {}{more}", classes.len(), names.join(", "));
-        Self { id, description, classes, covers }
+        // "bird, a kind of vertebrate" reads "bird (vertebrate)" in a menu.
+        let short = match description.split_once(", a kind of ") {
+            Some((name, parent)) => format!("{name} ({parent})"),
+            None => description.clone(),
+        };
+        let label = format!("{short}: {} class{plural}", classes.len());
+        Self { id, description, classes, covers, label }
     }
 }
 
@@ -190,7 +198,7 @@ pub fn meaning(name: &str) -> Result<Meaning, Error> {
 
     let (labelled, phrase) = label_matches(&forms);
     if !labelled.is_empty() && !senses.iter().any(|s| s.classes == labelled) {
-        senses.push(Sense::new(LABEL_SENSE, format!("ImageNet labels ending in “{phrase}”"), labelled));
+        senses.push(Sense::new(LABEL_SENSE, format!("anything whose name ends in “{phrase}”"), labelled));
     }
     if senses.is_empty() {
         return Err(Error::NoConcept(name.trim().to_string()));

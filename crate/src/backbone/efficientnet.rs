@@ -15,6 +15,7 @@ use burn::tensor::activation::relu6;
 use super::depthwise::Depthwise;
 use super::pointwise::Pointwise;
 use crate::Error;
+use crate::preprocess::Preprocess;
 
 /// Width of the pooled feature vector that heads train on.
 pub const FEATURE_DIM: usize = 1280;
@@ -22,6 +23,8 @@ pub const FEATURE_DIM: usize = 1280;
 pub const IMAGENET_CLASSES: usize = 1000;
 /// Side of the square input image.
 pub const INPUT_SIZE: usize = 224;
+/// What EfficientNet-Lite was trained with in TensorFlow: `(x - 127) / 128` on 0..255.
+pub const PREPROCESS: Preprocess = Preprocess { size: INPUT_SIZE as u32, mean: [127.0 / 255.0; 3], std: [128.0 / 255.0; 3] };
 /// Side of the last feature map: the input shrunk by the network's total stride of 32.
 pub const MAP_SIDE: usize = INPUT_SIZE / 32;
 

@@ -14,7 +14,7 @@ use burn::prelude::{Device, Tensor, TensorData};
 
 use heatmap::Readout;
 
-pub use efficientnet::{CpuKernels, FEATURE_DIM, IMAGENET_CLASSES, INPUT_SIZE, Lite0, MAP_SIDE};
+pub use efficientnet::{CpuKernels, FEATURE_DIM, IMAGENET_CLASSES, INPUT_SIZE, Lite0, PREPROCESS};
 pub use heatmap::HeatMap;
 pub use imagenet::ImagenetClass;
 
@@ -37,7 +37,7 @@ impl Backbone {
         if device.backend == Backend::Cpu {
             model.use_cpu_kernels(CpuKernels::All)?;
         }
-        Ok(Self { model, device: device.clone(), preprocess: Preprocess::LITE })
+        Ok(Self { model, device: device.clone(), preprocess: PREPROCESS })
     }
 
     /// Chooses the device (see [`ComputeDevice::choose`]) and loads the weights there.

@@ -93,11 +93,6 @@ impl TopWeights {
         }
         Ok(())
     }
-
-    /// Bytes in the project file.
-    pub fn bytes(&self) -> usize {
-        self.tensors.iter().map(|t| t.len() * 4).sum()
-    }
 }
 
 /// Shapes of a top's parameters, in [`TopWeights`] order.

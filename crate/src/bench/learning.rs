@@ -6,10 +6,13 @@ use burn::prelude::*;
 use serde::Serialize;
 
 use super::backbone::median;
-use super::synthetic::clusters;
 use crate::backbone::{Backbone, FEATURE_DIM};
 use crate::clock::now_ms;
-use crate::learn::{DeviceHead, Quiet, Settings, train};
+use crate::learn::heads::fit::fit;
+use crate::learn::heads::on_device::DeviceHead;
+use crate::learn::progress::{Interrupter, Quiet, Run};
+use crate::learn::settings::{HeadKind, Settings};
+use crate::synthetic::clusters;
 use crate::{Error, Frame, Session};
 
 #[derive(Debug, Clone, Serialize)]
@@ -43,9 +46,9 @@ pub async fn time_learning(examples: usize, device: &Device) -> Result<LearnTimi
     let data = clusters(&[1, 2, 3, 4, 5], examples, 0.5, 5);
     let settings = Settings { epochs: 50, patience: 1000, ..Settings::default() };
     let start = now_ms();
-    let trained = train(&data, &settings, device, &mut Quiet).await?;
+    let fitted = fit(&data, HeadKind::Softmax, &settings, device, &mut Run::new(&mut Quiet, &Interrupter::default())).await?;
     let ms_total = now_ms() - start;
-    let head = DeviceHead::new(&trained.head, device);
+    let head = DeviceHead::new(&fitted.head, device);
     let row = || Tensor::<2>::from_data(TensorData::new(data.features[..FEATURE_DIM].to_vec(), [1, FEATURE_DIM]), device);
     head.probabilities(row()).await?;
     let mut times = Vec::new();
@@ -54,6 +57,6 @@ pub async fn time_learning(examples: usize, device: &Device) -> Result<LearnTimi
         head.probabilities(row()).await?;
         times.push(now_ms() - t);
     }
-    let epochs = trained.history.len();
+    let epochs = fitted.history.len();
     Ok(LearnTiming { examples, epochs, ms_per_epoch: ms_total / epochs as f64, ms_total, ms_per_prediction: median(times) })
 }

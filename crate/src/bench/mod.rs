@@ -3,4 +3,6 @@
 
 pub mod backbone;
 pub mod learning;
-pub mod synthetic;
+
+pub use crate::backbone::CpuKernels;
+pub use crate::synthetic::textured_frame;

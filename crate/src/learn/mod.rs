@@ -1,27 +1,17 @@
-//! Learning from a few examples: the store of captured examples, augmentation, the held-out
-//! split, the heads, training and evaluation. Independent of where frames come from.
+//! Learning from a few examples, independent of where frames come from: the examples and
+//! their views and split (`examples`), the heads and how they are trained (`heads`, with the
+//! shared epoch loop in `train`), and the tasks built on them (`tasks`). `recipe` is what one
+//! training runs; `predict` turns features into what a person reads.
 
-pub mod adapt;
-pub mod anomaly;
-pub mod augment;
-pub mod auto;
-pub mod cluster;
 pub mod examples;
-pub mod explain;
-pub mod fine_tune;
-pub mod head;
+pub mod heads;
 pub mod metrics;
 pub mod predict;
+pub mod progress;
+pub mod recipe;
 pub mod rng;
 pub mod settings;
-pub mod split;
+pub mod tasks;
 pub mod train;
-pub mod transfer;
-pub mod zero_shot;
-
-pub use augment::Augment;
-pub use examples::{Captured, ClassId, ExampleId, Examples};
-pub use head::{DeviceHead, Head};
-pub use metrics::Evaluation;
-pub use settings::{HeadKind, Settings};
-pub use train::{Dataset, EpochStats, Progress, Quiet, Trained, train};
+pub mod trained;
+pub mod vectors;

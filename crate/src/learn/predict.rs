@@ -7,15 +7,17 @@ use serde::Serialize;
 use burn::prelude::Tensor;
 
 use crate::backbone::top::Top;
-use crate::backbone::{Backbone, HeatMap, IMAGENET_CLASSES, Lite0, imagenet};
+use crate::backbone::{Backbone, FEATURE_DIM, HeatMap, IMAGENET_CLASSES, Lite0, imagenet};
 use crate::clock::now_ms;
+use crate::device::Backend;
 use crate::device::read_floats;
-use crate::learn::anomaly::AnomalyScore;
-use crate::learn::examples::ClassId;
-use crate::learn::explain::Explainer;
-use crate::learn::head::DeviceHead;
-use crate::learn::train::argmax;
-use crate::learn::zero_shot::{ZeroShot, mix};
+use crate::learn::examples::store::ClassId;
+use crate::learn::heads::on_device::DeviceHead;
+use crate::learn::tasks::anomaly::AnomalyScore;
+use crate::learn::tasks::explain::Explainer;
+use crate::learn::tasks::zero_shot::{ZeroShot, mix};
+use crate::learn::trained::Trained;
+use crate::learn::vectors::argmax;
 use crate::{Error, Frame};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -62,26 +64,106 @@ pub struct Explained {
     pub map: HeatMap,
 }
 
+/// A trained head ready on the device: for prediction, for heat maps, and its fine-tuned layers.
+/// Made once per training and kept while only the classes' names or zero-shot classes change.
+#[derive(Debug, Clone)]
+pub struct UploadedHead {
+    head: Rc<DeviceHead>,
+    explainer: Rc<Explainer>,
+    top: Option<Rc<Top>>,
+}
+
+impl UploadedHead {
+    pub fn new(trained: &Trained, backbone: &Backbone) -> Result<Self, Error> {
+        let top = match trained.fine_tuned.as_ref().and_then(|f| f.top.as_ref()) {
+            Some(weights) => {
+                let fused = backbone.compute().backend == Backend::Cpu;
+                Some(Rc::new(Top::load(backbone.model(), weights, backbone.device(), fused)?))
+            }
+            None => None,
+        };
+        Ok(Self { head: Rc::new(DeviceHead::new(trained.head(), backbone.device())), explainer: Rc::new(Explainer::of(trained.head())), top })
+    }
+}
+
+/// Where a project's predictions come from (made by `Project::sources`).
+pub struct Sources<'a> {
+    pub trained: TrainedSource<'a>,
+    /// Classes without examples: each with its name and the ImageNet classes its name covers.
+    pub zero_shot: Vec<(ClassId, String, Vec<usize>)>,
+    pub threshold: f32,
+    pub false_alarm_rate: f32,
+}
+
+/// What answers for the classes with examples.
+pub enum TrainedSource<'a> {
+    /// No class has examples.
+    Nothing,
+    /// One class has: it is predicted alone, and its prototype shows where it is seen.
+    Lone { id: ClassId, name: String, features: Vec<f32> },
+    /// The trained head, the names of its classes in its order, and what adapting to a new
+    /// camera adds to every feature.
+    Head { trained: &'a Trained, classes: Vec<(ClassId, String)>, shift: Option<Vec<f32>> },
+}
+
 /// What predicts a project's classes: the trained head for classes with examples (none when at
 /// most one class has examples), the ImageNet classifier for the named classes without (see
-/// `zero_shot` for how the two mix). Owns everything it needs, so it can run while the project
-/// changes.
+/// `tasks::zero_shot` for how the two mix). Owns everything it needs, so it can run while the
+/// project changes.
 #[derive(Debug, Clone)]
 pub struct Predictor {
-    pub(crate) head: Option<Rc<DeviceHead>>,
-    /// The fine-tuned layers the head reads through, when training retrained some.
-    pub(crate) top: Option<Rc<Top>>,
-    /// Heat maps of the trained classes (a lone trained class gets its prototype's).
-    pub(crate) explainer: Option<Rc<Explainer>>,
-    /// Added to every feature (each position of the map) before the head reads it: the
-    /// adaptation to a new domain (see `adapt`), `[1, C, 1, 1]`.
-    pub(crate) shift: Option<Tensor<4>>,
-    pub(crate) zero_shot: ZeroShot,
+    trained: Option<TrainedPart>,
+    zero_shot: ZeroShot,
     /// The trained classes (in the head's order), then the zero-shot ones.
-    pub(crate) classes: Vec<(ClassId, String)>,
-    pub(crate) threshold: f32,
+    classes: Vec<(ClassId, String)>,
+    threshold: f32,
     /// A detector's share of normal frames it may flag.
-    pub(crate) false_alarm_rate: f32,
+    false_alarm_rate: f32,
+}
+
+/// The classes with examples, as a predictor answers for them.
+#[derive(Debug, Clone)]
+struct TrainedPart {
+    /// `None` for a lone class, which needs no head.
+    head: Option<Rc<DeviceHead>>,
+    /// The fine-tuned layers the head reads through, when training retrained some.
+    top: Option<Rc<Top>>,
+    /// Heat maps of the trained classes (a lone trained class gets its prototype's).
+    explainer: Rc<Explainer>,
+    /// Added to every feature (each position of the map) before the head reads it: the
+    /// adaptation to a new domain (see `tasks::adapt`), `[1, C, 1, 1]`.
+    shift: Option<Tensor<4>>,
+}
+
+impl Predictor {
+    /// The predictor of `sources`; `uploaded` holds the trained head on the device, made here on
+    /// first use.
+    pub fn new(sources: Sources<'_>, backbone: &Backbone, uploaded: &mut Option<UploadedHead>) -> Result<Self, Error> {
+        let (trained, mut classes) = match sources.trained {
+            TrainedSource::Nothing => (None, Vec::new()),
+            TrainedSource::Lone { id, name, features } => {
+                let explainer = Rc::new(Explainer::prototype(&features, FEATURE_DIM));
+                (Some(TrainedPart { head: None, top: None, explainer, shift: None }), vec![(id, name)])
+            }
+            TrainedSource::Head { trained, classes, shift } => {
+                let u = match uploaded {
+                    Some(u) => u.clone(),
+                    None => uploaded.insert(UploadedHead::new(trained, backbone)?).clone(),
+                };
+                let shift = shift.map(|v| Tensor::<1>::from_floats(v.as_slice(), backbone.device()).reshape([1, FEATURE_DIM, 1, 1]));
+                (Some(TrainedPart { head: Some(u.head), top: u.top, explainer: u.explainer, shift }), classes)
+            }
+        };
+        let covers: Vec<Vec<usize>> = sources.zero_shot.iter().map(|(_, _, covers)| covers.clone()).collect();
+        classes.extend(sources.zero_shot.into_iter().map(|(id, name, _)| (id, name)));
+        Ok(Self { trained, zero_shot: ZeroShot::new(&covers), classes, threshold: sources.threshold, false_alarm_rate: sources.false_alarm_rate })
+    }
+
+    /// The classes predictions are about `(id, name)`, in their order: the trained head's, then
+    /// the zero-shot ones.
+    pub fn classes(&self) -> &[(ClassId, String)] {
+        &self.classes
+    }
 }
 
 /// One batch's probabilities before they become predictions.
@@ -97,11 +179,15 @@ impl Predictor {
         self.classes.len() - self.zero_shot.len()
     }
 
+    fn head(&self) -> Option<&DeviceHead> {
+        self.trained.as_ref().and_then(|t| t.head.as_deref())
+    }
+
     /// The last feature maps: the one the head reads (through the fine-tuned layers, if any, and
     /// adapted) and, when it differs and zero-shot classes need it, the original network's.
     fn maps(&self, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<(Tensor<4>, Option<Tensor<4>>), Error> {
         let (head_map, original) = self.unadapted_maps(backbone, frames)?;
-        Ok(match &self.shift {
+        Ok(match self.trained.as_ref().and_then(|t| t.shift.as_ref()) {
             None => (head_map, original),
             Some(shift) => {
                 let original = original.or_else(|| (!self.zero_shot.is_empty()).then(|| head_map.clone()));
@@ -111,7 +197,7 @@ impl Predictor {
     }
 
     fn unadapted_maps(&self, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<(Tensor<4>, Option<Tensor<4>>), Error> {
-        match &self.top {
+        match self.trained.as_ref().and_then(|t| t.top.as_ref()) {
             None => Ok((backbone.feature_map_tensor(frames)?, None)),
             Some(top) => {
                 let block = top.first_block();
@@ -125,7 +211,7 @@ impl Predictor {
     /// The features the head reads for each frame, before adaptation (`frames × FEATURE_DIM`):
     /// what adapting to the frames' domain takes.
     pub async fn features(&self, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<Vec<f32>, Error> {
-        if self.head.is_none() {
+        if self.head().is_none() {
             return Err(Error::NotTrained);
         }
         let (head_map, _) = self.unadapted_maps(backbone, frames)?;
@@ -134,13 +220,13 @@ impl Predictor {
 
     async fn score(&self, backbone: &Backbone, maps: &(Tensor<4>, Option<Tensor<4>>), frames: usize) -> Result<Scored, Error> {
         let (head_map, original) = maps;
-        if let Some(head) = &self.head {
+        if let Some(head) = self.head() {
             if let Some(detected) = head.detect(Lite0::pool(head_map.clone()), self.false_alarm_rate).await? {
                 let rows = detected.iter().map(|(_, normality)| (vec![*normality], None, Vec::new())).collect();
                 return Ok(Scored { rows, anomalies: detected.into_iter().map(|(score, _)| Some(score)).collect() });
             }
         }
-        let trained = match (&self.head, self.trained()) {
+        let trained = match (self.head(), self.trained()) {
             (Some(head), t) => head.probabilities(Lite0::pool(head_map.clone())).await?.chunks(t).map(<[f32]>::to_vec).collect(),
             (None, t) => vec![vec![1.0; t]; frames],
         };
@@ -188,13 +274,12 @@ impl Predictor {
             let prediction = self.prediction(row, *none, scored.anomalies[i], 0.0);
             let top = prediction.top_index();
             let frame_map = |maps: &[f32]| maps[i * per_frame..(i + 1) * per_frame].to_vec();
-            let map = match (top.checked_sub(self.trained()), &self.explainer) {
-                (None, Some(explainer)) => explainer.map(top, &frame_map(&head_maps)),
-                (Some(z), _) => {
+            let map = match self.trained.as_ref().filter(|_| top < self.trained()) {
+                Some(trained) => trained.explainer.map(top, &frame_map(&head_maps)),
+                None => {
                     let original = frame_map(original_maps.as_deref().unwrap_or(&head_maps));
-                    backbone.imagenet_map(self.zero_shot.strongest(z, imagenet), &original).await?
+                    backbone.imagenet_map(self.zero_shot.strongest(top - self.trained(), imagenet), &original).await?
                 }
-                (None, None) => unreachable!("every trained class has an explainer"),
             };
             explained.push(Explained { prediction, map });
         }

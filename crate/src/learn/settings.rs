@@ -4,7 +4,29 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::backbone::top::MAX_DEPTH;
-use crate::learn::augment::Augment;
+use crate::learn::examples::augment::Augment;
+
+/// What a project learns to do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Task {
+    /// Tell the classes apart.
+    #[default]
+    #[serde(rename = "classify")]
+    Classify,
+    /// Learn one class of normal things and flag frames unlike them (see `tasks::anomaly`).
+    #[serde(rename = "anomaly")]
+    SpotAnomalies,
+}
+
+impl Task {
+    /// What a head was trained for, in words for a message.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Task::Classify => "to tell classes apart",
+            Task::SpotAnomalies => "to detect anomalies",
+        }
+    }
+}
 
 /// The kind of classifier on top of the backbone's features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,23 +38,72 @@ pub enum HeadKind {
     Prototype,
     /// Majority vote of the k most similar stored examples; no training.
     Knn,
-    /// Not a classifier: one class of normal examples, and frames unlike them are anomalies
-    /// (see `anomaly`). Since format 5.
-    Anomaly,
-    /// Chosen at each training among the others that classify, by cross-validation (see
-    /// `auto`). Since format 5.
+}
+
+/// The head a classifier gets: one the user fixed, or the one that scores best by
+/// cross-validation at each training (see `heads::auto`). Written as one name: "softmax",
+/// "prototype", "knn" or "auto".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "HeadName", into = "HeadName")]
+pub enum HeadChoice {
+    Fixed(HeadKind),
     Auto,
 }
 
-impl HeadKind {
+/// [`HeadChoice`] as it is written (the project file, the page's settings).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum HeadName {
+    Softmax,
+    Prototype,
+    Knn,
+    Auto,
+}
+
+impl From<HeadName> for HeadChoice {
+    fn from(name: HeadName) -> Self {
+        match name {
+            HeadName::Softmax => Self::Fixed(HeadKind::Softmax),
+            HeadName::Prototype => Self::Fixed(HeadKind::Prototype),
+            HeadName::Knn => Self::Fixed(HeadKind::Knn),
+            HeadName::Auto => Self::Auto,
+        }
+    }
+}
+
+impl From<HeadChoice> for HeadName {
+    fn from(choice: HeadChoice) -> Self {
+        match choice {
+            HeadChoice::Fixed(HeadKind::Softmax) => Self::Softmax,
+            HeadChoice::Fixed(HeadKind::Prototype) => Self::Prototype,
+            HeadChoice::Fixed(HeadKind::Knn) => Self::Knn,
+            HeadChoice::Auto => Self::Auto,
+        }
+    }
+}
+
+impl std::fmt::Display for HeadChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            HeadChoice::Fixed(HeadKind::Softmax) => "softmax",
+            HeadChoice::Fixed(HeadKind::Prototype) => "prototype",
+            HeadChoice::Fixed(HeadKind::Knn) => "knn",
+            HeadChoice::Auto => "auto",
+        };
+        f.write_str(name)
+    }
+}
+
+impl HeadChoice {
+    pub const SOFTMAX: Self = Self::Fixed(HeadKind::Softmax);
+
     pub fn parse(name: &str) -> Result<Self, Error> {
         match name {
-            "softmax" => Ok(Self::Softmax),
-            "prototype" | "prototypes" => Ok(Self::Prototype),
-            "knn" => Ok(Self::Knn),
-            "anomaly" => Ok(Self::Anomaly),
+            "softmax" => Ok(Self::SOFTMAX),
+            "prototype" | "prototypes" => Ok(Self::Fixed(HeadKind::Prototype)),
+            "knn" => Ok(Self::Fixed(HeadKind::Knn)),
             "auto" => Ok(Self::Auto),
-            other => Err(Error::Settings(format!("unknown head {other:?} (softmax, prototype, knn, auto or anomaly)"))),
+            other => Err(Error::Settings(format!("unknown head {other:?} (softmax, prototype, knn or auto)"))),
         }
     }
 }
@@ -42,7 +113,10 @@ impl HeadKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
-    pub head: HeadKind,
+    /// Since format 6 (before, a detector was a kind of head).
+    pub task: Task,
+    /// The classifier's head; kept while the task is another, for switching back.
+    pub head: HeadChoice,
     /// Width of the softmax head's hidden layer; 0 for a linear head.
     pub hidden: u32,
     pub epochs: u32,
@@ -71,7 +145,8 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            head: HeadKind::Softmax,
+            task: Task::Classify,
+            head: HeadChoice::SOFTMAX,
             hidden: 0,
             epochs: 50,
             batch_size: 32,
@@ -92,6 +167,15 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The most epochs a training with these settings reports: the head's, and as many again
+    /// when fine-tuning.
+    pub fn max_epochs(&self) -> u32 {
+        match (self.task, self.head) {
+            (Task::Classify, HeadChoice::Fixed(HeadKind::Softmax) | HeadChoice::Auto) => self.epochs * if self.fine_tune > 0 { 2 } else { 1 },
+            _ => 1,
+        }
+    }
+
     /// Refuses values that would make training meaningless, naming the field.
     pub fn check(&self) -> Result<(), Error> {
         let bad = |field: &str, why: &str| Err(Error::Settings(format!("{field} {why}")));
@@ -125,7 +209,7 @@ impl Settings {
         if self.fine_tune > MAX_DEPTH {
             return bad("fine-tuned layers", &format!("must be between 0 and {MAX_DEPTH}"));
         }
-        if self.fine_tune > 0 && self.head != HeadKind::Softmax {
+        if self.fine_tune > 0 && (self.task != Task::Classify || self.head != HeadChoice::SOFTMAX) {
             return bad("fine-tuning", "trains through the softmax head: choose it, or set fine-tuned layers to 0");
         }
         if !(self.false_alarm_rate > 0.0 && self.false_alarm_rate <= 0.5) {

@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Project;
-use super::older::{ProjectV1, ProjectV2, ProjectV3, ProjectV4};
+use super::older::{ProjectV1, ProjectV2, ProjectV3, ProjectV4, ProjectV5};
+pub use crate::error::ProjectError;
 use crate::preprocess::Preprocess;
 
 pub const MAGIC: &[u8; 8] = b"GLIMPSE\0";
@@ -27,13 +28,11 @@ pub const MAGIC: &[u8; 8] = b"GLIMPSE\0";
 /// 3: fine-tuning (its setting, the retrained layers, the cached activations).
 /// 4: adaptation to a new domain, and the trained features' mean it needs.
 /// 5: anomaly detection (its false-alarm rate; its head is a new kind), and what `head: auto`
-/// chose.
+/// chose. 6: the task apart from the head in the settings (a detector was a kind of head).
 /// A new format must also read the skeletons and example records the page stored in the last
 /// one (see `stored`), or an upgrade sets every user's saved project aside.
-pub const FORMAT_VERSION: u16 = 5;
+pub const FORMAT_VERSION: u16 = 6;
 pub const HEADER_LEN: usize = 52;
-/// File extension for projects and model-only exports.
-pub const EXTENSION: &str = "glimpse";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -81,37 +80,6 @@ fn decode<'a, P: Deserialize<'a>>(body: &'a [u8]) -> Result<Body<P>, ProjectErro
     }
 }
 
-/// Why a file is not a project this build can open.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ProjectError {
-    #[error("the file is empty")]
-    Empty,
-    #[error("not a Glimpse project ({0})")]
-    Foreign(String),
-    #[error("the file is cut short: {found} bytes, the header alone needs {HEADER_LEN}")]
-    ShortHeader { found: usize },
-    #[error("made by a newer Glimpse (format {found}); this version reads format {FORMAT_VERSION} and older")]
-    NewerVersion { found: u16 },
-    #[error("unknown file kind {0}")]
-    UnknownKind(u8),
-    #[error("this is part of a project as a browser stores it, not a file to open: export the project from the page instead")]
-    Skeleton,
-    #[error("the file is cut short: it should hold {expected} bytes of data after the header, it holds {found}")]
-    Truncated { expected: u64, found: u64 },
-    #[error("{extra} unexpected bytes after the end of the data")]
-    TrailingBytes { extra: u64 },
-    #[error("the data is corrupted (checksum mismatch)")]
-    Checksum,
-    #[error("the data cannot be decoded ({0})")]
-    Undecodable(String),
-    #[error("made with another backbone ({found}); this app runs {expected}")]
-    WrongBackbone { found: String, expected: String },
-    #[error("made with other preprocessing than this backbone's")]
-    WrongPreprocessing,
-    #[error("inconsistent contents: {0}")]
-    Inconsistent(String),
-}
-
 impl Project {
     /// The whole project.
     pub fn to_bytes(&self, backbone: &BackboneId, preprocess: &Preprocess) -> Vec<u8> {
@@ -137,6 +105,7 @@ impl Project {
             2 => decode::<ProjectV2>(body)?.map(|p| ProjectV4::from(ProjectV3::from(p)).into()),
             3 => decode::<ProjectV3>(body)?.map(|p| ProjectV4::from(p).into()),
             4 => decode::<ProjectV4>(body)?.map(Project::from),
+            5 => decode::<ProjectV5>(body)?.map(Project::from),
             _ => decode(body)?,
         };
         let project = body.made_for(backbone, preprocess)?;
@@ -166,10 +135,13 @@ pub(super) fn skeleton_from_bytes(bytes: &[u8], backbone: &BackboneId, preproces
     if kind != Kind::Skeleton {
         return Err(ProjectError::Inconsistent("the stored skeleton is a whole file".into()));
     }
-    if version != FORMAT_VERSION {
-        return Err(ProjectError::Inconsistent(format!("stored in format {version}, which this build does not convert")));
-    }
-    decode::<Project>(body)?.made_for(backbone, preprocess)
+    // The last format's skeletons too: an upgrade must not set every user's saved project aside.
+    let body: Body<Project> = match version {
+        FORMAT_VERSION => decode(body)?,
+        5 => decode::<ProjectV5>(body)?.map(Project::from),
+        _ => return Err(ProjectError::Inconsistent(format!("stored in format {version}, which this build does not convert"))),
+    };
+    body.made_for(backbone, preprocess)
 }
 
 pub(super) fn encode(kind: Kind, backbone: &BackboneId, preprocess: &Preprocess, project: &Project) -> Vec<u8> {
@@ -200,11 +172,14 @@ fn open(bytes: &[u8]) -> Result<(Kind, u16, &[u8]), ProjectError> {
         return Err(ProjectError::Foreign(guess_format(bytes)));
     }
     if bytes.len() < HEADER_LEN {
-        return Err(ProjectError::ShortHeader { found: bytes.len() });
+        return Err(ProjectError::ShortHeader { found: bytes.len(), needed: HEADER_LEN });
     }
     let version = u16::from_le_bytes([bytes[8], bytes[9]]);
-    if version > FORMAT_VERSION || version == 0 {
-        return Err(ProjectError::NewerVersion { found: version });
+    if version == 0 {
+        return Err(ProjectError::VersionZero);
+    }
+    if version > FORMAT_VERSION {
+        return Err(ProjectError::NewerVersion { found: version, newest: FORMAT_VERSION });
     }
     if bytes[11] != 0 {
         return Err(ProjectError::UnknownKind(bytes[11]));

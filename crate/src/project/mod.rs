@@ -6,7 +6,9 @@ mod file;
 mod older;
 mod stored;
 
-pub use file::{BackboneId, EXTENSION, FORMAT_VERSION, HEADER_LEN, Kind, MAGIC, ProjectError};
+pub use file::{BackboneId, FORMAT_VERSION, Kind, MAGIC};
+#[cfg(all(test, not(target_family = "wasm")))]
+pub use file::{HEADER_LEN, ProjectError};
 
 use std::collections::BTreeMap;
 
@@ -14,12 +16,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::backbone::concepts::{Meaning, Sense, meaning};
-use crate::learn::adapt::{Adaptation, AdaptationSummary, mean};
-use crate::learn::cluster;
-use crate::learn::examples::{Activation, Class, Example};
-use crate::learn::transfer::{Baselines, intermediate_dataset, pixel_dataset};
-use crate::learn::{Captured, ClassId, Dataset, ExampleId, Examples, HeadKind, Settings, Trained};
-use crate::preprocess::Preprocess;
+use crate::backbone::{FEATURE_DIM, PREPROCESS};
+use crate::learn::examples::dataset::Dataset;
+use crate::learn::examples::store::{Activation, Captured, Class, ClassId, Example, ExampleId, Examples};
+use crate::learn::predict::{Sources, TrainedSource};
+use crate::learn::settings::{Settings, Task};
+use crate::learn::tasks::adapt::{Adaptation, AdaptationSummary};
+use crate::learn::tasks::anomaly;
+use crate::learn::tasks::grouping;
+use crate::learn::tasks::negative_transfer::{Baselines, intermediate_dataset, pixel_dataset};
+use crate::learn::trained::Trained;
+use crate::learn::vectors::mean;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Project {
@@ -87,9 +94,9 @@ impl Project {
         Ok(())
     }
 
-    /// Whether the project is set to detect anomalies rather than tell classes apart.
-    pub fn detects(&self) -> bool {
-        self.settings.head == HeadKind::Anomaly
+    /// What the project is set to learn.
+    pub fn task(&self) -> Task {
+        self.settings.task
     }
 
     /// Whether the head fits the trained classes (see [`Project::plan`]).
@@ -98,7 +105,7 @@ impl Project {
             None => HeadState::None,
             Some(t) => {
                 let mut now: Vec<ClassId> = self.trained_classes().iter().map(|c| c.id).collect();
-                let mut then = t.head.classes.clone();
+                let mut then = t.head().classes.clone();
                 now.sort_unstable();
                 then.sort_unstable();
                 if now == then { HeadState::Current } else { HeadState::Stale }
@@ -112,7 +119,7 @@ impl Project {
 
     /// Classes with examples, and those the head learned (a model-only file has no examples).
     fn trained_classes(&self) -> Vec<&Class> {
-        let known = |id| self.trained.as_ref().is_some_and(|t| t.head.classes.contains(&id));
+        let known = |id| self.trained.as_ref().is_some_and(|t| t.head().classes.contains(&id));
         self.examples.classes().iter().filter(|c| !c.examples.is_empty() || known(c.id)).collect()
     }
 
@@ -133,7 +140,7 @@ impl Project {
         }
         let trained: Vec<ClassId> = self.trained_classes().iter().map(|c| c.id).collect();
         // A detector learns what is normal: the other classes, empty, play no part.
-        if self.detects() {
+        if self.task() == Task::SpotAnomalies {
             return Ok(Plan { trained, zero_shot: Vec::new() });
         }
         let mut zero_shot = Vec::new();
@@ -146,10 +153,10 @@ impl Project {
 
     /// The examples of the classes that have some; the others must be zero-shot.
     pub fn dataset(&self) -> Result<Dataset, Error> {
-        if self.detects() {
+        if self.task() == Task::SpotAnomalies {
             return match self.with_examples().as_slice() {
                 [normal] => Dataset::normal(normal),
-                [] => Err(Error::TooFewNormal { found: 0, needed: crate::learn::anomaly::MIN_CAPTURES }),
+                [] => Err(Error::TooFewNormal { found: 0, needed: anomaly::MIN_CAPTURES }),
                 more => Err(Error::NotOneNormalClass(more.len())),
             };
         }
@@ -169,8 +176,15 @@ impl Project {
 
     /// `data` (from [`Project::dataset`]) as the transfer check's baselines see it: its examples'
     /// thumbnails' pixels, and their intermediate layer's activations (see `learn::transfer`).
-    pub fn baselines(&self, data: &Dataset) -> Baselines {
-        Baselines { pixels: pixel_dataset(data, &self.with_examples()), intermediate: intermediate_dataset(data, |id| self.activations.get(&id).cloned()) }
+    /// `None` where the check does not run: for a detector, and without held-out examples.
+    pub fn baselines(&self, data: &Dataset) -> Option<Baselines> {
+        if self.task() != Task::Classify || self.settings.validation_fraction == 0.0 {
+            return None;
+        }
+        Some(Baselines {
+            pixels: pixel_dataset(data, &self.with_examples()),
+            intermediate: intermediate_dataset(data, |id| self.activations.get(&id).cloned()),
+        })
     }
 
     /// Stores the views of one capture in a class, with their activations when they have them.
@@ -191,9 +205,9 @@ impl Project {
     pub fn group(&self, class: ClassId, groups: Option<usize>) -> Result<Proposal, Error> {
         let captures = by_capture(&self.examples.class(class)?.examples);
         // A capture is one point: the mean of its views' features.
-        let dim = crate::backbone::FEATURE_DIM;
+        let dim = FEATURE_DIM;
         let means: Vec<f32> = captures.iter().flat_map(|views| mean(&views.iter().flat_map(|e| e.feature.iter().copied()).collect::<Vec<_>>(), dim)).collect();
-        let grouping = cluster::group(&means, dim, groups, self.settings.seed as u64)?;
+        let grouping = grouping::group(&means, dim, groups, self.settings.seed as u64)?;
         let mut groups = vec![Vec::new(); grouping.k];
         for (views, &g) in captures.iter().zip(&grouping.groups) {
             groups[g].extend(views.iter().map(|e| e.id));
@@ -267,9 +281,40 @@ impl Project {
         Some(adaptation.shift_towards(trained_mean))
     }
 
+    /// Where predictions come from, or why the project cannot predict yet: a class that is
+    /// neither trained nor named after a thing, no normal examples for a detector, a head
+    /// trained for another task or on other classes.
+    pub fn sources(&self) -> Result<Sources<'_>, Error> {
+        let plan = self.plan()?;
+        let name = |id| self.examples.class(id).map(|c| c.name.clone());
+        let trained = match (plan.trained.as_slice(), self.task()) {
+            ([], Task::SpotAnomalies) => return Err(Error::TooFewNormal { found: 0, needed: anomaly::MIN_CAPTURES }),
+            ([], Task::Classify) => TrainedSource::Nothing,
+            (&[lone], Task::Classify) => {
+                let class = self.examples.class(lone)?;
+                let features = class.examples.iter().flat_map(|e| e.feature.iter().copied()).collect();
+                TrainedSource::Lone { id: lone, name: class.name.clone(), features }
+            }
+            (_, task) => {
+                let trained = self.trained.as_ref().ok_or(Error::NotTrained)?;
+                let was = trained.head().weights.task();
+                if was != task {
+                    return Err(Error::OtherTask { trained: was.describe(), now: task.describe() });
+                }
+                if self.head_state() == HeadState::Stale {
+                    return Err(Error::StaleHead);
+                }
+                let classes = trained.head().classes.iter().map(|&id| Ok((id, name(id)?))).collect::<Result<_, Error>>()?;
+                TrainedSource::Head { trained, classes, shift: self.feature_shift() }
+            }
+        };
+        let zero_shot = plan.zero_shot.into_iter().map(|(id, sense)| Ok((id, name(id)?, sense.classes))).collect::<Result<_, Error>>()?;
+        Ok(Sources { trained, zero_shot, threshold: self.settings.threshold, false_alarm_rate: self.settings.false_alarm_rate })
+    }
+
     /// Keeps a finished training, unless its classes were deleted while it ran.
     pub fn set_trained(&mut self, trained: Trained) -> Result<(), Error> {
-        for &id in &trained.head.classes {
+        for &id in &trained.head().classes {
             self.examples.class(id).map_err(|_| Error::StaleHead)?;
         }
         self.trained = Some(trained);
@@ -278,17 +323,17 @@ impl Project {
 
     /// The whole project as a `.glimpse` file for this build's backbone.
     pub fn save(&self) -> Vec<u8> {
-        self.to_bytes(&BackboneId::lite0(), &Preprocess::LITE)
+        self.to_bytes(&BackboneId::lite0(), &PREPROCESS)
     }
 
     /// The skeleton the page stores beside one record per example (see `stored`).
     pub fn save_skeleton(&self) -> Vec<u8> {
-        self.skeleton_bytes(&BackboneId::lite0(), &Preprocess::LITE)
+        self.skeleton_bytes(&BackboneId::lite0(), &PREPROCESS)
     }
 
     /// Joins a stored skeleton and its examples' records (see `stored`).
     pub fn open_stored(skeleton: &[u8], records: &[impl AsRef<[u8]>]) -> Result<Project, Error> {
-        Ok(Project::from_stored(skeleton, records, &BackboneId::lite0(), &Preprocess::LITE)?)
+        Ok(Project::from_stored(skeleton, records, &BackboneId::lite0(), &PREPROCESS)?)
     }
 
     /// Classes, settings and head without examples: a few KB to classify with elsewhere.
@@ -296,14 +341,14 @@ impl Project {
         if self.trained.is_none() {
             return Err(Error::NotTrained);
         }
-        Ok(self.model_bytes(&BackboneId::lite0(), &Preprocess::LITE))
+        Ok(self.model_bytes(&BackboneId::lite0(), &PREPROCESS))
     }
 
     /// Reads a project or model file. A whole project comes back as it is. A model-only file
     /// gets the examples this project has for the classes it names (matched by name), so that a
     /// model exported earlier can be re-imported and trained further.
     pub fn open(&self, bytes: &[u8]) -> Result<(Kind, Project), Error> {
-        let (kind, mut opened) = Project::from_bytes(bytes, &BackboneId::lite0(), &Preprocess::LITE)?;
+        let (kind, mut opened) = Project::from_bytes(bytes, &BackboneId::lite0(), &PREPROCESS)?;
         if kind == Kind::ModelOnly {
             let mut merged = opened.examples.clone();
             for class in opened.examples.classes() {
@@ -332,8 +377,9 @@ impl Project {
             adaptation.check()?;
         }
         if let Some(trained) = &self.trained {
-            trained.head.validate()?;
-            if trained.feature_mean.as_ref().is_some_and(|m| m.len() != trained.head.dim as usize || m.iter().any(|v| !v.is_finite())) {
+            let head = trained.head();
+            head.validate()?;
+            if trained.feature_mean.as_ref().is_some_and(|m| m.len() != head.dim as usize || m.iter().any(|v| !v.is_finite())) {
                 return Err(Error::Inconsistent("the trained features' mean does not fit the head".into()));
             }
             if trained.transfer.is_some_and(|t| ![Some(t.features), Some(t.pixels), t.intermediate].iter().flatten().all(|a| (0.0..=1.0).contains(a))) {
@@ -342,11 +388,11 @@ impl Project {
             if let Some(top) = trained.fine_tuned.as_ref().and_then(|f| f.top.as_ref()) {
                 top.check()?;
             }
-            if trained.head.dim as usize != crate::backbone::FEATURE_DIM {
-                return Err(Error::Inconsistent(format!("the head reads {} features, the backbone gives {}", trained.head.dim, crate::backbone::FEATURE_DIM)));
+            if head.dim as usize != FEATURE_DIM {
+                return Err(Error::Inconsistent(format!("the head reads {} features, the backbone gives {FEATURE_DIM}", head.dim)));
             }
-            if let Some(e) = &trained.evaluation {
-                if e.confusion.len() != trained.head.classes.len() {
+            if let Some(e) = &trained.fitted.evaluation {
+                if e.confusion.len() != head.classes.len() {
                     return Err(Error::Inconsistent("the evaluation does not fit the head".into()));
                 }
             }

@@ -1,4 +1,4 @@
-//! Projects as formats 1 to 4 wrote them, read into today's [`Project`]. Postcard stores fields
+//! Projects as formats 1 to 5 wrote them, read into today's [`Project`]. Postcard stores fields
 //! in order without names, so every struct that gained a field keeps its old layout here.
 
 use std::collections::BTreeMap;
@@ -6,14 +6,15 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::Project;
-use crate::learn::adapt::{Adaptation, mean};
-use crate::learn::augment::Augment;
-use crate::learn::examples::Activation;
-use crate::learn::metrics::Evaluation;
-use crate::learn::settings::HeadKind;
-use crate::learn::train::{EpochStats, FineTuned, Stop};
-use crate::learn::transfer::Transfer;
-use crate::learn::{ClassId, ExampleId, Examples, Head, Settings, Trained};
+use crate::learn::examples::augment::Augment;
+use crate::learn::examples::store::{Activation, ClassId, ExampleId, Examples};
+use crate::learn::heads::fine_tune::FineTuned;
+use crate::learn::heads::fit::Fitted;
+use crate::learn::settings::{HeadChoice, HeadKind, Settings, Task};
+use crate::learn::tasks::adapt::Adaptation;
+use crate::learn::tasks::negative_transfer::Transfer;
+use crate::learn::trained::Trained;
+use crate::learn::vectors::mean;
 
 /// Format 1: without the senses chosen for names.
 #[derive(Debug, Deserialize)]
@@ -42,69 +43,36 @@ pub struct ProjectV3 {
     activations: BTreeMap<ExampleId, Activation>,
 }
 
-/// Format 4: without anomaly detection's false-alarm rate and auto's choice.
+/// Formats 4 and 5, which differ in their settings and trained head.
 #[derive(Debug, Deserialize)]
-pub struct ProjectV4 {
+pub struct Layout4<S, T> {
     examples: Examples,
-    settings: SettingsV4,
-    trained: Option<TrainedV4>,
+    settings: S,
+    trained: Option<T>,
     senses: BTreeMap<ClassId, u32>,
     activations: BTreeMap<ExampleId, Activation>,
     adaptation: Option<Adaptation>,
 }
 
-#[derive(Debug, Deserialize)]
-struct TrainedV4 {
-    head: Head,
-    history: Vec<EpochStats>,
-    stop: Stop,
-    best_epoch: u32,
-    evaluation: Option<Evaluation>,
-    fine_tuned: Option<FineTuned>,
-    feature_mean: Option<Vec<f32>>,
-    transfer: Option<TransferV4>,
-}
+/// Format 5: the task (spotting anomalies) was a kind of head.
+pub type ProjectV5 = Layout4<SettingsV5, Trained>;
 
-/// Format 4's transfer check, without the intermediate layer.
+/// Format 4: without anomaly detection's false-alarm rate and auto's choice.
+pub type ProjectV4 = Layout4<SettingsV4, TrainedV4>;
+
+/// The heads of format 5, among them a task (anomaly) and a search (auto).
 #[derive(Debug, Clone, Copy, Deserialize)]
-struct TransferV4 {
-    features: f32,
-    pixels: f32,
+enum HeadKindV5 {
+    Softmax,
+    Prototype,
+    Knn,
+    Anomaly,
+    Auto,
 }
 
-/// Settings of formats 3 and 4.
+/// The settings of every format, after the head, in their order.
 #[derive(Debug, Deserialize)]
-struct SettingsV4 {
-    head: HeadKind,
-    hidden: u32,
-    epochs: u32,
-    batch_size: u32,
-    learning_rate: f32,
-    weight_decay: f32,
-    dropout: f32,
-    label_smoothing: f32,
-    validation_fraction: f32,
-    patience: u32,
-    seed: u32,
-    k: u32,
-    threshold: f32,
-    augment: Augment,
-    fine_tune: u32,
-}
-
-#[derive(Debug, Deserialize)]
-struct TrainedV3 {
-    head: Head,
-    history: Vec<EpochStats>,
-    stop: Stop,
-    best_epoch: u32,
-    evaluation: Option<Evaluation>,
-    fine_tuned: Option<FineTuned>,
-}
-
-#[derive(Debug, Deserialize)]
-struct SettingsV2 {
-    head: HeadKind,
+struct Common {
     hidden: u32,
     epochs: u32,
     batch_size: u32,
@@ -120,19 +88,9 @@ struct SettingsV2 {
     augment: Augment,
 }
 
-#[derive(Debug, Deserialize)]
-struct TrainedV2 {
-    head: Head,
-    history: Vec<EpochStats>,
-    stop: Stop,
-    best_epoch: u32,
-    evaluation: Option<Evaluation>,
-}
-
-impl From<SettingsV2> for SettingsV4 {
-    fn from(s: SettingsV2) -> Self {
-        let SettingsV2 {
-            head,
+impl Common {
+    fn settings(self, task: Task, head: HeadChoice, fine_tune: u32, false_alarm_rate: f32) -> Settings {
+        let Common {
             hidden,
             epochs,
             batch_size,
@@ -146,49 +104,9 @@ impl From<SettingsV2> for SettingsV4 {
             k,
             threshold,
             augment,
-        } = s;
-        let fine_tune = 0;
-        SettingsV4 {
-            head,
-            hidden,
-            epochs,
-            batch_size,
-            learning_rate,
-            weight_decay,
-            dropout,
-            label_smoothing,
-            validation_fraction,
-            patience,
-            seed,
-            k,
-            threshold,
-            augment,
-            fine_tune,
-        }
-    }
-}
-
-impl From<SettingsV4> for Settings {
-    fn from(s: SettingsV4) -> Self {
-        let SettingsV4 {
-            head,
-            hidden,
-            epochs,
-            batch_size,
-            learning_rate,
-            weight_decay,
-            dropout,
-            label_smoothing,
-            validation_fraction,
-            patience,
-            seed,
-            k,
-            threshold,
-            augment,
-            fine_tune,
-        } = s;
-        let false_alarm_rate = Settings::default().false_alarm_rate;
+        } = self;
         Settings {
+            task,
             head,
             hidden,
             epochs,
@@ -209,13 +127,94 @@ impl From<SettingsV4> for Settings {
     }
 }
 
+#[derive(Debug, Deserialize)]
+pub struct SettingsV5 {
+    head: HeadKindV5,
+    common: Common,
+    fine_tune: u32,
+    false_alarm_rate: f32,
+}
+
+impl From<SettingsV5> for Settings {
+    fn from(s: SettingsV5) -> Self {
+        // A detector's classifier head was not kept: it gets the default.
+        let (task, head) = match s.head {
+            HeadKindV5::Softmax => (Task::Classify, HeadChoice::Fixed(HeadKind::Softmax)),
+            HeadKindV5::Prototype => (Task::Classify, HeadChoice::Fixed(HeadKind::Prototype)),
+            HeadKindV5::Knn => (Task::Classify, HeadChoice::Fixed(HeadKind::Knn)),
+            HeadKindV5::Auto => (Task::Classify, HeadChoice::Auto),
+            HeadKindV5::Anomaly => (Task::SpotAnomalies, Settings::default().head),
+        };
+        s.common.settings(task, head, s.fine_tune, s.false_alarm_rate)
+    }
+}
+
+impl From<ProjectV5> for Project {
+    fn from(p: ProjectV5) -> Self {
+        let Layout4 { examples, settings, trained, senses, activations, adaptation } = p;
+        Project { examples, settings: settings.into(), trained, senses, activations, adaptation }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TrainedV4 {
+    fitted: Fitted,
+    fine_tuned: Option<FineTuned>,
+    feature_mean: Option<Vec<f32>>,
+    transfer: Option<TransferV4>,
+}
+
+/// Format 4's transfer check, without the intermediate layer.
+#[derive(Debug, Clone, Copy, Deserialize)]
+struct TransferV4 {
+    features: f32,
+    pixels: f32,
+}
+
+/// Settings of formats 3 and 4.
+#[derive(Debug, Deserialize)]
+pub struct SettingsV4 {
+    head: HeadKind,
+    common: Common,
+    fine_tune: u32,
+}
+
+#[derive(Debug, Deserialize)]
+struct TrainedV3 {
+    fitted: Fitted,
+    fine_tuned: Option<FineTuned>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SettingsV2 {
+    head: HeadKind,
+    common: Common,
+}
+
+#[derive(Debug, Deserialize)]
+struct TrainedV2 {
+    fitted: Fitted,
+}
+
+impl From<SettingsV2> for SettingsV4 {
+    fn from(s: SettingsV2) -> Self {
+        SettingsV4 { head: s.head, common: s.common, fine_tune: 0 }
+    }
+}
+
+impl From<SettingsV4> for Settings {
+    fn from(s: SettingsV4) -> Self {
+        s.common.settings(Task::Classify, HeadChoice::Fixed(s.head), s.fine_tune, Settings::default().false_alarm_rate)
+    }
+}
+
 impl From<ProjectV4> for Project {
     fn from(p: ProjectV4) -> Self {
-        let ProjectV4 { examples, settings, trained, senses, activations, adaptation } = p;
+        let Layout4 { examples, settings, trained, senses, activations, adaptation } = p;
         let trained = trained.map(|t| {
-            let TrainedV4 { head, history, stop, best_epoch, evaluation, fine_tuned, feature_mean, transfer } = t;
+            let TrainedV4 { fitted, fine_tuned, feature_mean, transfer } = t;
             let transfer = transfer.map(|t| Transfer { features: t.features, pixels: t.pixels, intermediate: None });
-            Trained { head, history, stop, best_epoch, evaluation, fine_tuned, feature_mean, transfer, auto: None }
+            Trained { fitted, fine_tuned, feature_mean, transfer, auto: None }
         });
         Project { examples, settings: settings.into(), trained, senses, activations, adaptation }
     }
@@ -223,7 +222,7 @@ impl From<ProjectV4> for Project {
 
 impl From<TrainedV2> for TrainedV3 {
     fn from(t: TrainedV2) -> Self {
-        TrainedV3 { head: t.head, history: t.history, stop: t.stop, best_epoch: t.best_epoch, evaluation: t.evaluation, fine_tuned: None }
+        TrainedV3 { fitted: t.fitted, fine_tuned: None }
     }
 }
 
@@ -238,14 +237,13 @@ impl From<ProjectV3> for ProjectV4 {
                 .examples
                 .classes()
                 .iter()
-                .filter(|c| t.head.classes.contains(&c.id))
+                .filter(|c| t.fitted.head.classes.contains(&c.id))
                 .flat_map(|c| c.examples.iter().flat_map(|e| e.feature.iter().copied()))
                 .collect();
-            let feature_mean = (!tuned && !features.is_empty()).then(|| mean(&features, t.head.dim as usize));
-            let TrainedV3 { head, history, stop, best_epoch, evaluation, fine_tuned } = t;
-            TrainedV4 { head, history, stop, best_epoch, evaluation, fine_tuned, feature_mean, transfer: None }
+            let feature_mean = (!tuned && !features.is_empty()).then(|| mean(&features, t.fitted.head.dim as usize));
+            TrainedV4 { fitted: t.fitted, fine_tuned: t.fine_tuned, feature_mean, transfer: None }
         });
-        ProjectV4 { examples: p.examples, settings: p.settings, trained, senses: p.senses, activations: p.activations, adaptation: None }
+        Layout4 { examples: p.examples, settings: p.settings, trained, senses: p.senses, activations: p.activations, adaptation: None }
     }
 }
 

@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::Project;
 use super::file::{BackboneId, Kind, ProjectError, encode, skeleton_from_bytes};
 use crate::Error;
-use crate::learn::ExampleId;
-use crate::learn::examples::{Activation, Example};
+use crate::learn::examples::store::{Activation, Example, ExampleId};
 use crate::preprocess::Preprocess;
 
 /// One example's contents, and what the frozen layers computed for it (fine-tuning's cache).

@@ -3,12 +3,12 @@
 
 use std::rc::Rc;
 
-use js_sys::Promise;
+use js_sys::{Float32Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::backbone::GlimpseBackbone;
-use super::to_js;
+use super::{Images, to_js};
 use crate::backbone::CpuKernels;
 use crate::backbone::weights::WEIGHTS_FILE;
 use crate::bench::backbone::time_features;
@@ -53,5 +53,27 @@ impl GlimpseBench {
     pub fn learning(backbone: &GlimpseBackbone, examples: usize) -> Promise {
         let inner = backbone.inner.clone();
         future_to_promise(async move { to_js(&time_learning(examples, inner.device()).await?) })
+    }
+}
+
+/// What only the benchmark pages ask of the backbone: features and the preprocessed input,
+/// to set beside another engine's.
+#[wasm_bindgen]
+impl GlimpseBackbone {
+    /// The 1280 pooled features of each image of `[{rgba, width, height}]`, computed as one batch:
+    /// a `Float32Array` of `N × 1280`, row-major.
+    pub fn features(&self, images: js_sys::Array) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let images = Images::from_js(&images)?;
+            let features = inner.features(&images.frames()?).await?;
+            Ok(Float32Array::from(features.as_slice()).into())
+        })
+    }
+
+    /// The normalised `3 × 224 × 224` input the network sees for one RGBA frame (channel-major),
+    /// so that another engine can be given exactly the same input.
+    pub fn preprocess(&self, rgba: Vec<u8>, width: u32, height: u32) -> Result<Float32Array, JsValue> {
+        Ok(Float32Array::from(self.inner.preprocess().apply(Frame::new(&rgba, width, height)?).as_slice()))
     }
 }

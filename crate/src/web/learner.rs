@@ -1,7 +1,6 @@
 //! `GlimpseLearner`: one project (classes, examples, settings, trained head) on the device of a
 //! `GlimpseBackbone`; each method is one call into [`Session`]. The page's worker owns one.
 
-use std::ops::ControlFlow;
 use std::rc::Rc;
 
 use js_sys::{Function, Promise};
@@ -11,10 +10,8 @@ use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use super::backbone::GlimpseBackbone;
 use super::{Images, to_js};
-use crate::learn::examples::{ClassId, THUMBNAIL_SIZE};
-use crate::learn::predict::Prediction;
-use crate::learn::{EpochStats, Progress, Settings};
-use crate::{Error, Frame, Session};
+use crate::learn::examples::store::THUMBNAIL_SIZE;
+use crate::{ClassId, EpochStats, Error, Frame, Prediction, Progress, Session, Settings};
 
 /// One project. Methods that touch the device return Promises; the rest are synchronous and cheap.
 #[wasm_bindgen]
@@ -53,13 +50,12 @@ struct EpochEvent<'a> {
 }
 
 impl Progress for JsProgress {
-    fn epoch(&mut self, stats: &EpochStats) -> ControlFlow<()> {
+    fn epoch(&mut self, stats: &EpochStats) {
         let event = EpochEvent { stats, fine_tuning: self.fine_tuning.as_deref() };
         if let (Some(f), Ok(event)) = (&self.on_epoch, to_js(&event)) {
             // A failing callback is the page's bug; training goes on.
             let _ = f.call1(&JsValue::NULL, &event);
         }
-        ControlFlow::Continue(())
     }
 
     fn fine_tuning(&mut self, layers: &str) {
@@ -113,10 +109,11 @@ impl GlimpseLearner {
         Ok(self.session.add_class(name.as_deref())?)
     }
 
-    /// What `name` would cover as a class without examples: `{name, senses: [{id, description,
-    /// covers}]}`, most common sense first; throws "no ImageNet class matches …".
-    pub fn meaning(&self, name: &str) -> Result<JsValue, JsValue> {
-        to_js(&self.session.meaning(name)?)
+    /// What `name` would cover as a class without examples, in a line to show as it is typed:
+    /// `{text, warning}`.
+    #[wasm_bindgen(js_name = namePreview)]
+    pub fn name_preview(name: &str) -> Result<JsValue, JsValue> {
+        to_js(&Session::name_preview(name))
     }
 
     /// Picks the sense of a class's name (an id from its `senses`) that predicts it.
@@ -125,10 +122,23 @@ impl GlimpseLearner {
         Ok(self.session.set_sense(id, sense)?)
     }
 
-    /// Null when every class can be predicted (live works), else why not.
+    /// Whether live predictions work: `{ready, hint: {text, warning}, trainable}`; `hint` says
+    /// what to do when they do not.
     #[wasm_bindgen(getter)]
-    pub fn unready(&self) -> Option<String> {
-        self.session.ready().err().map(|e| e.to_string())
+    pub fn readiness(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.session.readiness())
+    }
+
+    /// Frames of a new camera needed to adapt to it.
+    #[wasm_bindgen(js_name = adaptMinFrames, getter)]
+    pub fn adapt_min_frames() -> usize {
+        Session::MIN_ADAPT_FRAMES
+    }
+
+    /// The most epochs a training with the current settings reports (a progress bar's end).
+    #[wasm_bindgen(js_name = maxEpochs, getter)]
+    pub fn max_epochs(&self) -> u32 {
+        self.session.max_epochs()
     }
 
     #[wasm_bindgen(js_name = renameClass)]
@@ -189,8 +199,7 @@ impl GlimpseLearner {
 
     /// Captures one RGBA frame into a class (with the augmented views the settings ask for):
     /// resolves to `{ids, ms}`.
-    #[wasm_bindgen(js_name = addExample)]
-    pub fn add_example(&self, class: u32, rgba: Vec<u8>, width: u32, height: u32) -> Promise {
+    pub fn capture(&self, class: u32, rgba: Vec<u8>, width: u32, height: u32) -> Promise {
         let session = self.session.clone();
         future_to_promise(async move { to_js(&session.capture(class, Frame::new(&rgba, width, height)?).await?) })
     }
@@ -336,7 +345,7 @@ impl GlimpseLearner {
 
     #[wasm_bindgen(js_name = exampleRecord)]
     pub fn example_record(&self, id: u32) -> Result<Vec<u8>, JsValue> {
-        Ok(self.session.save_example(id)?)
+        Ok(self.session.example_record(id)?)
     }
 
     /// Opens what `skeleton` and `exampleRecord` stored (`records`: an array of their bytes, in

@@ -3,7 +3,7 @@
 //! `tests/quality/shift.py`: a real labelled set under a realistic shift, for the adaptation
 //! tests natively and in the browser. No file system here, so that `web.rs` can include it.
 
-use glimpse::learn::augment::Image;
+use glimpse::Image;
 
 /// (digit, 64 values 0..16) per row of the CSV, in file order.
 pub fn parse(csv: &str) -> Vec<(usize, Vec<u8>)> {

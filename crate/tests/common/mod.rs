@@ -7,6 +7,9 @@ use glimpse::{Backbone, ComputeDevice};
 
 pub mod digits;
 pub mod quadrant;
+// The learner's generator, so that views come out as they always have.
+#[path = "../../src/learn/rng.rs"]
+mod rng;
 
 pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -21,7 +24,7 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 pub fn weights_path() -> PathBuf {
-    workspace().join("models").join(glimpse::backbone::weights::WEIGHTS_FILE)
+    workspace().join("models").join(glimpse::WEIGHTS_FILE)
 }
 
 pub fn backbone(device: &ComputeDevice) -> Backbone {
@@ -30,7 +33,7 @@ pub fn backbone(device: &ComputeDevice) -> Backbone {
 }
 
 /// An RGBA8 image and its size.
-pub use glimpse::learn::augment::Image;
+pub use glimpse::Image;
 
 pub fn photo(name: &str) -> Image {
     let image = image::open(fixture(name)).unwrap().into_rgba8();
@@ -64,7 +67,7 @@ pub const PHOTOS: [&str; 4] = ["chelsea.png", "coffee.png", "rocket.jpg", "motor
 pub fn views(name: &str, n: usize, seed: u64) -> Vec<image::RgbaImage> {
     let photo = image::open(fixture(name)).unwrap().into_rgba8();
     let (w, h) = photo.dimensions();
-    let mut rng = glimpse::learn::rng::Rng::new(seed);
+    let mut rng = rng::Rng::new(seed);
     (0..n)
         .map(|i| {
             let scale = rng.range(0.55, 0.9).sqrt();

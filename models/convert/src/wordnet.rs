@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::path::Path;
 
-use glimpse::backbone::weights::sha256_hex;
+use glimpse::sha256_hex;
 
 use crate::Result;
 

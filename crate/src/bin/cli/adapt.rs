@@ -27,11 +27,13 @@ pub fn run(options: &Options) -> Result<i32, String> {
                 return Err(format!("{dir} has no PNG or JPEG images (unlabelled images of the new camera or scene)"));
             }
             let mut features = Vec::new();
+            let mut done = 0;
             for batch in images.chunks(BATCH) {
                 let decoded = batch.iter().map(|p| decode(p)).collect::<Result<Vec<_>, _>>()?;
                 let frames = batch.iter().zip(&decoded).map(|(p, i)| frame(p, i)).collect::<Result<Vec<_>, _>>()?;
                 features.extend(pollster::block_on(session.features(&frames)).map_err(|e| format!("{project}: {e}"))?);
-                eprintln!("features: {}/{} images", features.len() / glimpse::backbone::FEATURE_DIM, images.len());
+                done += batch.len();
+                eprintln!("features: {done}/{} images", images.len());
             }
             let made = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_millis() as f64);
             let summary = session.adapt(&features, made).map_err(|e| e.to_string())?;

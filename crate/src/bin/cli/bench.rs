@@ -3,10 +3,9 @@
 
 use std::rc::Rc;
 
-use glimpse::backbone::CpuKernels;
 use glimpse::bench::backbone::{Timing, time_features};
 use glimpse::bench::learning::{time_capture, time_learning};
-use glimpse::bench::synthetic::textured_frame;
+use glimpse::bench::{CpuKernels, textured_frame};
 use glimpse::{Backbone, Frame};
 
 use super::{Options, load_backbone};

@@ -4,15 +4,14 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 
-use glimpse::HeatMap;
-use glimpse::project::MAGIC;
+use glimpse::{HeatMap, Session};
 
 use super::{Options, decode, frame, open_project, session};
 
 /// True when `path` starts like a project file (so it is not an image to explain).
 fn is_project(path: &str) -> bool {
     let mut magic = [0u8; 8];
-    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == MAGIC
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && Session::is_project_file(&magic)
 }
 
 pub fn run(options: &Options) -> Result<i32, String> {

@@ -1,9 +1,9 @@
-//! `glimpse group`: unlabelled images grouped by what they show (see `glimpse::learn::cluster`),
+//! `glimpse group`: unlabelled images grouped by what they show (see the core's `learn::tasks::grouping`),
 //! optionally written as a project with a class per group, to be renamed and trained.
 
 use std::path::{Path, PathBuf};
 
-use glimpse::learn::cluster::adjusted_rand_index;
+use glimpse::adjusted_rand_index;
 
 use super::learn::{images_in, labelled_images};
 use super::{Options, decode, frame, session};

@@ -1,10 +1,8 @@
 //! `glimpse train`, `eval` and `predict`: the learner on folders of images.
 
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use glimpse::learn::{EpochStats, HeadKind, Progress, auto};
-use glimpse::{Prediction, Session};
+use glimpse::{EpochStats, Prediction, Progress, Session, Task};
 
 use super::{Options, decode, frame, open_project, print_prediction, session};
 
@@ -48,13 +46,12 @@ pub fn labelled_images(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>, String
 struct Stderr;
 
 impl Progress for Stderr {
-    fn epoch(&mut self, s: &EpochStats) -> ControlFlow<()> {
+    fn epoch(&mut self, s: &EpochStats) {
         let validation = match (s.validation_loss, s.validation_accuracy) {
             (Some(l), Some(a)) => format!("  validation loss {l:.4} accuracy {a:.3}"),
             _ => String::new(),
         };
         eprintln!("epoch {:>3}  train loss {:.4} accuracy {:.3}{validation}", s.epoch, s.train_loss, s.train_accuracy);
-        ControlFlow::Continue(())
     }
     fn fine_tuning(&mut self, layers: &str) {
         eprintln!("fine-tuning {layers} with the head");
@@ -93,10 +90,10 @@ pub fn train(options: &Options) -> Result<i32, String> {
         let sense = senses.first().ok_or_else(|| glimpse::Error::NoConcept(name.clone()).to_string())?;
         eprintln!("{name}: zero-shot, {} ({})", sense.description, sense.covers);
     }
-    let examples = session.project().examples.example_count();
-    match options.settings.head {
-        HeadKind::Anomaly => eprintln!("fitting an anomaly detector to {examples} examples of {}", classes[0].0),
-        head => eprintln!("training a {head:?} head on {examples} examples of {} classes", classes.len()),
+    let examples = session.example_ids().len();
+    match options.settings.task {
+        Task::SpotAnomalies => eprintln!("fitting an anomaly detector to {examples} examples of {}", classes[0].0),
+        Task::Classify => eprintln!("training a {} head on {examples} examples of {} classes", options.settings.head, classes.len()),
     }
     let summary = pollster::block_on(session.train(&mut Stderr)).map_err(|e| e.to_string())?;
     if let Some(a) = &summary.auto {
@@ -105,7 +102,7 @@ pub fn train(options: &Options) -> Result<i32, String> {
             folds => {
                 println!("auto: {folds}-fold cross-validation accuracy of each candidate ({:.1} s):", a.seconds);
                 for c in &a.candidates {
-                    let score = c.accuracy.map_or(format!("not tried (over the {} s budget)", auto::BUDGET_S), |v| format!("{v:.4}"));
+                    let score = c.accuracy.map_or(format!("not tried (over the {} s budget)", glimpse::AutoChoice::BUDGET_S), |v| format!("{v:.4}"));
                     println!("  {score}  {}", c.describe());
                 }
                 println!("auto chose {}", a.chosen().describe());
@@ -161,7 +158,7 @@ pub fn eval(options: &Options) -> Result<i32, String> {
     };
     let classes = labelled_images(Path::new(dir))?;
     let session = open_project(options, project)?;
-    if session.project().detects() {
+    if session.settings().task == Task::SpotAnomalies {
         return eval_detector(&session, dir, &classes);
     }
     let head = session.head_classes().map_err(|e| format!("{project}: {e}"))?;

@@ -11,8 +11,7 @@ mod zero_shot;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use glimpse::learn::{HeadKind, Settings};
-use glimpse::{Backbone, DeviceChoice, Frame, Session};
+use glimpse::{Backbone, DeviceChoice, Frame, HeadChoice, Session, Settings, Task};
 
 const USAGE: &str = "\
 usage:
@@ -96,7 +95,7 @@ macro_rules! number_flags {
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut options = Options {
-        weights: Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(glimpse::backbone::weights::WEIGHTS_FILE),
+        weights: Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(glimpse::WEIGHTS_FILE),
         backend: "cpu".into(),
         iterations: 10,
         settings: Settings::default(),
@@ -127,9 +126,13 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--backend" => options.backend = value("--backend")?,
             "--iterations" => options.iterations = number(arg, &value(arg)?)?,
             "-o" | "--output" => options.output = Some(value("--output")?.into()),
-            "--head" => options.settings.head = HeadKind::parse(&value("--head")?).map_err(|e| e.to_string())?,
+            // `--head anomaly` was the detector's name before it was a task of its own.
+            "--head" => match value("--head")?.as_str() {
+                "anomaly" => options.settings.task = Task::SpotAnomalies,
+                name => options.settings.head = HeadChoice::parse(name).map_err(|e| e.to_string())?,
+            },
             "--flip" => options.settings.augment.flip = true,
-            "--anomaly" => options.settings.head = HeadKind::Anomaly,
+            "--anomaly" => options.settings.task = Task::SpotAnomalies,
             "--remove" => options.remove = true,
             "--groups" => options.groups = Some(number(arg, &value(arg)?)?),
             "--classes" | "--zero-shot" => {

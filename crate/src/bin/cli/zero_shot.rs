@@ -2,13 +2,11 @@
 
 use std::path::Path;
 
-use glimpse::backbone::concepts::meaning;
-
 use super::{Options, decode, frame, print_prediction, session};
 
 pub fn run(options: &Options) -> Result<i32, String> {
     if let Some(name) = &options.explain_name {
-        let meaning = meaning(name).map_err(|e| e.to_string())?;
+        let meaning = glimpse::Session::meaning(name).map_err(|e| e.to_string())?;
         for (n, sense) in meaning.senses.iter().enumerate() {
             let marker = if n == 0 { " (used)" } else { "" };
             println!("{}. {}{marker}\n   {}", n + 1, sense.description, sense.covers);
@@ -25,7 +23,9 @@ pub fn run(options: &Options) -> Result<i32, String> {
     for name in classes {
         session.add_class(Some(name)).map_err(|e| e.to_string())?;
     }
-    session.ready().map_err(|e| e.to_string())?;
+    if let Some(e) = session.unready() {
+        return Err(e.to_string());
+    }
     for (path, image) in options.rest.iter().zip(&images) {
         print_prediction(path, &pollster::block_on(session.predict(&[frame(Path::new(path), image)?])).map_err(|e| e.to_string())?[0]);
     }

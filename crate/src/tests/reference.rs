@@ -2,16 +2,14 @@
 //! the original PyTorch checkpoint itself, keeps BatchNorm unfolded and runs the network as an
 //! ONNX graph in onnxruntime. Both see the same preprocessed inputs.
 
-#![cfg(not(target_family = "wasm"))]
-
-mod common;
+use super::common;
 
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::backbone::{FEATURE_DIM, IMAGENET_CLASSES};
+use crate::{ComputeDevice, Frame};
 use common::{PHOTOS, backbone, fixture, max_abs_diff, noise, photo, workspace};
-use glimpse::backbone::{FEATURE_DIM, IMAGENET_CLASSES};
-use glimpse::{ComputeDevice, Frame};
 
 fn python() -> Option<String> {
     if let Ok(python) = std::env::var("GLIMPSE_PYTHON") {

@@ -1,11 +1,9 @@
 //! Bad weights files fail with a message naming the file and the problem, never a panic.
 
-#![cfg(not(target_family = "wasm"))]
+use super::common;
 
-mod common;
-
+use crate::{Backbone, ComputeDevice, Error};
 use common::weights_path;
-use glimpse::{Backbone, ComputeDevice, Error};
 
 fn load_error(bytes: &[u8]) -> String {
     match Backbone::load(bytes, "bad.bpk", &ComputeDevice::cpu()) {
@@ -19,8 +17,8 @@ fn load_error(bytes: &[u8]) -> String {
 fn committed_weights_load_and_match_their_digest() {
     let bytes = std::fs::read(weights_path()).unwrap();
     assert!(Backbone::load(&bytes, "ok.bpk", &ComputeDevice::cpu()).is_ok());
-    let recorded = glimpse::backbone::weights::WEIGHTS_SHA256.split_whitespace().next().unwrap();
-    assert_eq!(glimpse::backbone::weights::sha256_hex(&bytes), recorded);
+    let recorded = crate::backbone::weights::WEIGHTS_SHA256.split_whitespace().next().unwrap();
+    assert_eq!(crate::backbone::weights::sha256_hex(&bytes), recorded);
 }
 
 #[test]

@@ -6,13 +6,17 @@
 //! the last layers have specialised away from it (retraining them, fine-tuning, may help). The
 //! page and the CLI say so.
 
+use burn::prelude::Device;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::backbone::top;
-use crate::learn::examples::{Activation, Class, ExampleId, THUMBNAIL_SIZE};
-use crate::learn::settings::Settings;
-use crate::learn::train::{Dataset, Progress, Unreported, train};
+use crate::learn::examples::dataset::Dataset;
+use crate::learn::examples::store::{Activation, Class, ExampleId, THUMBNAIL_SIZE};
+use crate::learn::heads::fit::fit;
+use crate::learn::progress::{Progress, Run};
+use crate::learn::settings::{HeadKind, Settings};
+use crate::learn::vectors::mean;
 
 /// Held-out accuracy of the same head on the pretrained features and on raw pixels. Since
 /// format 4.
@@ -53,11 +57,11 @@ pub fn pixel_dataset(data: &Dataset, classes: &[&Class]) -> Dataset {
             rows.extend(e.thumbnail.rgb.iter().map(|&v| v as f32 / 255.0));
         }
     }
-    let mean = crate::learn::adapt::mean(&rows, dim);
+    let mean = mean(&rows, dim);
     for row in rows.chunks_mut(dim) {
         row.iter_mut().zip(&mean).for_each(|(v, m)| *v -= m);
     }
-    with_features(data, rows, dim)
+    data.with_features(rows, dim)
 }
 
 /// `data` with each example's intermediate activation, averaged over its 7×7 positions, for
@@ -69,19 +73,7 @@ pub fn intermediate_dataset(data: &Dataset, cached: impl Fn(ExampleId) -> Option
         let activation = cached(id).filter(|a| a.block == INTERMEDIATE_BLOCK)?;
         rows.extend(activation.floats().chunks(side * side).map(|plane| plane.iter().sum::<f32>() / plane.len() as f32));
     }
-    Some(with_features(data, rows, channels))
-}
-
-fn with_features(data: &Dataset, features: Vec<f32>, dim: usize) -> Dataset {
-    Dataset {
-        classes: data.classes.clone(),
-        dim,
-        features,
-        labels: data.labels.clone(),
-        ids: data.ids.clone(),
-        captures: data.captures.clone(),
-        activations: Vec::new(),
-    }
+    Some(data.with_features(rows, channels))
 }
 
 /// The baselines the check compares with the head's held-out accuracy on the final features.
@@ -90,26 +82,26 @@ pub struct Baselines {
     pub intermediate: Option<Dataset>,
 }
 
-/// Trains the head again on each baseline and compares it with the head's held-out accuracy
-/// `features`; `None` without held-out examples (then no baselines are needed). `progress` may
-/// cancel; its epochs are not the user's training and are not reported.
+/// Trains a `kind` head again on each baseline and compares it with the head's held-out accuracy
+/// `features`; `None` without held-out examples (then no baselines are needed). Its epochs are
+/// not the user's training and are not reported.
 pub async fn check(
     features: Option<f32>,
     baselines: Option<&Baselines>,
+    kind: HeadKind,
     settings: &Settings,
-    device: &burn::prelude::Device,
-    progress: &mut impl Progress,
+    device: &Device,
+    run: &mut Run<'_, impl Progress>,
 ) -> Result<Option<Transfer>, Error> {
     let (Some(features), Some(baselines)) = (features, baselines) else { return Ok(None) };
-    let settings = Settings { fine_tune: 0, ..settings.clone() };
-    let Some(pixels) = held_out(&baselines.pixels, &settings, device, progress).await? else { return Ok(None) };
+    let Some(pixels) = held_out(&baselines.pixels, kind, settings, device, run).await? else { return Ok(None) };
     let intermediate = match &baselines.intermediate {
-        Some(data) => held_out(data, &settings, device, progress).await?,
+        Some(data) => held_out(data, kind, settings, device, run).await?,
         None => None,
     };
     Ok(Some(Transfer { features, pixels, intermediate }))
 }
 
-async fn held_out(data: &Dataset, settings: &Settings, device: &burn::prelude::Device, progress: &mut impl Progress) -> Result<Option<f32>, Error> {
-    Ok(train(data, settings, device, &mut Unreported(progress)).await?.evaluation.map(|e| e.accuracy))
+async fn held_out(data: &Dataset, kind: HeadKind, settings: &Settings, device: &Device, run: &mut Run<'_, impl Progress>) -> Result<Option<f32>, Error> {
+    Ok(fit(data, kind, settings, device, &mut run.unreported()).await?.evaluation.map(|e| e.accuracy))
 }

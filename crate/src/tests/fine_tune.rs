@@ -1,20 +1,19 @@
 //! Fine-tuning the top of the backbone with the rest frozen: gradients, freezing, the cached
 //! activations, and projects that keep their fine-tuned layers.
-#![cfg(not(target_family = "wasm"))]
 
-mod common;
+use super::common;
 
 use std::rc::Rc;
 
+use crate::backbone::Lite0;
+use crate::backbone::top::{self, Top, TopWeights};
+use crate::device::read_floats;
+use crate::learn::examples::store::Activation;
+use crate::project::Project;
+use crate::{ComputeDevice, Error, Session};
+use crate::{HeadChoice, Quiet, Settings};
 use burn::prelude::*;
 use common::{PHOTOS, max_abs_diff, photo};
-use glimpse::backbone::Lite0;
-use glimpse::backbone::top::{self, Top, TopWeights};
-use glimpse::device::read_floats;
-use glimpse::learn::examples::Activation;
-use glimpse::learn::{Quiet, Settings};
-use glimpse::project::Project;
-use glimpse::{ComputeDevice, Error, Session};
 
 fn floats(t: Tensor<4>) -> Vec<f32> {
     pollster::block_on(read_floats(t)).unwrap()
@@ -89,7 +88,7 @@ fn captured_session(depth: u32) -> Session {
     for name in &PHOTOS[..2] {
         let class = session.add_class(Some(name)).unwrap();
         for view in common::views(name, 8, 3) {
-            let frame = glimpse::Frame::new(view.as_raw(), view.width(), view.height()).unwrap();
+            let frame = crate::Frame::new(view.as_raw(), view.width(), view.height()).unwrap();
             pollster::block_on(session.capture(class, frame)).unwrap();
         }
     }
@@ -126,7 +125,7 @@ fn fine_tuning_changes_only_the_top_and_the_project_keeps_it() {
     reopened.open(&bytes).unwrap();
     let after = pollster::block_on(reopened.predict(&frames)).unwrap();
     for (a, b) in before.iter().zip(&after) {
-        let p = |x: &glimpse::Prediction| x.classes.iter().map(|c| c.probability).collect::<Vec<_>>();
+        let p = |x: &crate::Prediction| x.classes.iter().map(|c| c.probability).collect::<Vec<_>>();
         assert_eq!(p(a), p(b), "a reopened project predicts differently");
     }
     // The fine-tuned top is what predicts: the original layers with the same head differ.
@@ -175,7 +174,7 @@ fn fine_tuning_works_on_every_example_captured_since_format_3_and_names_those_it
     // Depth 6 starts below that boundary.
     session.set_settings(Settings { fine_tune: 6, ..session.settings() }).unwrap();
     let error = pollster::block_on(session.train(&mut Quiet)).unwrap_err();
-    assert!(matches!(error, Error::NotCached { missing: 16, total: 16, depth: 6 }), "{error}");
+    assert!(matches!(error, Error::NotCached { missing: 16, total: 16, depth: 6, .. }), "{error}");
     assert!(error.to_string().contains("while 6 layers are chosen"), "{error}");
     // Examples from a file without activations (as format 2 wrote them) cannot be fine-tuned.
     let mut older = session.project().clone();
@@ -183,7 +182,7 @@ fn fine_tuning_works_on_every_example_captured_since_format_3_and_names_those_it
     older.settings.fine_tune = 2;
     session.open(&older.save()).unwrap();
     let error = pollster::block_on(session.train(&mut Quiet)).unwrap_err();
-    assert!(matches!(error, Error::NotCached { missing: 16, total: 16, depth: 2 }), "{error}");
+    assert!(matches!(error, Error::NotCached { missing: 16, total: 16, depth: 2, .. }), "{error}");
     assert!(session.project().trained.as_ref().unwrap().fine_tuned.as_ref().unwrap().depth == 1, "a refused training keeps the last one");
     // Captured with 6 layers chosen, depth 6 trains.
     let session = captured_session(6);
@@ -191,7 +190,7 @@ fn fine_tuning_works_on_every_example_captured_since_format_3_and_names_those_it
     session.set_settings(Settings { epochs: 1, ..session.settings() }).unwrap();
     assert_eq!(pollster::block_on(session.train(&mut Quiet)).unwrap().fine_tuned.unwrap().depth, 6);
     // Refused settings name the problem.
-    let error = session.set_settings(Settings { fine_tune: 2, head: glimpse::learn::HeadKind::Prototype, ..Settings::default() });
+    let error = session.set_settings(Settings { fine_tune: 2, head: HeadChoice::Fixed(crate::HeadKind::Prototype), ..Settings::default() });
     assert!(error.unwrap_err().to_string().contains("softmax head"));
     assert!(session.set_settings(Settings { fine_tune: 7, ..Settings::default() }).is_err());
 }

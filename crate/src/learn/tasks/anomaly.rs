@@ -18,14 +18,62 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::device::read_floats;
-use crate::learn::head::{Head, HeadWeights, unit_rows};
-use crate::learn::settings::Settings;
-use crate::learn::train::Dataset;
+use crate::learn::examples::dataset::Dataset;
+use crate::learn::vectors::{unit_rows, unit_rows_of};
 
 /// Captures of normal things needed before a threshold means anything.
 pub const MIN_CAPTURES: usize = 5;
 /// Consecutive parts the captures are cut into for the held-out scores.
 pub const FOLDS: usize = 5;
+
+/// A detector of one class of normal things: the normal examples' unit-length features
+/// (`examples × dim`) and their held-out scores, sorted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Detector {
+    pub k: u32,
+    pub features: Vec<f32>,
+    pub calibration: Vec<f32>,
+}
+
+impl Detector {
+    /// Whether its numbers fit features of `dim` values.
+    pub fn fits(&self, dim: usize) -> bool {
+        let sorted = self.calibration.windows(2).all(|w| w[0] <= w[1]);
+        let finite = self.features.iter().chain(&self.calibration).all(|v| v.is_finite());
+        self.k > 0 && self.features.len() == self.calibration.len() * dim && self.calibration.len() >= 2 && sorted && finite
+    }
+
+    /// The score above which a frame is an anomaly at false-alarm rate `rate` (see [`threshold`]).
+    pub fn threshold(&self, rate: f32) -> f32 {
+        threshold(&self.calibration, rate)
+    }
+
+    /// How ordinary a frame of score `score` looks (see [`normality`]).
+    pub fn normality(&self, score: f32) -> f32 {
+        normality(&self.calibration, score)
+    }
+}
+
+/// A detector uploaded for scoring frames.
+#[derive(Debug, Clone)]
+pub struct DeviceDetector {
+    detector: Detector,
+    /// The normal examples as columns, `dim × examples`.
+    stored: Tensor<2>,
+}
+
+impl DeviceDetector {
+    pub fn new(detector: &Detector, dim: usize, device: &Device) -> Self {
+        Self { detector: detector.clone(), stored: stored(&detector.features, dim, device) }
+    }
+
+    /// Each row's verdict at false-alarm rate `rate`, with how ordinary it looks.
+    pub async fn detect(&self, features: Tensor<2>, rate: f32) -> Result<Vec<(AnomalyScore, f32)>, Error> {
+        let threshold = self.detector.threshold(rate);
+        let scores = scores(features, &self.stored, self.detector.k as usize).await?;
+        Ok(scores.into_iter().map(|score| (AnomalyScore { score, threshold, anomaly: score > threshold }, self.detector.normality(score))).collect())
+    }
+}
 
 /// Rows of the query at a time when scoring many frames, bounding the similarity matrix read
 /// back (rows × stored examples).
@@ -57,24 +105,24 @@ async fn similarities(queries: Tensor<2>, stored: &Tensor<2>, mut each: impl FnM
 }
 
 /// The normal examples as columns on the device, `dim × n`, unit length.
-pub fn stored(features: &[f32], dim: usize, device: &Device) -> Tensor<2> {
+fn stored(features: &[f32], dim: usize, device: &Device) -> Tensor<2> {
     let n = features.len() / dim;
     unit_rows(Tensor::from_data(TensorData::new(features.to_vec(), [n, dim]), device)).transpose()
 }
 
 /// The anomaly score of each row of `features` (`rows × dim`).
-pub async fn scores(features: Tensor<2>, stored: &Tensor<2>, k: usize) -> Result<Vec<f32>, Error> {
+async fn scores(features: Tensor<2>, stored: &Tensor<2>, k: usize) -> Result<Vec<f32>, Error> {
     let mut out = vec![0.0; features.dims()[0]];
     similarities(features, stored, |i, row| out[i] = score(row, k, |_| false)).await?;
     Ok(out)
 }
 
-/// Fits the detector to `data`'s single class of normal examples: their unit features and each
-/// one's held-out score, sorted.
-pub async fn fit(data: &Dataset, settings: &Settings, device: &Device) -> Result<Head, Error> {
-    let [normal] = data.classes.as_slice() else {
-        return Err(Error::Inconsistent(format!("anomaly detection learns one class, got {}", data.classes.len())));
-    };
+/// Fits the detector to the normal examples of `data` (one class), comparing each frame with its
+/// `k` most similar ones.
+pub async fn fit(data: &Dataset, k: u32, device: &Device) -> Result<Detector, Error> {
+    if data.classes.len() != 1 {
+        return Err(Error::NotOneNormalClass(data.classes.len()));
+    }
     let mut captures = data.captures.clone();
     captures.sort_unstable();
     captures.dedup();
@@ -82,17 +130,16 @@ pub async fn fit(data: &Dataset, settings: &Settings, device: &Device) -> Result
         return Err(Error::TooFewNormal { found: captures.len(), needed: MIN_CAPTURES });
     }
     let dim = data.dim;
-    let features = Head::prototypes(&data.features, &(0..data.len()).collect::<Vec<_>>(), data.len(), dim);
+    let features = unit_rows_of(&data.features, dim);
     let columns = stored(&features, dim, device);
     let rows = Tensor::from_data(TensorData::new(features.clone(), [data.len(), dim]), device);
     // Capture ids grow as captures are taken: part p holds the p-th fifth of them.
     let part = |capture: u32| captures.binary_search(&capture).expect("a capture of the data") * FOLDS / captures.len();
     let parts: Vec<usize> = data.captures.iter().map(|&c| part(c)).collect();
     let mut calibration = vec![0.0; data.len()];
-    let k = settings.k as usize;
-    similarities(rows, &columns, |i, row| calibration[i] = score(row, k, |j| parts[j] == parts[i])).await?;
+    similarities(rows, &columns, |i, row| calibration[i] = score(row, k as usize, |j| parts[j] == parts[i])).await?;
     calibration.sort_by(f32::total_cmp);
-    Ok(Head { classes: vec![*normal], dim: dim as u32, weights: HeadWeights::Anomaly { k: settings.k, features, calibration } })
+    Ok(Detector { k, features, calibration })
 }
 
 /// The score above which a frame is an anomaly, so that at most `rate` of the held-out normal

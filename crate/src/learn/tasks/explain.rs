@@ -5,7 +5,8 @@
 //! autodiff, since the head is two dense layers.
 
 use crate::backbone::heatmap::{HeatMap, Readout, pooled};
-use crate::learn::head::{COSINE_SCALE, Dense, Head, HeadWeights};
+use crate::learn::heads::stored::{COSINE_SCALE, Dense, Head, HeadWeights};
+use crate::learn::vectors::{length, unit_means};
 
 /// A head prepared for heat maps: per class, what its logit reads from the feature.
 #[derive(Debug, Clone)]
@@ -33,23 +34,23 @@ impl Explainer {
         let (classes, dim) = (head.classes.len(), head.dim as usize);
         let kind = match &head.weights {
             // The softmax head reads √d · f/|f| (see `SoftmaxNet::input`).
-            HeadWeights::Softmax { hidden: None, output } => Kind::Unit { weights: transposed(output), bias: output.bias.clone(), scale: (dim as f32).sqrt() },
+            HeadWeights::Softmax { hidden: None, output } => Kind::Unit { weights: output.rows(), bias: output.bias.clone(), scale: (dim as f32).sqrt() },
             HeadWeights::Softmax { hidden: Some(hidden), output } => Kind::Hidden { hidden: hidden.clone(), output: output.clone() },
             HeadWeights::Prototype { prototypes } => Kind::Unit { weights: prototypes.clone(), bias: vec![0.0; classes], scale: COSINE_SCALE },
             HeadWeights::Knn { features, labels, .. } => {
                 let labels: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
-                let weights = Head::prototypes(features, &labels, classes, dim);
+                let weights = unit_means(features, &labels, classes, dim);
                 Kind::Unit { weights, bias: vec![0.0; classes], scale: COSINE_SCALE }
             }
             // Where the frame looks like the normal examples.
-            HeadWeights::Anomaly { features, .. } => return Self::prototype(features, dim),
+            HeadWeights::Anomaly(detector) => return Self::prototype(&detector.features, dim),
         };
         Self { dim, kind }
     }
 
     /// The map of a lone trained class (no head to read): its prototype's, from its features.
     pub fn prototype(features: &[f32], dim: usize) -> Self {
-        let weights = Head::prototypes(features, &vec![0; features.len() / dim], 1, dim);
+        let weights = unit_means(features, &vec![0; features.len() / dim], 1, dim);
         Self { dim, kind: Kind::Unit { weights, bias: vec![0.0], scale: COSINE_SCALE } }
     }
 
@@ -68,14 +69,9 @@ impl Explainer {
     }
 }
 
-/// A dense layer's weights (`inputs × outputs`) as one row per output.
-fn transposed(dense: &Dense) -> Vec<f32> {
-    let (inputs, outputs) = (dense.inputs as usize, dense.outputs as usize);
-    (0..outputs).flat_map(|o| (0..inputs).map(move |i| dense.weight[i * outputs + o])).collect()
-}
-
 /// The hidden-layer head's logit for `class` as a function of the pooled feature `f`: its
 /// input is `x = √d · f/|f|`, then `relu(W1ᵀx + b1)`, then `W2ᵀ· + b2`.
+#[cfg(test)]
 pub fn hidden_logit(hidden: &Dense, output: &Dense, class: usize, f: &[f32]) -> f32 {
     let (x, _) = head_input(f);
     let z = hidden_units(hidden, &x);
@@ -98,7 +94,7 @@ pub fn hidden_gradient(hidden: &Dense, output: &Dense, class: usize, f: &[f32]) 
 }
 
 fn head_input(f: &[f32]) -> (Vec<f32>, f32) {
-    let norm = f.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+    let norm = length(f);
     let scale = (f.len() as f32).sqrt() / norm;
     (f.iter().map(|v| v * scale).collect(), norm)
 }

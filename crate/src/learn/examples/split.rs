@@ -68,21 +68,23 @@ fn by_class(labels: &[usize], groups: &[u32]) -> BTreeMap<usize, BTreeMap<u32, V
 mod tests {
     use super::*;
 
+    /// Labels and capture ids of `(captures, views each)` per class, captures numbered in turn.
+    fn captures(classes: &[(u32, usize)]) -> (Vec<usize>, Vec<u32>) {
+        let (mut labels, mut groups, mut next) = (Vec::new(), Vec::new(), 0);
+        for (label, &(captures, views)) in classes.iter().enumerate() {
+            for _ in 0..captures {
+                labels.extend(std::iter::repeat_n(label, views));
+                groups.extend(std::iter::repeat_n(next, views));
+                next += 1;
+            }
+        }
+        (labels, groups)
+    }
+
     #[test]
     fn stratified_grouped_and_deterministic() {
         // Class 0: 10 captures of 2 views; class 1: 5 single captures; class 2: one capture.
-        let mut labels = Vec::new();
-        let mut groups = Vec::new();
-        for g in 0..10 {
-            labels.extend([0, 0]);
-            groups.extend([g, g]);
-        }
-        for g in 10..15 {
-            labels.push(1);
-            groups.push(g);
-        }
-        labels.push(2);
-        groups.push(99);
+        let (labels, groups) = captures(&[(10, 2), (5, 1), (1, 1)]);
         let split = stratified(&labels, &groups, 0.2, 7);
         assert_eq!(split, stratified(&labels, &groups, 0.2, 7), "same seed, same split");
         assert_ne!(split, stratified(&labels, &groups, 0.2, 8), "another seed moves it");
@@ -100,16 +102,7 @@ mod tests {
     #[test]
     fn folds_hold_out_every_capture_once_and_every_class_in_each_fold() {
         // Class 0: 7 captures of 2 views; class 1: 3 single captures.
-        let mut labels = vec![];
-        let mut groups = vec![];
-        for g in 0..7 {
-            labels.extend([0, 0]);
-            groups.extend([g, g]);
-        }
-        for g in 7..10 {
-            labels.push(1);
-            groups.push(g);
-        }
+        let (labels, groups) = captures(&[(7, 2), (3, 1)]);
         assert_eq!(fewest_captures(&labels, &groups), 3);
         let folds = folds(&labels, &groups, 3, 1);
         let mut held: Vec<usize> = folds.iter().flat_map(|f| f.validation.clone()).collect();

@@ -1,7 +1,7 @@
 //! Made-up inputs whose right answer is known (tests) or whose content does not matter (timing).
 
 use crate::backbone::FEATURE_DIM;
-use crate::learn::Dataset;
+use crate::learn::examples::dataset::Dataset;
 use crate::learn::rng::Rng;
 
 /// Synthetic features: one random centre per class, examples taken in turn from each class at

@@ -3,16 +3,17 @@
 //! budget; the best one is then trained as usual. The default head is tried first and keeps ties,
 //! so auto only departs from it for a head that scores higher on these very examples.
 
-use serde::{Deserialize, Serialize};
-
 use burn::prelude::Device;
+use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::clock::now_ms;
-use crate::learn::head::DeviceHead;
-use crate::learn::settings::{HeadKind, Settings};
-use crate::learn::split::{fewest_captures, folds};
-use crate::learn::train::{Dataset, Progress, Unreported, predict_rows, train};
+use crate::learn::examples::dataset::Dataset;
+use crate::learn::examples::split::{fewest_captures, folds};
+use crate::learn::heads::fit::{fit, predict_rows};
+use crate::learn::heads::on_device::DeviceHead;
+use crate::learn::progress::{Progress, Run};
+use crate::learn::settings::{HeadChoice, HeadKind, Settings};
 
 /// How long auto keeps trying candidates; the first (the default head) is always tried.
 pub const BUDGET_S: f64 = 30.0;
@@ -40,12 +41,12 @@ impl Candidate {
             HeadKind::Softmax => format!("softmax (learning rate {})", self.learning_rate),
             HeadKind::Prototype => "prototypes".into(),
             HeadKind::Knn => format!("k nearest neighbours (k = {})", self.k),
-            HeadKind::Anomaly | HeadKind::Auto => unreachable!("not a candidate"),
         }
     }
 
-    fn settings(&self, base: &Settings) -> Settings {
-        Settings { head: self.head, hidden: self.hidden, learning_rate: self.learning_rate, k: self.k, ..base.clone() }
+    /// `base` with this head and its hyper-parameters.
+    pub fn settings(&self, base: &Settings) -> Settings {
+        Settings { head: HeadChoice::Fixed(self.head), hidden: self.hidden, learning_rate: self.learning_rate, k: self.k, ..base.clone() }
     }
 }
 
@@ -62,13 +63,25 @@ pub struct AutoChoice {
 }
 
 impl AutoChoice {
+    /// How long auto keeps trying candidates.
+    pub const BUDGET_S: f64 = BUDGET_S;
+
     pub fn chosen(&self) -> &Candidate {
         &self.candidates[self.chosen as usize]
     }
 
-    /// `base` with the chosen head and its hyper-parameters.
-    pub fn settings(&self, base: &Settings) -> Settings {
-        self.chosen().settings(base)
+    /// What auto tried, best first, and what it kept, in words.
+    pub fn describe(&self) -> String {
+        let chosen = self.chosen().describe();
+        if self.folds < 2 {
+            return format!("Auto kept {chosen}: every class needs at least 2 captures to compare heads.");
+        }
+        let mut tried: Vec<&Candidate> = self.candidates.iter().filter(|c| c.accuracy.is_some()).collect();
+        tried.sort_by(|a, b| b.accuracy.unwrap_or(0.0).total_cmp(&a.accuracy.unwrap_or(0.0)));
+        let scores: Vec<String> = tried.iter().map(|c| format!("{} {:.1} %", c.describe(), c.accuracy.unwrap_or(0.0) * 100.0)).collect();
+        let skipped = self.candidates.len() - tried.len();
+        let budget = if skipped > 0 { format!("; {skipped} not tried within the {BUDGET_S} s budget") } else { String::new() };
+        format!("Auto chose {chosen} by {}-fold cross-validation in {:.1} s: {}{budget}.", self.folds, self.seconds, scores.join(", "))
     }
 }
 
@@ -91,7 +104,7 @@ fn candidates() -> Vec<Candidate> {
 
 /// Scores the candidates on `data` by cross-validation, each trained with `base`'s other
 /// settings, and picks the best; `progress` hears which one is being tried.
-pub async fn choose(data: &Dataset, base: &Settings, device: &Device, progress: &mut impl Progress) -> Result<AutoChoice, Error> {
+pub async fn choose(data: &Dataset, base: &Settings, device: &Device, run: &mut Run<'_, impl Progress>) -> Result<AutoChoice, Error> {
     let start = now_ms();
     let mut candidates = candidates();
     let k = fewest_captures(&data.labels, &data.captures).min(MAX_FOLDS);
@@ -102,19 +115,17 @@ pub async fn choose(data: &Dataset, base: &Settings, device: &Device, progress: 
             if i > 0 && now_ms() - start > BUDGET_S * 1e3 {
                 break;
             }
-            progress.stage(&format!("Auto: trying {} ({} of {total}, {k}-fold cross-validation)", candidate.describe(), i + 1));
+            run.stage(&format!("Auto: trying {} ({} of {total}, {k}-fold cross-validation)", candidate.describe(), i + 1));
             let settings = candidate.settings(base);
             let mut right = 0;
             for split in &splits {
-                let trained = train(&data.subset(&split.train), &settings, device, &mut Unreported(progress)).await?;
-                let predicted = predict_rows(&DeviceHead::new(&trained.head, device), data, &split.validation, device).await?;
+                let fitted = fit(&data.subset(&split.train), candidate.head, &settings, device, &mut run.unreported()).await?;
+                let predicted = predict_rows(&DeviceHead::new(&fitted.head, device), data, &split.validation, device).await?;
                 right += split.validation.iter().zip(&predicted).filter(|(row, p)| data.labels[**row] == **p).count();
-                progress.pause().await;
+                run.pause().await;
             }
             candidate.accuracy = Some(right as f32 / data.len() as f32);
-            if progress.cancelled().is_break() {
-                return Err(Error::Cancelled);
-            }
+            run.check()?;
         }
     }
     // Strictly better replaces: ties keep the earlier, the default first.

@@ -1,19 +1,36 @@
 //! The heads and their training on synthetic features, where the right answer is known.
-#![cfg(not(target_family = "wasm"))]
-
-use std::ops::ControlFlow;
 
 use burn::prelude::*;
-use glimpse::backbone::FEATURE_DIM;
-use glimpse::learn::auto::{MAX_FOLDS, choose};
-use glimpse::learn::head::{Dense, DeviceHead, Head, HeadWeights, SoftmaxNet, knn_vote};
-use glimpse::learn::rng::Rng;
-use glimpse::learn::train::{Stop, loss};
-use glimpse::learn::{Dataset, EpochStats, HeadKind, Progress, Quiet, Settings, train};
-use glimpse::{ComputeDevice, Error};
+
+use crate::backbone::FEATURE_DIM;
+use crate::learn::examples::dataset::Dataset;
+use crate::learn::heads::auto::{MAX_FOLDS, choose};
+use crate::learn::heads::fit::{Fitted, fit};
+use crate::learn::heads::instant::knn_vote;
+use crate::learn::heads::on_device::DeviceHead;
+use crate::learn::heads::softmax::SoftmaxNet;
+use crate::learn::heads::stored::{Dense, Head, HeadWeights};
+use crate::learn::progress::{EpochStats, Interrupter, Progress, Quiet, Run};
+use crate::learn::rng::Rng;
+use crate::learn::settings::{HeadChoice, HeadKind, Settings};
+use crate::learn::train::{Stop, loss};
+use crate::learn::vectors::unit_means;
+use crate::synthetic;
+use crate::{ComputeDevice, Error};
 
 fn cpu() -> Device {
     ComputeDevice::cpu().device
+}
+
+/// Fits a `kind` head to `data`, reporting to `progress`.
+fn train(data: &Dataset, kind: HeadKind, settings: &Settings, progress: &mut impl Progress) -> Result<Fitted, Error> {
+    let interrupter = Interrupter::default();
+    pollster::block_on(fit(data, kind, settings, &cpu(), &mut Run::new(progress, &interrupter)))
+}
+
+fn quietly<T>(f: impl AsyncFnOnce(&mut Run<'_, Quiet>) -> T) -> T {
+    let interrupter = Interrupter::default();
+    pollster::block_on(f(&mut Run::new(&mut Quiet, &interrupter)))
 }
 
 fn random(rng: &mut Rng, n: usize, scale: f32) -> Vec<f32> {
@@ -68,16 +85,21 @@ fn softmax_gradients_match_finite_differences() {
 
 /// Three well-separated clusters in feature space, `per_class` captures each.
 fn clusters(per_class: usize, seed: u64) -> Dataset {
-    glimpse::bench::synthetic::clusters(&[11, 22, 33], per_class * 3, 0.3, seed)
+    synthetic::clusters(&[11, 22, 33], per_class * 3, 0.3, seed)
 }
 
+/// Every epoch reported, and after epoch `.1`, if given, a request to stop.
 #[derive(Default)]
-struct Record(Vec<EpochStats>, Option<u32>);
+struct Record<'a>(Vec<EpochStats>, Option<(u32, &'a Interrupter)>);
 
-impl Progress for Record {
-    fn epoch(&mut self, stats: &EpochStats) -> ControlFlow<()> {
+impl Progress for Record<'_> {
+    fn epoch(&mut self, stats: &EpochStats) {
         self.0.push(stats.clone());
-        if Some(stats.epoch) == self.1 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        if let Some((epoch, interrupter)) = self.1 {
+            if epoch == stats.epoch {
+                interrupter.stop();
+            }
+        }
     }
     async fn pause(&mut self) {}
 }
@@ -87,7 +109,7 @@ fn the_hidden_layer_head_learns_separable_features() {
     let data = clusters(20, 1);
     let settings = Settings { hidden: 16, epochs: 40, learning_rate: 3e-3, validation_fraction: 0.25, patience: 40, ..Settings::default() };
     let mut record = Record::default();
-    let trained = pollster::block_on(train(&data, &settings, &cpu(), &mut record)).unwrap();
+    let trained = train(&data, HeadKind::Softmax, &settings, &mut record).unwrap();
     let first = &record.0[0];
     let last = record.0.last().unwrap();
     assert!(last.train_loss < first.train_loss * 0.5, "loss fell only from {} to {}", first.train_loss, last.train_loss);
@@ -112,7 +134,7 @@ fn the_linear_head_starts_from_prototypes_and_stops_early() {
     let data = clusters(10, 2);
     let settings = Settings { epochs: 200, patience: 3, ..Settings::default() };
     let mut record = Record::default();
-    let trained = pollster::block_on(train(&data, &settings, &cpu(), &mut record)).unwrap();
+    let trained = train(&data, HeadKind::Softmax, &settings, &mut record).unwrap();
     assert_eq!(record.0[0].train_accuracy, 1.0, "imprinted weights classify before any training");
     assert_eq!(trained.stop, Stop::EarlyStopped, "ran {} epochs", record.0.len());
     assert!(record.0.len() < 200);
@@ -132,12 +154,13 @@ fn the_linear_head_starts_from_prototypes_and_stops_early() {
 #[test]
 fn training_can_be_cancelled_and_refuses_bad_settings() {
     let data = clusters(5, 3);
-    let mut record = Record(Vec::new(), Some(2));
-    let result = pollster::block_on(train(&data, &Settings::default(), &cpu(), &mut record));
+    let interrupter = Interrupter::default();
+    let mut record = Record(Vec::new(), Some((2, &interrupter)));
+    let result = pollster::block_on(fit(&data, HeadKind::Softmax, &Settings::default(), &cpu(), &mut Run::new(&mut record, &interrupter)));
     assert!(matches!(result, Err(Error::Cancelled)));
     assert_eq!(record.0.len(), 2);
     let bad = Settings { learning_rate: 0.0, ..Settings::default() };
-    let err = pollster::block_on(train(&data, &bad, &cpu(), &mut Quiet)).unwrap_err();
+    let err = bad.check().unwrap_err();
     assert!(err.to_string().contains("learning rate"), "{err}");
 }
 
@@ -159,7 +182,7 @@ fn prototype_and_knn_heads_are_exact_on_hand_made_cases() {
     // Class 0 near the x axis, class 1 on the y axis.
     let features = planar(&[[1.0, 0.0], [1.0, 0.2], [0.0, 2.0]]);
     let labels = [0, 0, 1];
-    let prototypes = Head::prototypes(&features, &labels, 2, FEATURE_DIM);
+    let prototypes = unit_means(&features, &labels, 2, FEATURE_DIM);
     let unit = 1.0 / 1.04f32.sqrt();
     let expected_x = (1.0 + unit) / ((1.0 + unit).powi(2) + (0.2 * unit).powi(2)).sqrt();
     assert!((prototypes[0] - expected_x).abs() < 1e-6 && prototypes[FEATURE_DIM + 1] == 1.0);
@@ -209,8 +232,8 @@ fn unit_rows(features: &[f32]) -> Vec<f32> {
 fn instant_heads_train_without_epochs_and_evaluate() {
     let data = clusters(6, 4);
     for head in [HeadKind::Prototype, HeadKind::Knn] {
-        let settings = Settings { head, k: 3, ..Settings::default() };
-        let trained = pollster::block_on(train(&data, &settings, &cpu(), &mut Quiet)).unwrap();
+        let settings = Settings { head: HeadChoice::Fixed(head), k: 3, ..Settings::default() };
+        let trained = train(&data, head, &settings, &mut Quiet).unwrap();
         assert!(trained.history.is_empty());
         assert_eq!(trained.evaluation.unwrap().accuracy, 1.0, "{head:?}");
         trained.head.validate().unwrap();
@@ -240,8 +263,8 @@ fn between(per_cluster: usize, seed: u64) -> Dataset {
     data
 }
 
-fn accuracy(trained: &glimpse::learn::Trained, test: &Dataset, device: &burn::prelude::Device) -> f32 {
-    let head = glimpse::learn::DeviceHead::new(&trained.head, device);
+fn accuracy(trained: &Fitted, test: &Dataset, device: &burn::prelude::Device) -> f32 {
+    let head = DeviceHead::new(&trained.head, device);
     let x = burn::prelude::Tensor::<2>::from_data(burn::prelude::TensorData::new(test.features.clone(), [test.len(), FEATURE_DIM]), device);
     let p = pollster::block_on(head.probabilities(x)).unwrap();
     let right = p.chunks(2).zip(&test.labels).filter(|(row, l)| (row[1] > row[0]) as usize == **l).count();
@@ -252,8 +275,8 @@ fn accuracy(trained: &glimpse::learn::Trained, test: &Dataset, device: &burn::pr
 fn auto_scores_every_candidate_and_keeps_the_best_where_the_default_head_fails() {
     let device = ComputeDevice::cpu().device;
     let (data, test) = (between(10, 1), between(20, 2));
-    let base = Settings { head: HeadKind::Auto, validation_fraction: 0.0, ..Settings::default() };
-    let choice = pollster::block_on(choose(&data, &base, &device, &mut Quiet)).unwrap();
+    let base = Settings { head: HeadChoice::Auto, validation_fraction: 0.0, ..Settings::default() };
+    let choice = quietly(async |run| choose(&data, &base, &device, run).await).unwrap();
     assert_eq!(choice.folds as usize, MAX_FOLDS);
     assert!(choice.candidates.iter().all(|c| c.accuracy.is_some()), "all tried within the budget: {choice:?}");
     let best = choice.candidates.iter().filter_map(|c| c.accuracy).fold(0.0, f32::max);
@@ -263,16 +286,16 @@ fn auto_scores_every_candidate_and_keeps_the_best_where_the_default_head_fails()
     assert!(best > default.accuracy.unwrap() + 0.2, "the linear head should fail here: {choice:?}");
 
     // Trained with the choice, on held-out examples it beats the default head as it did in the folds.
-    let chosen = pollster::block_on(train(&data, &choice.settings(&base), &device, &mut Quiet)).unwrap();
-    assert_eq!(chosen.head.weights.kind(), choice.chosen().head);
-    let plain = pollster::block_on(train(&data, &Settings { head: HeadKind::Softmax, ..base.clone() }, &device, &mut Quiet)).unwrap();
+    let chosen = train(&data, choice.chosen().head, &choice.chosen().settings(&base), &mut Quiet).unwrap();
+    assert_eq!(chosen.head.weights.kind(), Some(choice.chosen().head));
+    let plain = train(&data, HeadKind::Softmax, &base, &mut Quiet).unwrap();
     let (auto, default) = (accuracy(&chosen, &test, &device), accuracy(&plain, &test, &device));
     eprintln!("{choice:?}\nheld out: auto {auto}, default {default}");
     assert!(auto >= 0.9 && auto > default + 0.2, "auto {auto}, default {default}");
 
     // Ties keep the default: on a task every head gets right, auto keeps softmax.
-    let easy = glimpse::bench::synthetic::clusters(&[1, 2, 3], 30, 0.05, 3);
-    let choice = pollster::block_on(choose(&easy, &base, &device, &mut Quiet)).unwrap();
+    let easy = synthetic::clusters(&[1, 2, 3], 30, 0.05, 3);
+    let choice = quietly(async |run| choose(&easy, &base, &device, run).await).unwrap();
     assert_eq!(choice.chosen, 0, "{choice:?}");
 }
 
@@ -280,12 +303,10 @@ fn auto_scores_every_candidate_and_keeps_the_best_where_the_default_head_fails()
 fn with_a_single_capture_per_class_auto_keeps_the_default_and_is_refused_with_fine_tuning() {
     let device = ComputeDevice::cpu().device;
     let data = between(1, 1);
-    let base = Settings { head: HeadKind::Auto, ..Settings::default() };
-    let choice = pollster::block_on(choose(&data, &base, &device, &mut Quiet)).unwrap();
+    let base = Settings { head: HeadChoice::Auto, ..Settings::default() };
+    let choice = quietly(async |run| choose(&data, &base, &device, run).await).unwrap();
     assert!(choice.folds < 2 && choice.chosen == 0 && choice.candidates.iter().all(|c| c.accuracy.is_none()), "{choice:?}");
-    assert_eq!(choice.settings(&base).head, HeadKind::Softmax);
-    // Auto is resolved by the session before training; training itself refuses it.
-    assert!(pollster::block_on(train(&data, &base, &device, &mut Quiet)).is_err());
+    assert_eq!(choice.chosen().settings(&base).head, HeadChoice::SOFTMAX);
     let error = Settings { fine_tune: 1, ..base }.check().unwrap_err();
     assert!(error.to_string().contains("softmax head"), "{error}");
 }

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use image::{RgbaImage, imageops};
-
 use serde::{Deserialize, Serialize};
 
 use crate::backbone::{FEATURE_DIM, top};
@@ -130,6 +129,11 @@ impl Examples {
             return Err(Error::ClassName(format!("there is already a class named {name:?}")));
         }
         Ok(name.to_string())
+    }
+
+    /// Whether `name` is one that [`Examples::unused_name`] gives: the user has not named it.
+    pub fn is_unnamed(name: &str) -> bool {
+        name.strip_prefix("Class ").is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
     }
 
     /// "Class N" with the smallest N from the class count up that no class is named yet: the

@@ -1,18 +1,20 @@
 //! Heat maps: exact where the head is linear, the hidden-layer head's gradient right, and the
 //! peak where the object is.
-#![cfg(not(target_family = "wasm"))]
 
-mod common;
+use super::common;
 
+use crate::backbone::FEATURE_DIM;
+use crate::backbone::efficientnet::MAP_SIDE;
+use crate::backbone::heatmap::pooled;
+use crate::learn::heads::softmax::SoftmaxNet;
+use crate::learn::heads::stored::{COSINE_SCALE, Dense, Head, HeadWeights};
+use crate::learn::rng::Rng;
+use crate::learn::tasks::explain::{Explainer, hidden_gradient, hidden_logit};
+use crate::learn::vectors::unit_means;
+use crate::{ComputeDevice, Frame};
 use burn::prelude::*;
 use common::quadrant::{in_quadrant, quadrant_of};
 use common::{backbone, fixture};
-use glimpse::backbone::heatmap::pooled;
-use glimpse::backbone::{FEATURE_DIM, MAP_SIDE};
-use glimpse::learn::explain::{Explainer, hidden_gradient, hidden_logit};
-use glimpse::learn::head::{COSINE_SCALE, Dense, Head, HeadWeights, SoftmaxNet};
-use glimpse::learn::rng::Rng;
-use glimpse::{ComputeDevice, Frame};
 
 const CELLS: usize = MAP_SIDE * MAP_SIDE;
 
@@ -45,7 +47,7 @@ fn the_maps_of_linear_heads_average_back_to_their_logits() {
     let output = dense(&mut rng, FEATURE_DIM, 3);
     let softmax = Head { classes: vec![1, 2, 3], dim: FEATURE_DIM as u32, weights: HeadWeights::Softmax { hidden: None, output: output.clone() } };
     let logits = softmax_logits(None, &output, &f);
-    let prototypes = Head::prototypes(&random(&mut rng, 3 * FEATURE_DIM, -1.0, 1.0), &[0, 1, 2], 3, FEATURE_DIM);
+    let prototypes = unit_means(&random(&mut rng, 3 * FEATURE_DIM, -1.0, 1.0), &[0, 1, 2], 3, FEATURE_DIM);
     let norm = f.iter().map(|v| v * v).sum::<f32>().sqrt();
     let prototype = Head { classes: vec![1, 2, 3], dim: FEATURE_DIM as u32, weights: HeadWeights::Prototype { prototypes: prototypes.clone() } };
     for class in 0..3 {

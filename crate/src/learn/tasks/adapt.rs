@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::backbone::FEATURE_DIM;
+use crate::learn::vectors::mean;
 
 /// Fewer frames than this give too rough a mean (measured: 10 frames, one per digit, already
 /// recover most of the accuracy; fewer start to pull the mean towards one object).
@@ -68,16 +69,6 @@ impl Adaptation {
         }
         Ok(())
     }
-}
-
-/// Column means of `rows × dim` values.
-pub fn mean(rows: &[f32], dim: usize) -> Vec<f32> {
-    let n = (rows.len() / dim).max(1) as f64;
-    let mut sums = vec![0.0f64; dim];
-    for row in rows.chunks(dim) {
-        sums.iter_mut().zip(row).for_each(|(s, &v)| *s += v as f64);
-    }
-    sums.into_iter().map(|s| (s / n) as f32).collect()
 }
 
 #[cfg(test)]

@@ -117,7 +117,7 @@ fn silhouette(similarity: &[f32], n: usize, groups: &[usize], k: usize) -> f32 {
 /// features are all positive, so uncentred they crowd into one narrow cone where every cosine is
 /// high.
 fn points(features: &[f32], dim: usize) -> Result<Vec<Vec<f32>>, Error> {
-    let mean = crate::learn::adapt::mean(features, dim);
+    let mean = crate::learn::vectors::mean(features, dim);
     let points: Vec<Vec<f32>> = features.chunks(dim).map(|p| unit(p.iter().zip(&mean).map(|(v, m)| v - m).collect())).collect();
     if points.len() < MIN_CAPTURES {
         return Err(Error::TooFewToGroup { found: points.len(), needed: MIN_CAPTURES });

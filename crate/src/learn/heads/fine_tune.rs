@@ -5,16 +5,22 @@
 //! (LP-FT, Kumar et al. 2022): the features are not pulled towards a head that is still random.
 
 use burn::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::backbone::top::{Top, boundary_shape, describe};
+use crate::backbone::top::{Top, TopWeights, boundary_shape, describe};
 use crate::backbone::{FEATURE_DIM, Lite0};
+use crate::clock::now_ms;
 use crate::device::read_floats;
-use crate::learn::adapt::mean;
-use crate::learn::head::{HeadWeights, SoftmaxNet};
+use crate::learn::examples::dataset::Dataset;
+use crate::learn::examples::split::stratified;
+use crate::learn::heads::fit::Fitted;
+use crate::learn::heads::softmax::SoftmaxNet;
+use crate::learn::heads::stored::{Dense, HeadWeights};
+use crate::learn::progress::{Progress, Run};
 use crate::learn::settings::Settings;
-use crate::learn::split::stratified;
-use crate::learn::train::{Dataset, FineTuned, Progress, Start, Trained, argmax, fit, int_tensor};
+use crate::learn::train::{Start, fit, int_tensor, loss};
+use crate::learn::vectors::{argmax, mean};
 
 /// The fine-tuning learning rate as a share of the head's: Keras' EfficientNet recipe and LP-FT
 /// both retrain pretrained layers about ten times more gently than a fresh head.
@@ -34,18 +40,38 @@ impl Tuned {
     }
 }
 
-/// Refines `trained` (a softmax head fitted on `data`) by retraining the top `settings.fine_tune`
+/// How fine-tuning went, and the retrained layers when it beat the head alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FineTuned {
+    pub depth: u32,
+    /// The first fine-tuning epoch in the history (the head's epochs come before).
+    pub first_epoch: u32,
+    /// `None` when no fine-tuning epoch beat the head alone on the held-out split, which is
+    /// then kept with the original layers.
+    pub top: Option<TopWeights>,
+}
+
+/// What fine-tuning gives back: the head (refined, or the one given), with the fine-tuning
+/// epochs added to its history.
+pub struct Tuning {
+    pub fitted: Fitted,
+    pub fine_tuned: FineTuned,
+    /// The mean feature through the retrained layers, when they were kept.
+    pub feature_mean: Option<Vec<f32>>,
+}
+
+/// Refines `fitted` (a softmax head fitted on `data`) by retraining the top `settings.fine_tune`
 /// layers of `model` with it. The head alone is kept when no epoch beats it on the held-out split.
 pub async fn fine_tune(
-    trained: Trained,
+    fitted: Fitted,
     data: &Dataset,
     model: &Lite0,
     settings: &Settings,
     device: &Device,
-    progress: &mut impl Progress,
-) -> Result<Trained, Error> {
+    run: &mut Run<'_, impl Progress>,
+) -> Result<Tuning, Error> {
     let depth = settings.fine_tune;
-    let HeadWeights::Softmax { hidden, output } = &trained.head.weights else {
+    let HeadWeights::Softmax { hidden, output } = &fitted.head.weights else {
         return Err(Error::Settings("fine-tuning trains through the softmax head: choose it, or set fine-tuned layers to 0".into()));
     };
     let top = Top::of(model, depth)?;
@@ -60,19 +86,19 @@ pub async fn fine_tune(
         (boundary.rows(indices, device), int_tensor(&y, device))
     };
     let validation = (!split.validation.is_empty()).then(|| rows(&split.validation, device));
-    let first_epoch = trained.history.len() as u32 + 1;
-    let head_loss = trained.history.iter().find(|e| e.epoch == trained.best_epoch).and_then(|e| e.validation_loss);
+    let first_epoch = fitted.history.len() as u32 + 1;
+    let head_loss = fitted.history.iter().find(|e| e.epoch == fitted.best_epoch).and_then(|e| e.validation_loss);
     let start = Start { epoch: first_epoch, loss: head_loss, learning_rate: settings.learning_rate * RATE_FACTOR };
-    progress.fine_tuning(&describe(depth));
-    let fit = fit(net, Tuned::forward, rows(&split.train, &autodiff), validation.clone(), start, settings, device, progress).await?;
+    run.fine_tuning(&describe(depth));
+    let fit = fit(net, Tuned::forward, rows(&split.train, &autodiff), validation.clone(), start, settings, device, run).await?;
 
-    let mut history = trained.history.clone();
+    let mut history = fitted.history.clone();
     history.extend(fit.history);
     if !fit.improved {
-        let fine_tuned = Some(FineTuned { depth, first_epoch, top: None });
-        return Ok(Trained { history, stop: fit.stop, fine_tuned, ..trained });
+        let fitted = Fitted { history, stop: fit.stop, ..fitted };
+        return Ok(Tuning { fitted, fine_tuned: FineTuned { depth, first_epoch, top: None }, feature_mean: None });
     }
-    let mut head = trained.head.clone();
+    let mut head = fitted.head.clone();
     head.weights = fit.net.head.weights().await?;
     let evaluation = match validation {
         None => None,
@@ -82,18 +108,8 @@ pub async fn fine_tune(
         }
     };
     let feature_mean = Some(boundary.mean_features(&fit.net.top, device).await?);
-    let fine_tuned = Some(FineTuned { depth, first_epoch, top: Some(fit.net.top.weights().await?) });
-    Ok(Trained {
-        head,
-        history,
-        stop: fit.stop,
-        best_epoch: fit.best_epoch,
-        evaluation,
-        fine_tuned,
-        feature_mean,
-        transfer: trained.transfer,
-        auto: trained.auto,
-    })
+    let fine_tuned = FineTuned { depth, first_epoch, top: Some(fit.net.top.weights().await?) };
+    Ok(Tuning { fitted: Fitted { head, history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation }, fine_tuned, feature_mean })
 }
 
 /// Every row's activation at the top's first block, computed once from the cached ones by the
@@ -159,20 +175,20 @@ pub async fn probe(model: &Lite0, depth: u32, device: &Device) -> Result<f64, Er
     let top = Top::of(model, depth)?;
     let [c, h, w] = boundary_shape(top.first_block());
     let autodiff = device.clone().autodiff();
-    let head = crate::learn::head::Dense { inputs: 1280, outputs: 2, weight: vec![0.01; 2560], bias: vec![0.0; 2] };
+    let head = Dense { inputs: 1280, outputs: 2, weight: vec![0.01; 2560], bias: vec![0.0; 2] };
     let mut net = Tuned { top: top.trainable_on(&autodiff), head: SoftmaxNet::from_dense(None, &head, 0.0, &autodiff) };
     let mut optimizer = burn::optim::AdamWConfig::new().init();
     let x = Tensor::<4>::random([BATCH, c, h, w], burn::tensor::Distribution::Uniform(0.0, 1.0), &autodiff);
     let y = int_tensor(&[0, 1].repeat(BATCH / 2), &autodiff);
     let mut ms = 0.0;
     for _ in 0..2 {
-        let start = crate::clock::now_ms();
-        let loss = crate::learn::train::loss(net.forward(x.clone()), y.clone(), 0.0);
+        let start = now_ms();
+        let loss = loss(net.forward(x.clone()), y.clone(), 0.0);
         let grads = burn::optim::GradientsParams::from_grads(loss.backward(), &net);
         net = optimizer.step(1e-4, net, grads);
         // Reading a weight waits for the device to finish the step.
         read_floats(net.head.output.bias.as_ref().expect("dense layers have a bias").val()).await?;
-        ms = crate::clock::now_ms() - start;
+        ms = now_ms() - start;
     }
     Ok(ms / BATCH as f64)
 }

@@ -1,18 +1,19 @@
 //! The project file: lossless round trips, a catalogue of damaged and foreign files each with
 //! its own error, and random bytes that must never make the loader panic.
-#![cfg(not(target_family = "wasm"))]
 
-use glimpse::backbone::FEATURE_DIM;
-use glimpse::learn::examples::{Captured, THUMBNAIL_SIZE, Thumbnail};
-use glimpse::learn::rng::Rng;
-mod common;
+use super::common;
+use crate::backbone::FEATURE_DIM;
+use crate::learn::examples::store::{Captured, THUMBNAIL_SIZE, Thumbnail};
+use crate::learn::rng::Rng;
 
 use std::rc::Rc;
 
-use glimpse::learn::head::HeadWeights;
-use glimpse::learn::{HeadKind, Quiet, Settings, train};
-use glimpse::project::{BackboneId, FORMAT_VERSION, HEADER_LEN, HeadState, Kind, Project, ProjectError};
-use glimpse::{ComputeDevice, Error, Preprocess, Session};
+use super::train;
+use crate::learn::heads::stored::HeadWeights;
+use crate::learn::progress::{Interrupter, Run};
+use crate::project::{BackboneId, FORMAT_VERSION, HEADER_LEN, HeadState, Kind, Project, ProjectError};
+use crate::{ComputeDevice, Error, Preprocess, Session};
+use crate::{HeadChoice, HeadKind, Quiet, Settings, Task};
 use sha2::{Digest, Sha256};
 
 fn captured(rng: &mut Rng, centre: f32) -> Captured {
@@ -27,7 +28,7 @@ fn captured(rng: &mut Rng, centre: f32) -> Captured {
 fn trained_project(head: HeadKind) -> Project {
     let mut rng = Rng::new(9);
     let mut project = Project::default();
-    project.set_settings(Settings { head, epochs: 5, ..Settings::default() }).unwrap();
+    project.set_settings(Settings { head: HeadChoice::Fixed(head), epochs: 5, ..Settings::default() }).unwrap();
     let a = project.examples.add_class("mug").unwrap();
     let b = project.examples.add_class("plant 🌱").unwrap();
     for i in 0..4 {
@@ -36,14 +37,16 @@ fn trained_project(head: HeadKind) -> Project {
             project.examples.add(b, vec![captured(&mut rng, 0.0)]).unwrap();
         }
     }
-    let data = project.dataset().unwrap();
-    let trained = pollster::block_on(train(&data, &project.settings, &ComputeDevice::cpu().device, &mut Quiet)).unwrap();
+    let trained = train(&project).unwrap();
     project.set_trained(trained).unwrap();
     project
 }
 
+/// The torchvision ImageNet statistics that the PyTorch port's demo uses: another preprocessing.
+const IMAGENET: Preprocess = Preprocess { size: 224, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
 fn lite0() -> (BackboneId, Preprocess) {
-    (BackboneId::lite0(), Preprocess::LITE)
+    (BackboneId::lite0(), crate::backbone::PREPROCESS)
 }
 
 fn load(bytes: &[u8]) -> Result<(Kind, Project), ProjectError> {
@@ -107,7 +110,7 @@ fn every_bad_file_gets_its_own_error_and_changes_nothing() {
     let mut other_id = id.clone();
     other_id.weights_sha256 = "0".repeat(64);
     let mut bad_head = original.clone();
-    bad_head.trained.as_mut().unwrap().head.classes.push(999);
+    bad_head.trained.as_mut().unwrap().fitted.head.classes.push(999);
 
     let mut catalogue: Vec<(&str, Vec<u8>, fn(&ProjectError) -> bool)> = vec![
         ("empty", vec![], |e| matches!(e, ProjectError::Empty)),
@@ -115,7 +118,7 @@ fn every_bad_file_gets_its_own_error_and_changes_nothing() {
         ("a PNG", b"\x89PNG\r\n\x1a\n....".to_vec(), |e| matches!(e, ProjectError::Foreign(w) if w.contains("PNG"))),
         ("the weights file", b"NRUB\x01\x00".to_vec(), |e| matches!(e, ProjectError::Foreign(w) if w.contains("weights"))),
         ("other backbone", bad_head_bytes(&original, &other_id, &pre), |e| matches!(e, ProjectError::WrongBackbone { .. })),
-        ("other preprocessing", bad_head_bytes(&original, &id, &Preprocess::IMAGENET), |e| matches!(e, ProjectError::WrongPreprocessing)),
+        ("other preprocessing", bad_head_bytes(&original, &id, &IMAGENET), |e| matches!(e, ProjectError::WrongPreprocessing)),
         ("head for missing classes", bad_head.to_bytes(&id, &pre), |e| matches!(e, ProjectError::Inconsistent(_))),
     ];
     for cut in [3, 8, 20, 51] {
@@ -126,7 +129,7 @@ fn every_bad_file_gets_its_own_error_and_changes_nothing() {
     }
     let mut future = good.clone();
     future[8..10].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
-    catalogue.push(("future version", future, |e| matches!(e, ProjectError::NewerVersion { found } if *found == FORMAT_VERSION + 1)));
+    catalogue.push(("future version", future, |e| matches!(e, ProjectError::NewerVersion { found, .. } if *found == FORMAT_VERSION + 1)));
     let mut kind = good.clone();
     kind[10] = 7;
     catalogue.push(("unknown kind", kind, |e| matches!(e, ProjectError::UnknownKind(7))));
@@ -219,14 +222,18 @@ fn random_and_mutated_bytes_never_panic_the_loader() {
 /// motorcycle`. `format-3.glimpse`: commit 38f06ee, `glimpse train --fine-tune 1 --validation 0
 /// --epochs 5` on views of the same two photos. `format-4.glimpse`: commit 81a259a, `glimpse train
 /// --validation 0.4` on views of the same two photos (so it holds a transfer check), then `glimpse
-/// adapt` to 8 other views.
+/// adapt` to 8 other views. `format-5.glimpse`: commit 0f931f2, `glimpse train --head auto
+/// --validation 0.4` on views of the same two photos (auto kept softmax). `format-5-anomaly.glimpse`:
+/// commit 0f931f2, `glimpse train --anomaly --false-alarm 0.2` on 8 views of the cat, and
+/// `format-5-anomaly.skeleton` the skeleton the page stored of it (`Session::save_skeleton`).
 /// (file, its format, (photo, the class it shows) for each class in order)
 type OlderFile = (&'static str, u16, &'static [(&'static str, &'static str)]);
-const OLDER_FILES: [OlderFile; 4] = [
+const OLDER_FILES: [OlderFile; 5] = [
     ("format-1.glimpse", 1, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
     ("format-2.glimpse", 2, &[("chelsea.png", "cat"), ("coffee.png", "cup"), ("motorcycle_left.png", "motorcycle")]),
     ("format-3.glimpse", 3, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
     ("format-4.glimpse", 4, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
+    ("format-5.glimpse", 5, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
 ];
 
 #[test]
@@ -256,7 +263,7 @@ fn a_file_of_an_older_format_opens(file: &str, version: u16, classes: &[(&str, &
             assert_eq!(session.settings().fine_tune, 0, "older files knew no fine-tuning");
             assert!(trained.fine_tuned.is_none());
             // Recomputed from the examples, as training computes it: the file can be adapted.
-            assert_eq!(trained.feature_mean.unwrap().len(), glimpse::backbone::FEATURE_DIM);
+            assert_eq!(trained.feature_mean.unwrap().len(), crate::backbone::FEATURE_DIM);
         }
     }
     match version {
@@ -267,11 +274,18 @@ fn a_file_of_an_older_format_opens(file: &str, version: u16, classes: &[(&str, &
         }
         _ => assert!(session.adaptation().is_none()),
     }
-    assert!(trained.auto.is_none());
+    match version {
+        5 => {
+            assert_eq!(session.settings().head, HeadChoice::Auto, "format 5 kept auto as a head");
+            assert_eq!(trained.auto.expect("format 5 keeps auto's choice").chosen().head, HeadKind::Softmax);
+        }
+        _ => assert!(trained.auto.is_none()),
+    }
+    assert_eq!(session.settings().task, Task::Classify);
     assert_eq!(session.settings().false_alarm_rate, Settings::default().false_alarm_rate, "older files knew no anomaly detection");
     for (photo, expected) in classes {
         let image = common::photo(photo);
-        let frame = glimpse::Frame::new(&image.rgba, image.width, image.height).unwrap();
+        let frame = crate::Frame::new(&image.rgba, image.width, image.height).unwrap();
         let p = pollster::block_on(session.predict(&[frame])).unwrap().remove(0);
         assert_eq!(p.top().name, *expected, "{file}");
     }
@@ -282,17 +296,41 @@ fn a_file_of_an_older_format_opens(file: &str, version: u16, classes: &[(&str, &
     assert_eq!(&reopened, &*session.project());
 }
 
+/// Format 5 wrote a detector as a head of its own kind: it opens as the task of spotting anomalies
+/// (the classifier's head back to the default), its threshold as it was, from its file and from
+/// the skeleton a page stored of it.
+#[test]
+fn a_detector_of_format_5_opens_as_the_anomaly_task() {
+    let fixture = |name: &str| std::fs::read(common::workspace().join("tests/fixtures").join(name)).unwrap();
+    let session = Session::new(Rc::new(common::backbone(&ComputeDevice::cpu())));
+    session.open(&fixture("format-5-anomaly.glimpse")).unwrap();
+    let settings = session.settings();
+    assert_eq!((settings.task, settings.head, settings.false_alarm_rate), (Task::SpotAnomalies, HeadChoice::SOFTMAX, 0.2));
+    let summary = session.last_training().unwrap();
+    assert_eq!((summary.task, summary.normal_examples), (Task::SpotAnomalies, Some(8)));
+    let cat = common::photo("chelsea.png");
+    let coffee = common::photo("coffee.png");
+    let p = pollster::block_on(session.predict(&[cat.frame(), coffee.frame()])).unwrap();
+    let verdicts: Vec<bool> = p.iter().map(|p| p.anomaly.unwrap().anomaly).collect();
+    assert_eq!(verdicts, [false, true], "the cat is normal, the cup an anomaly: {p:?}");
+
+    // The page's stored form of format 5: its skeleton, with records as this build writes them.
+    let records: Vec<Vec<u8>> = session.example_ids().iter().map(|&id| session.example_record(id).unwrap()).collect();
+    let stored = Session::new(Rc::new(common::backbone(&ComputeDevice::cpu())));
+    stored.open_stored(&fixture("format-5-anomaly.skeleton"), &records).unwrap();
+    assert_eq!(&*stored.project(), &*session.project());
+}
+
 /// A detector's project: one class of six normal captures.
 fn detector_project() -> Project {
     let mut rng = Rng::new(4);
     let mut project = Project::default();
-    project.set_settings(Settings { head: HeadKind::Anomaly, false_alarm_rate: 0.2, ..Settings::default() }).unwrap();
+    project.set_settings(Settings { task: Task::SpotAnomalies, false_alarm_rate: 0.2, ..Settings::default() }).unwrap();
     let normal = project.examples.add_class("bolt").unwrap();
     for _ in 0..6 {
         project.examples.add(normal, vec![captured(&mut rng, 1.0)]).unwrap();
     }
-    let data = project.dataset().unwrap();
-    let trained = pollster::block_on(train(&data, &project.settings, &ComputeDevice::cpu().device, &mut Quiet)).unwrap();
+    let trained = train(&project).unwrap();
     project.set_trained(trained).unwrap();
     project
 }
@@ -303,18 +341,19 @@ fn detector_project() -> Project {
 fn format_5_fields_round_trip_and_bad_values_are_refused() {
     let detector = detector_project();
     let mut auto = trained_project(HeadKind::Softmax);
-    auto.settings.head = HeadKind::Auto;
+    auto.settings.head = HeadChoice::Auto;
     let data = auto.dataset().unwrap();
     let device = ComputeDevice::cpu().device;
-    let choice = pollster::block_on(glimpse::learn::auto::choose(&data, &auto.settings, &device, &mut Quiet)).unwrap();
+    let choice =
+        pollster::block_on(crate::learn::heads::auto::choose(&data, &auto.settings, &device, &mut Run::new(&mut Quiet, &Interrupter::default()))).unwrap();
     let trained = auto.trained.as_mut().unwrap();
     trained.auto = Some(choice);
-    trained.transfer = Some(glimpse::learn::transfer::Transfer { features: 0.9, pixels: 0.5, intermediate: Some(0.95) });
+    trained.transfer = Some(crate::learn::tasks::negative_transfer::Transfer { features: 0.9, pixels: 0.5, intermediate: Some(0.95) });
     for original in [&detector, &auto] {
         let (_, project) = load(&original.save()).unwrap();
         assert_eq!(&project, original);
     }
-    assert!(auto.trained.as_ref().unwrap().summary().transfer.unwrap().intermediate_better);
+    assert!(auto.trained.as_ref().unwrap().summary(0.05).transfer.unwrap().intermediate_better);
 
     let (id, pre) = lite0();
     let refused = |project: &Project, what: &str| {
@@ -325,16 +364,21 @@ fn format_5_fields_round_trip_and_bad_values_are_refused() {
     rate.settings.false_alarm_rate = 0.9;
     refused(&rate, "false-alarm rate");
     let mut unsorted = detector.clone();
-    if let HeadWeights::Anomaly { calibration, .. } = &mut unsorted.trained.as_mut().unwrap().head.weights {
-        calibration.reverse();
+    if let HeadWeights::Anomaly(detector) = &mut unsorted.trained.as_mut().unwrap().fitted.head.weights {
+        detector.calibration.reverse();
     }
     refused(&unsorted, "normal examples and their scores");
     let mut two = detector.clone();
-    two.trained.as_mut().unwrap().head.classes.push(two.examples.add_class("nut").unwrap());
+    two.trained.as_mut().unwrap().fitted.head.classes.push(two.examples.add_class("nut").unwrap());
     refused(&two, "normal examples and their scores");
     let mut intermediate = auto.clone();
     intermediate.trained.as_mut().unwrap().transfer.as_mut().unwrap().intermediate = Some(1.5);
     refused(&intermediate, "accuracies outside 0–1");
+    // A damaged adaptation (moved here from crate/tests/adapt.rs, which sees only the public API).
+    let mut adapted = auto.clone();
+    adapted.adapt(&vec![0.5; FEATURE_DIM * 8], 0.0).unwrap();
+    adapted.adaptation.as_mut().unwrap().mean.truncate(100);
+    refused(&adapted, "adaptation");
 }
 
 /// Each example's stored record, in reverse order (the page reads them in key order, which a

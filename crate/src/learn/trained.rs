@@ -1,0 +1,195 @@
+//! A finished training as the project keeps it, and as a front end shows it (without the
+//! weights, with its outcome in words made here, so that every front end says the same).
+
+use serde::{Deserialize, Serialize};
+
+use crate::backbone::top;
+use crate::learn::examples::store::ClassId;
+use crate::learn::heads::auto::AutoChoice;
+use crate::learn::heads::fine_tune::FineTuned;
+use crate::learn::heads::fit::Fitted;
+use crate::learn::heads::stored::{Head, HeadWeights};
+use crate::learn::metrics::Evaluation;
+use crate::learn::progress::EpochStats;
+use crate::learn::settings::{HeadKind, Task};
+use crate::learn::tasks::negative_transfer::Transfer;
+use crate::learn::train::Stop;
+
+/// A trained head and how training went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trained {
+    /// The head and its epochs (with the fine-tuning epochs, when there were some).
+    pub fitted: Fitted,
+    /// The fine-tuning run after the head, if the settings asked for one. Since format 3.
+    pub fine_tuned: Option<FineTuned>,
+    /// Mean of the features the head was trained on (every example's, through the fine-tuned
+    /// layers if any): where adaptation moves a new domain's features (see `tasks::adapt`).
+    /// Since format 4; `None` for a fine-tuned or model-only older file, which cannot be adapted.
+    pub feature_mean: Option<Vec<f32>>,
+    /// The head alone on the pretrained features against the same head on raw pixels, on the
+    /// held-out examples (see `tasks::negative_transfer`). Since format 4.
+    pub transfer: Option<Transfer>,
+    /// What `head: auto` tried and chose, when it chose this head. Since format 5.
+    pub auto: Option<AutoChoice>,
+}
+
+impl Trained {
+    pub fn head(&self) -> &Head {
+        &self.fitted.head
+    }
+
+    /// The outcome without the head's weights, which a page has no use for.
+    pub fn summary(&self, false_alarm_rate: f32) -> TrainingSummary {
+        let fitted = &self.fitted;
+        let summary = TrainingSummary {
+            task: fitted.head.weights.task(),
+            head: fitted.head.weights.kind(),
+            classes: fitted.head.classes.clone(),
+            history: fitted.history.clone(),
+            stop: fitted.stop,
+            best_epoch: fitted.best_epoch,
+            evaluation: fitted.evaluation.clone(),
+            fine_tuned: self.fine_tuned.as_ref().map(|f| FineTuneSummary {
+                depth: f.depth,
+                first_epoch: f.first_epoch,
+                kept: f.top.is_some(),
+                layers: top::describe(f.depth),
+            }),
+            transfer: self.transfer.map(|t| TransferSummary { accuracy: t, negative: t.negative(), intermediate_better: t.intermediate_better() }),
+            normal_examples: match &fitted.head.weights {
+                HeadWeights::Anomaly(detector) => Some(detector.calibration.len() as u32),
+                _ => None,
+            },
+            auto: self.auto.clone(),
+            report: Report::default(),
+        };
+        TrainingSummary { report: summary.report(false_alarm_rate), ..summary }
+    }
+}
+
+/// A training's outcome as a page shows it: [`Trained`] without the head's weights.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrainingSummary {
+    pub task: Task,
+    /// The classifier's head; `None` for a detector.
+    pub head: Option<HeadKind>,
+    pub classes: Vec<ClassId>,
+    pub history: Vec<EpochStats>,
+    pub stop: Stop,
+    pub best_epoch: u32,
+    pub evaluation: Option<Evaluation>,
+    pub fine_tuned: Option<FineTuneSummary>,
+    pub transfer: Option<TransferSummary>,
+    /// For an anomaly detector: the normal examples its threshold was set from.
+    pub normal_examples: Option<u32>,
+    pub auto: Option<AutoChoice>,
+    /// The outcome in words.
+    pub report: Report,
+}
+
+/// Whether the pretrained features helped, as the page shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferSummary {
+    #[serde(flatten)]
+    pub accuracy: Transfer,
+    /// Raw pixels did better: the pretrained features do not fit this task.
+    pub negative: bool,
+    /// The intermediate layer did better than the final features.
+    pub intermediate_better: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FineTuneSummary {
+    pub depth: u32,
+    pub first_epoch: u32,
+    /// False when the head alone did better on the held-out split (and was kept).
+    pub kept: bool,
+    /// Which layers were retrained, in words.
+    pub layers: String,
+}
+
+/// A training's outcome in sentences, each empty when there is nothing to say.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// What was trained and how well it does on the examples held out.
+    pub outcome: String,
+    /// What `head: auto` tried and chose.
+    pub auto: String,
+    /// Whether the pretrained features help (see `tasks::negative_transfer`).
+    pub transfer: String,
+    /// True when `transfer` warns: raw pixels did better.
+    pub transfer_warns: bool,
+    /// An intermediate layer did better than the final features.
+    pub layer: String,
+}
+
+fn percent(x: f32) -> String {
+    format!("{:.1} %", x * 100.0)
+}
+
+impl TrainingSummary {
+    fn report(&self, false_alarm_rate: f32) -> Report {
+        let outcome = match self.normal_examples {
+            Some(n) => format!(
+                "Trained: an anomaly detector from {n} normal examples, flagging about {:.0} % of normal things (see Settings).",
+                false_alarm_rate * 100.0
+            ),
+            None => {
+                let epochs = match (self.history.len(), self.stop) {
+                    (0, _) => String::new(),
+                    (_, Stop::EarlyStopped) => format!(" in {} epochs, keeping the best (epoch {})", self.history.len(), self.best_epoch),
+                    (n, Stop::Finished) => format!(" in {n} epochs"),
+                };
+                let layers = match &self.fine_tuned {
+                    None => String::new(),
+                    Some(f) if f.kept => format!(", fine-tuning {} too", f.layers),
+                    Some(f) => format!("; fine-tuning {} did not beat the head alone on the held-out examples, so the head alone is kept", f.layers),
+                };
+                let score = match &self.evaluation {
+                    Some(e) => format!(" It classifies {} of the {} examples held out to check it correctly.", percent(e.accuracy), e.examples),
+                    None => " Every class has a single capture, so none was held out to check it.".into(),
+                };
+                format!("Trained{epochs}{layers}.{score}")
+            }
+        };
+        let (transfer, transfer_warns) = match self.transfer.filter(|_| self.evaluation.is_some()) {
+            None => (String::new(), false),
+            Some(t) if t.negative => (
+                format!(
+                    "Raw pixels do better than the pretrained features here ({} against {} for the head alone): the network does not see what tells these classes apart. Try fine-tuning the network (Settings), or make sure the classes differ in what the camera shows.",
+                    percent(t.accuracy.pixels),
+                    percent(t.accuracy.features)
+                ),
+                true,
+            ),
+            Some(t) if t.accuracy.features > t.accuracy.pixels => (
+                format!(
+                    "The pretrained features help: the head alone reaches {} on them, {} on raw pixels.",
+                    percent(t.accuracy.features),
+                    percent(t.accuracy.pixels)
+                ),
+                false,
+            ),
+            Some(t) => (
+                format!(
+                    "The pretrained features and raw pixels do equally well on the held-out examples ({}): too few, or too easy, to tell whether the features help.",
+                    percent(t.accuracy.features)
+                ),
+                false,
+            ),
+        };
+        let layer = match self.transfer.filter(|t| t.intermediate_better).and_then(|t| t.accuracy.intermediate.map(|i| (i, t.accuracy.features))) {
+            Some((intermediate, features)) => format!(
+                "An intermediate layer of the network does better than its final features ({} against {}): its last layers specialised away from your task. Fine-tuning 2 or more layers (Settings) retrains them.",
+                percent(intermediate),
+                percent(features)
+            ),
+            None => String::new(),
+        };
+        Report { outcome, auto: self.auto.as_ref().map(AutoChoice::describe).unwrap_or_default(), transfer, transfer_warns, layer }
+    }
+}
