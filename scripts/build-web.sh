@@ -28,6 +28,13 @@ wasm_bind_threads() {
   for symbol in __wasm_init_tls __tls_size __tls_align __tls_base; do flags+=" -C link-arg=--export=$symbol"; done
   RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$flags" CARGO_TARGET_DIR=target/threads \
     wasm_bind "$out" -Z build-std=panic_abort,std "$@"
+  # wasm-bindgen-rayon 1.3.0's thread workers call the glue's init with the two arguments it has
+  # deprecated, and each thread warns in the console: the same call in the form it asks for.
+  local helpers
+  for helpers in "$out"/snippets/wasm-bindgen-rayon-*/src/workerHelpers*.js; do
+    sed -i 's/pkg.default(data.module, data.memory)/pkg.default({ module_or_path: data.module, memory: data.memory })/' "$helpers"
+    grep -q 'module_or_path: data.module' "$helpers" || { echo "$helpers: the thread workers' init call changed; see wasm_bind_threads"; return 1; }
+  done
 }
 
 build_web() {
@@ -80,13 +87,33 @@ write_dist() {
   cp -p www/vendor/* dist/www/vendor/
   # The weights with their licences and notice (the weights barely compress: sent as they are).
   cp models/efficientnet-lite0.bpk models/LICENSE-* models/NOTICE dist/models/
-  cat > dist/_headers <<'HEADERS'
-# Cross-origin isolation, for wasm threads (Netlify and Cloudflare Pages read this file; other
-# hosts: set the same two headers, or rely on isolation-sw.js). See docs/deploy.md.
+  # The policy as scripts/serve.py sends it: the <meta> in index.html cannot cover the worker.
+  local csp
+  csp=$(python3 -c 'import importlib.util, sys; sys.argv = ["serve.py"]; spec = importlib.util.spec_from_file_location("serve", "scripts/serve.py"); m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); print(m.CSP)')
+  cat > dist/_headers <<HEADERS
+# Netlify and Cloudflare Pages read this file; other hosts: send the same headers (cross-origin
+# isolation for wasm threads can also come from isolation-sw.js). See docs/deploy.md.
 /*
   Cross-Origin-Opener-Policy: same-origin
   Cross-Origin-Embedder-Policy: require-corp
+  Content-Security-Policy: $csp
+  X-Content-Type-Options: nosniff
 HEADERS
   node scripts/compress.mjs $(find dist -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html')
   du -sh dist | awk '{print "    dist/: " $1}'
+}
+
+# dist/glimpse-lib/ from www/pkg* (build_web first): the drop-in library as an npm package
+# folder, `npm pack` ready. No compressed variants: a site's server or bundler compresses.
+write_lib() {
+  say "writing dist/glimpse-lib/ (the drop-in library's npm package)"
+  local out=dist/glimpse-lib
+  rm -rf $out
+  mkdir -p $out/pkg $out/pkg-threads $out/models
+  cp lib/glimpse.js lib/glimpse.d.ts lib/worker.js lib/package.json lib/README.md www/engine.js $out/
+  cp -p www/pkg/glimpse.js www/pkg/glimpse_bg.wasm $out/pkg/
+  cp -p www/pkg-threads/glimpse.js www/pkg-threads/glimpse_bg.wasm $out/pkg-threads/
+  cp -pr www/pkg-threads/snippets $out/pkg-threads/
+  cp models/efficientnet-lite0.bpk models/LICENSE-* models/NOTICE $out/models/
+  du -sh $out | awk '{print "    dist/glimpse-lib/: " $1}'
 }

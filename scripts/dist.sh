@@ -7,3 +7,4 @@ need_wasm_toolchain
 need_node_packages
 build_web
 write_dist
+write_lib

@@ -46,6 +46,7 @@ say "browser tests in headless Firefox (the tests that use WebGPU)"
 wasm_browser_tests firefox webgpu
 build_web
 write_dist
+write_lib
 say "checking that the page's build exports no benchmark or profiling code"
 for js in www/pkg/glimpse.js www/pkg-threads/glimpse.js; do
   if grep -nE 'GlimpseBench|useBurnDepthwise|benchLearning|bench\(' $js; then

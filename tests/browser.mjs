@@ -11,13 +11,21 @@ const FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-com
 const WEBGPU = ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader'];
 const NO_WEBGPU = ['--disable-webgpu'];
 
-/** Starts scripts/serve.py on a free port; resolves to { url, close }. */
-export async function serve() {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const server = spawn('python3', ['scripts/serve.py', String(port)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = await once(server.stdout, 'data');
-  if (!String(line).includes('serving')) throw new Error(`server did not start: ${line}`);
-  return { url: `http://127.0.0.1:${port}/`, close: () => server.kill() };
+/** What the benchmark pages load beside the page's own files (scripts/serve.py serves only those). */
+export const BENCH_FILES = ['tests/bench/', 'target/bench-pkg/', 'target/bench-pkg-threads/', 'target/fixtures/', 'target/reference/', 'target/bench/', 'node_modules/onnxruntime-web/dist/'];
+
+/** Starts scripts/serve.py on a free port, serving the page and `allow`'s prefixes; resolves to { url, close }. */
+export async function serve(allow = []) {
+  // A random port may be taken (by another test's server): try another.
+  for (let attempt = 0; ; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const args = ['scripts/serve.py', String(port), ...allow.flatMap((prefix) => ['--allow', prefix])];
+    const server = spawn('python3', args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const started = await Promise.race([once(server.stdout, 'data').then(([line]) => String(line)), once(server, 'exit').then(() => null)]);
+    if (started?.includes('serving')) return { url: `http://127.0.0.1:${port}/`, close: () => server.kill() };
+    server.kill();
+    if (attempt === 4) throw new Error(`the server did not start: ${started}`);
+  }
 }
 
 /**

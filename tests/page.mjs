@@ -9,6 +9,12 @@ export async function waitReady(page) {
 }
 
 export const card = (page, n) => page.locator('.class-card').nth(n);
+
+/** Clicks one of a class card's rarer actions (`.group`, `.clear`, `.delete`), from its More menu. */
+export async function cardAction(page, n, action) {
+  await card(page, n).locator('.more summary').click();
+  await card(page, n).locator(action).click();
+}
 export const count = async (page, n) => Number((await card(page, n).locator('.count').textContent()).split(' ')[0]);
 export const classState = (page) => page.$$eval('.class-card', (cards) => cards.map((c) => [c.querySelector('.class-name').value, c.querySelector('.count').textContent]));
 

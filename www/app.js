@@ -14,7 +14,14 @@ import { $, say } from './dom.js';
 const report = (text, isError = false) => say('status', text, isError);
 
 let readiness = { ready: false, hint: { text: 'Loading…', warning: false } };
-const camera = createCamera({ onChange: (cameraOn) => { live.update({ readiness, cameraOn }); adapt.update({ cameraOn }); } });
+const camera = createCamera({
+  onChange: (cameraOn) => {
+    live.update({ readiness, cameraOn });
+    adapt.update({ cameraOn });
+    // The floating copy of the camera shown while capturing on a narrow screen.
+    $('mini-video').srcObject = cameraOn ? $('video').srcObject : null;
+  },
+});
 const groups = createGroups({ report });
 const classes = createClasses({ grabFrame: () => camera.grab(), decodeFile: decode, report, group: (c) => groups.open(c) });
 const training = createTraining({ report });

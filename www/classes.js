@@ -11,6 +11,15 @@ const BURST_MS = 100; // ~10 frames per second while capture is held
 const HOLD_MS = 300;  // a press longer than this starts a burst
 const UNDO_MS = 20_000; // how long Undo stays offered after a delete
 const TYPING_MS = 200;  // what a name covers is looked up this long after the last keystroke
+const SHOWN_MS = 1500;  // how long the floating camera stays after a capture (narrow screens)
+
+// While capturing, the page says so: on a narrow screen the camera then floats in view.
+let hideCamera = null;
+function capturing(on) {
+  clearTimeout(hideCamera);
+  if (on) document.body.dataset.capturing = 'true';
+  else hideCamera = setTimeout(() => { document.body.dataset.capturing = 'false'; }, SHOWN_MS);
+}
 
 export function createClasses({ grabFrame, decodeFile, report, group }) {
   const list = $('classes');
@@ -51,11 +60,13 @@ export function createClasses({ grabFrame, decodeFile, report, group }) {
     let timer = null, repeat = null;
     const start = () => {
       if (timer || repeat || !enabled) return;
+      capturing(true);
       captureFromCamera(id);
       timer = setTimeout(() => { repeat = setInterval(() => captureFromCamera(id), BURST_MS); }, HOLD_MS);
       element.classList.add('recording');
     };
     const stop = () => {
+      if (timer || repeat) capturing(false);
       clearTimeout(timer); clearInterval(repeat);
       timer = repeat = null;
       element.classList.remove('recording');
@@ -134,6 +145,8 @@ export function createClasses({ grabFrame, decodeFile, report, group }) {
         report(e.message, true);
       }
     });
+    // A menu item chosen closes the menu.
+    card.querySelector('.more .menu').addEventListener('click', () => { card.querySelector('.more').open = false; });
     card.querySelector('.show-all').addEventListener('click', () => showAll(id));
     card.querySelector('.group').addEventListener('click', () => group(classes.find((x) => x.id === id)));
     card.addEventListener('dragover', (e) => { e.preventDefault(); card.classList.add('over'); });

@@ -48,9 +48,9 @@ export function createLive({ grabFrame, decodeFile, report }) {
       state.classList.toggle('unknown', anomaly.anomaly);
       return;
     }
-    const none = prediction.none == null ? '' : ` (${(prediction.none * 100).toFixed(0)} %)`;
+    const none = prediction.none == null ? '' : `${(prediction.none * 100).toFixed(0)} %`;
     state.textContent = !prediction.unknown ? best.name
-      : prediction.none == null ? 'Unknown: none of the classes is likely enough.' : `None of the named things${none}.`;
+      : prediction.none == null ? 'Unknown: none of the classes is likely enough.' : `None of the named things (${none} sure it is something else).`;
     state.dataset.class = prediction.unknown ? '' : best.name;
     state.classList.toggle('unknown', prediction.unknown);
   }

@@ -1,16 +1,16 @@
-// Export and import of project files, the model-only export and its usage snippet.
+// Export and import of project files, the model-only and ONNX exports, and how to use the model
+// on another page (the drop-in library, dist/glimpse-lib).
 import { call } from './rpc.js';
 import { $, say as sayIn } from './dom.js';
 
-const SNIPPET = `// On another page, served with the files of www/pkg and the model weights:
-import init, { GlimpseBackbone, GlimpseLearner } from './pkg/glimpse.js';
-await init();
-const weights = new Uint8Array(await (await fetch('efficientnet-lite0.bpk')).arrayBuffer());
-const model = new Uint8Array(await (await fetch('my-model.glimpse')).arrayBuffer());
-const learner = new GlimpseLearner(await GlimpseBackbone.load(weights, 'auto'));
-learner.open(model); // "modelOnly": classes and trained head, no examples
-// rgba: Uint8Array of width × height × 4 (e.g. getImageData(…).data)
-const { classes, best, unknown } = await learner.predict(rgba, width, height);`;
+const SNIPPET = `<!-- On your page, beside the glimpse-image package folder (dist/glimpse-lib) and the model: -->
+<script type="module">
+  import * as glimpse from './glimpse-image/glimpse.js';
+  const model = await glimpse.load('./glimpse-model.glimpse');
+  const image = document.querySelector('img'); // or a canvas, a video, an ImageBitmap
+  const predictions = await model.predict(image); // [{ className, probability }], in class order
+  console.log(model.getClassLabels(), predictions);
+</script>`;
 
 function download(bytes, name) {
   const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
@@ -39,6 +39,16 @@ export function createProject({ report, getClasses }) {
       $('snippet-box').open = true;
     } catch (e) {
       say(e.message, true);
+    }
+  });
+  $('export-onnx').addEventListener('click', async () => {
+    say('Writing the ONNX file…');
+    try {
+      const bytes = await call('exportOnnx');
+      download(bytes, `glimpse-model-${stamp()}.onnx`);
+      say(`Exported the model as ONNX (${(bytes.length / 1e6).toFixed(1)} MB), for onnxruntime and other engines: input “image”, RGB in 0–1, the frame's centre square at 224×224; output “probabilities”.`);
+    } catch (e) {
+      say(`No ONNX file: ${e.message}`, true);
     }
   });
   $('import').addEventListener('change', async (e) => {

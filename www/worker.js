@@ -4,55 +4,15 @@
 // plus unsolicited {type: 'progress' | 'ready' | 'state' | 'epoch' | 'saved' | 'notice' | 'waiting' |
 // 'gpuLost' | 'fatal'} events.
 import * as storage from './storage.js';
+import { startCore } from './engine.js';
 
 const WEIGHTS_URL = new URL('../models/efficientnet-lite0.bpk', import.meta.url);
 const SAVE_DELAY_MS = 300;
 
-let core = null; // the chosen build's module (see `chooseBuild`)
+let core = null; // the chosen build's module (see engine.js)
 let backbone = null;
 let learner = null;
 let broken = false;
-
-// The core comes in two builds, and only the one this worker runs is downloaded: pkg/ has
-// WebGPU beside a single-threaded CPU path; pkg-threads/ has the CPU path alone on a pool of
-// threads, which needs shared memory and so a cross-origin-isolated page (see isolate.js).
-// Which one is decided from what the browser itself says (no adapter, or a fallback one);
-// the core decides the rest and says why in its own words (device.rs): `choice` is what it is
-// told, one of its names.
-async function chooseBuild(asked) {
-  const gpu = { url: './pkg/glimpse.js', choice: asked, threads: 0 };
-  if (asked === 'webgpu') return gpu;
-  let choice = asked;
-  if (asked === 'auto') {
-    const adapter = await navigator.gpu?.requestAdapter().catch(() => null);
-    if (!adapter) choice = 'no-adapter';
-    else if (adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter) choice = 'software-adapter';
-    else return gpu;
-  }
-  if (!self.crossOriginIsolated) return { ...gpu, choice };
-  return { url: './pkg-threads/glimpse.js', choice, threads: navigator.hardwareConcurrency || 2 };
-}
-
-// Fetches with a byte count, so that the page can show how much of the model has arrived.
-async function fetchWithProgress(url, stage) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${stage}: the server answered ${response.status} for ${url.pathname}`);
-  const total = Number(response.headers.get('Content-Length')) || 0;
-  const reader = response.body.getReader();
-  const chunks = [];
-  let loaded = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.length;
-    postMessage({ type: 'progress', stage, loaded, total });
-  }
-  const bytes = new Uint8Array(loaded);
-  let offset = 0;
-  for (const chunk of chunks) { bytes.set(chunk, offset); offset += chunk.length; }
-  return bytes;
-}
 
 function state() {
   return { type: 'state', classes: learner.classes(), headState: learner.headState, readiness: learner.readiness, settings: learner.settings(), maxEpochs: learner.maxEpochs, training: learner.training, lastTraining: learner.lastTraining(), adaptation: learner.adaptation() };
@@ -99,53 +59,6 @@ function ownTheProject() {
   });
 }
 
-// The weights (18.5 MB) are kept in Cache Storage under their SHA-256, which the core knows: a
-// reload reads them from disk whatever caching headers the host sends, and a new model is a new
-// key. A copy that fails to load is dropped and downloaded again.
-const WEIGHTS_CACHE = 'glimpse-weights';
-
-async function cachedWeights(key) {
-  if (!self.caches) return null; // not a secure context: nothing to keep them in
-  try {
-    const hit = await (await caches.open(WEIGHTS_CACHE)).match(key);
-    return hit ? new Uint8Array(await hit.arrayBuffer()) : null;
-  } catch {
-    return null;
-  }
-}
-
-async function keepWeights(key, bytes) {
-  if (!self.caches) return;
-  try {
-    const cache = await caches.open(WEIGHTS_CACHE);
-    for (const old of await cache.keys()) if (old.url !== key.href) await cache.delete(old);
-    await cache.put(key, new Response(bytes));
-  } catch (e) {
-    // A full quota only costs the next load a download.
-    postMessage({ type: 'notice', message: `The model could not be kept for the next visit (${e.message ?? e}): it will download again.` });
-  }
-}
-
-async function loadBackbone(choice) {
-  const key = new URL(`?sha256=${core.GlimpseBackbone.weightsSha256}`, WEIGHTS_URL);
-  const setUp = (weights) => {
-    postMessage({ type: 'progress', stage: 'Setting up the model', loaded: 0, total: 0 });
-    return core.GlimpseBackbone.load(weights, choice);
-  };
-  const cached = await cachedWeights(key);
-  if (cached) {
-    try {
-      return await setUp(cached);
-    } catch {
-      await caches.delete(WEIGHTS_CACHE);
-    }
-  }
-  const weights = await fetchWithProgress(WEIGHTS_URL, 'Downloading the model');
-  const loaded = await setUp(weights);
-  await keepWeights(key, weights);
-  return loaded;
-}
-
 // A lost GPU device (a driver reset, an unplugged GPU) fails every later GPU call. The worker
 // watches the devices wgpu asks for; when the one it runs on is lost it saves, hands the project
 // over, and the page starts a new worker on the CPU (rpc.js `restart`).
@@ -176,18 +89,19 @@ async function gpuLost(info) {
 
 async function start() {
   watchGpu();
-  const build = await chooseBuild(new URL(self.location).searchParams.get('backend') ?? 'auto');
-  postMessage({ type: 'progress', stage: 'Loading the wasm core', loaded: 0, total: 0 });
-  core = await import(build.url);
-  await core.default({});
-  if (build.threads) await core.initThreadPool(build.threads);
-  backbone = await loadBackbone(build.choice);
+  const started = await startCore({
+    asked: new URL(self.location).searchParams.get('backend') ?? 'auto',
+    weightsUrl: WEIGHTS_URL,
+    progress: (stage, loaded, total) => postMessage({ type: 'progress', stage, loaded, total }),
+    notice: (message) => postMessage({ type: 'notice', message }),
+  });
+  ({ core, backbone } = started);
   await ownTheProject();
   learner = new core.GlimpseLearner(backbone);
   const notice = await storage.restore(learner);
   // The state first, so that the page shows the classes by the time it says it is ready.
   postMessage(state());
-  postMessage({ type: 'ready', backend: backbone.backend, adapter: backbone.adapter, reason: backbone.fallbackReason, threads: build.threads, notice, thumbnailSize: core.GlimpseLearner.thumbnailSize, adaptMinFrames: core.GlimpseLearner.adaptMinFrames });
+  postMessage({ type: 'ready', backend: backbone.backend, adapter: backbone.adapter, reason: backbone.fallbackReason, threads: started.threads, notice, thumbnailSize: core.GlimpseLearner.thumbnailSize, adaptMinFrames: core.GlimpseLearner.adaptMinFrames });
 }
 
 const frame = ({ rgba, width, height }) => [new Uint8Array(rgba), width, height];
@@ -231,6 +145,7 @@ const ops = {
   },
   save: () => learner.save(),
   exportModel: () => learner.exportModel(),
+  exportOnnx: () => learner.exportOnnx(),
   open: changes(({ bytes }) => { const kind = learner.open(new Uint8Array(bytes)); storage.replaced(); return kind; }, { flush: true }),
   flush: () => flush(),
   reset: changes(() => { learner.newProject(); storage.replaced(); }, { flush: true }),

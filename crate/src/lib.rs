@@ -15,6 +15,7 @@ pub mod bench;
 mod clock;
 mod device;
 mod error;
+mod export;
 mod learn;
 mod preprocess;
 mod project;
@@ -30,6 +31,7 @@ extern crate self as glimpse;
 mod web;
 
 // One project on one backbone, one method per user action.
+pub use export::{Exported, PREPROCESSING};
 pub use session::{Added, ClassSummary, FineTuneEstimate, Hint, Readiness, Session};
 
 // The network, the device it runs on, and the frames it reads.

@@ -44,10 +44,10 @@ pub struct Preprocess {
 }
 
 impl Preprocess {
-    /// Centre-crops the frame to a square, resizes it to `size × size` (bilinear, with the
-    /// filter widened when shrinking so that it averages instead of aliasing), drops alpha and
-    /// normalises. Returns channel-major (CHW) values.
-    pub fn apply(&self, frame: Frame<'_>) -> Vec<f32> {
+    /// Centre-crops the frame to a square and resizes it to `size × size` (bilinear, with the
+    /// filter widened when shrinking so that it averages instead of aliasing), dropping alpha:
+    /// RGB in 0..1, channel-major (CHW). What an exported model takes (see `export`).
+    pub fn pixels(&self, frame: Frame<'_>) -> Vec<f32> {
         let (x0, y0, side) = frame.centre_square();
         let crop: ImageBuffer<Rgb<f32>, Vec<f32>> = ImageBuffer::from_fn(side, side, |x, y| {
             let i = (((y0 + y) * frame.width + x0 + x) * 4) as usize;
@@ -59,8 +59,18 @@ impl Preprocess {
         let mut chw = vec![0.0; 3 * plane];
         for (i, px) in resized.pixels().enumerate() {
             for c in 0..3 {
-                chw[c * plane + i] = (px[c] - self.mean[c]) / self.std[c];
+                chw[c * plane + i] = px[c];
             }
+        }
+        chw
+    }
+
+    /// [`Preprocess::pixels`], normalised by the mean and standard deviation: the network's input.
+    pub fn apply(&self, frame: Frame<'_>) -> Vec<f32> {
+        let plane = (self.size * self.size) as usize;
+        let mut chw = self.pixels(frame);
+        for (c, values) in chw.chunks_mut(plane).enumerate() {
+            values.iter_mut().for_each(|v| *v = (*v - self.mean[c]) / self.std[c]);
         }
         chw
     }

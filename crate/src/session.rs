@@ -15,6 +15,7 @@ use crate::backbone::top;
 use crate::backbone::{Backbone, FEATURE_DIM};
 use crate::clock::now_ms;
 use crate::device::read_floats;
+use crate::export::Exported;
 use crate::learn::examples::augment::{Augment, views};
 use crate::learn::examples::store::{Activation, Captured, Class, ClassId, ExampleId, Examples, Thumbnail};
 use crate::learn::heads::fine_tune::probe;
@@ -27,7 +28,7 @@ use crate::learn::settings::{Settings, Task};
 use crate::learn::tasks::adapt::AdaptationSummary;
 use crate::learn::tasks::anomaly::{self, AnomalyEvaluation};
 use crate::learn::trained::TrainingSummary;
-use crate::project::{HeadState, Kind, MAGIC, Project, Proposal};
+use crate::project::{HEADER_LEN, HeadState, Kind, MAGIC, Project, Proposal, check_header};
 use crate::{Error, Frame};
 
 /// A class as a list shows it: its examples by id, oldest first, and what its name covers
@@ -202,6 +203,17 @@ impl Session {
     /// image on a command line; opening checks the rest).
     pub fn is_project_file(bytes: &[u8]) -> bool {
         bytes.starts_with(MAGIC)
+    }
+
+    /// How many bytes of a file to read before checking it: its header.
+    pub const FILE_HEADER_LEN: usize = HEADER_LEN;
+
+    /// Checks a file's header (its first [`Session::FILE_HEADER_LEN`] bytes, or all it has)
+    /// against its length, before the rest is read: a damaged, foreign or huge file is refused
+    /// without reading it, with the same message as opening it would give.
+    pub fn check_file(header: &[u8], length: u64) -> Result<(), Error> {
+        check_header(header, length)?;
+        Ok(())
     }
 
     /// Picks which sense of its name predicts a class while it has no examples.
@@ -467,6 +479,12 @@ impl Session {
     /// Classes and trained head only, for classifying elsewhere.
     pub fn export_model(&self) -> Result<Vec<u8>, Error> {
         self.project().export_model()
+    }
+
+    /// The model as an ONNX file (see `export`): what `predict` does, for any ONNX engine.
+    pub async fn export_onnx(&self) -> Result<Exported, Error> {
+        let project = self.project().clone();
+        crate::export::onnx(&project, &self.backbone).await
     }
 
     /// The project as the page stores it: a skeleton, and a record per example written once

@@ -155,13 +155,36 @@ fn explain_prints_the_peak_and_writes_an_overlay_per_image() {
     assert!(fields[1].contains("cat"), "ImageNet's top class of a cat: {text}");
     let (x, y): (f32, f32) = (fields[2].parse().unwrap(), fields[3].parse().unwrap());
     assert_eq!(common::quadrant::quadrant_of(x, y), 3, "the peak is in the cat's quadrant: {text}");
-    let overlay = image::open(out_dir.join("corner.png")).unwrap();
+    let overlay = image::open(out_dir.join("corner.heatmap.png")).unwrap();
     assert_eq!((overlay.width(), overlay.height()), (canvas.width(), canvas.height()));
     assert_ne!(overlay.to_rgba8().as_raw(), canvas.as_raw(), "the overlay draws on the image");
 
     let out = glimpse(&["explain", "/no/such/image.png"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/image.png"));
+
+    // Overlays never replace a file: not the input (written into its own folder, they take
+    // another name), not an earlier overlay unless asked.
+    let before = std::fs::read(&input).unwrap();
+    let out = glimpse(&["explain", input.to_str().unwrap(), "-o", root.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(&input).unwrap(), before, "the input image is untouched");
+    assert!(root.join("corner.heatmap.png").exists());
+    let out = glimpse(&["explain", input.to_str().unwrap(), "-o", root.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("corner.heatmap.png exists"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = glimpse(&["explain", input.to_str().unwrap(), "-o", root.to_str().unwrap(), "--force"]);
+    assert!(out.status.success(), "--force replaces an overlay: {}", String::from_utf8_lossy(&out.stderr));
+    // A bad project leaves no folder behind.
+    let not_made = root.join("never");
+    let out = glimpse(&["explain", fixture("chelsea.png").to_str().unwrap(), input.to_str().unwrap(), "-o", not_made.to_str().unwrap()]);
+    assert!(out.status.success(), "a PNG first is an image, not a project: {}", String::from_utf8_lossy(&out.stderr));
+    let damaged = root.join("damaged.glimpse");
+    std::fs::write(&damaged, b"GLIMPSE\0\x06\0\0\0\xff\xff\xff\xff\xff\xff\xff\x7f").unwrap();
+    let elsewhere = root.join("not-made");
+    let out = glimpse(&["explain", damaged.to_str().unwrap(), input.to_str().unwrap(), "-o", elsewhere.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!elsewhere.exists(), "explain made its -o folder for a project it could not open");
 }
 
 /// `glimpse zero-shot` on the photos, `--explain-name`, and a trained project with named classes.
@@ -317,4 +340,77 @@ fn group_sorts_unlabelled_photos_and_writes_a_project_of_its_groups() {
     let out = glimpse(&["group", flat.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("grouping needs at least 3 captures, this class has 2"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The help, version, suggestions and shell completions a command line is expected to have.
+#[test]
+fn each_command_has_its_help_and_the_program_its_version_and_completions() {
+    let out = glimpse(&["train", "--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("Usage: glimpse train") && help.contains("Learning options:") && help.contains("--fine-tune"), "{help}");
+    assert!(!help.contains("zero-shot --classes"), "train's help is train's alone: {help}");
+
+    let out = glimpse(&["--version"]);
+    let version = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success() && version.contains("project format 6") && version.contains("efficientnet-lite0"), "{version}");
+
+    let out = glimpse(&["trian", "dir"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("'train'"), "a misspelt command gets a suggestion: {stderr}");
+    let out = glimpse(&["train", "dir", "-o", "p", "--epoch", "3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--epochs"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    for shell in ["bash", "zsh", "fish"] {
+        let out = glimpse(&["completions", shell]);
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(out.status.success() && script.contains("glimpse") && script.contains("zero-shot"), "{shell}: {script}");
+    }
+}
+
+/// `--json` on every command that prints results: documents (or JSON Lines) with the text's facts.
+#[test]
+fn json_output_parses_and_holds_what_the_text_says() {
+    let parse = |out: std::process::Output| -> Vec<serde_json::Value> {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+    };
+    let (cat, coffee) = (fixture("chelsea.png"), fixture("coffee.png"));
+    let lines = parse(glimpse(&["imagenet", "--json", cat.to_str().unwrap(), coffee.to_str().unwrap()]));
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["path"], coffee.to_str().unwrap());
+    assert_eq!(lines[1]["top"][0]["label"], "espresso");
+    assert_eq!(lines[1]["top"].as_array().unwrap().len(), 5);
+
+    let lines = parse(glimpse(&["zero-shot", "--json", "--classes", "cat,coffee", cat.to_str().unwrap(), coffee.to_str().unwrap()]));
+    assert_eq!((lines[0]["class"].as_str(), lines[1]["class"].as_str()), (Some("cat"), Some("coffee")), "{lines:?}");
+    assert!(lines[0]["probability"].as_f64().unwrap() > 0.5 && lines[0]["classes"].as_array().unwrap().len() == 2);
+    let doc = parse(glimpse(&["zero-shot", "--json", "--explain-name", "bird"]));
+    assert!(doc[0]["senses"][0]["covers"].as_str().unwrap().starts_with("59 ImageNet classes"), "{doc:?}");
+
+    let lines = parse(glimpse(&["explain", "--json", cat.to_str().unwrap()]));
+    assert!(lines[0]["class"].as_str().unwrap().contains("cat") && lines[0]["overlay"].is_null(), "{lines:?}");
+    assert!((0.0..=1.0).contains(&lines[0]["x"].as_f64().unwrap()));
+
+    // A project of named classes only predicts, evaluates and groups like a trained one.
+    let root = common::workspace().join("target/fixtures/json");
+    let _ = std::fs::remove_dir_all(&root);
+    let dir = common::view_folders(&root.join("views"), &common::OBJECTS[..2], 4, 7);
+    let project = root.join("p.glimpse");
+    let out = glimpse(&["train", dir.to_str().unwrap(), "-o", project.to_str().unwrap(), "--epochs", "5"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("features: 8/8") && !stderr.contains('\r') && !stderr.contains('\x1b'), "progress off a terminal is plain lines: {stderr}");
+    let lines = parse(glimpse(&["predict", "--json", project.to_str().unwrap(), dir.join("cat/00.png").to_str().unwrap()]));
+    assert_eq!(lines[0]["class"], "cat", "{lines:?}");
+    let doc = parse(glimpse(&["eval", "--json", project.to_str().unwrap(), dir.to_str().unwrap()]));
+    assert_eq!(doc[0]["accuracy"], 1.0);
+    assert_eq!(doc[0]["labels"], serde_json::json!(["cat", "coffee"]));
+    assert_eq!(doc[0]["confusion"], serde_json::json!([[4, 0], [0, 4]]));
+    let doc = parse(glimpse(&["group", "--json", dir.to_str().unwrap()]));
+    assert_eq!(doc[0]["groups"], 2, "{doc:?}");
+    assert_eq!(doc[0]["adjustedRandIndex"], 1.0, "{doc:?}");
+    assert_eq!(doc[0]["images"].as_array().unwrap().len(), 8);
 }

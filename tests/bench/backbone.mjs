@@ -2,7 +2,7 @@
 // CPU fallback and, as `cpu-threads`, the threaded CPU build), cold and warm ms/frame, and where a warm pass goes per op kind. Prints ratios against the
 // CPU fallback at batch 1, measured in the same browser session.
 import path from 'node:path';
-import { serve, launch, root } from '../browser.mjs';
+import { serve, launch, root, BENCH_FILES } from '../browser.mjs';
 
 const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
 const photo = path.relative(root, path.join(fixtures, 'chelsea.png'));
@@ -13,7 +13,7 @@ const shares = (ops) => {
   const total = KINDS.reduce((sum, k) => sum + ops[k], 0);
   return KINDS.map((k) => `${k} ${(ops[k] / total * 100).toFixed(0)}%`).join(', ') + ` (each wait ${ops.sync.toFixed(2)} ms)`;
 };
-const server = await serve();
+const server = await serve(BENCH_FILES);
 const browser = await launch();
 try {
   const page = await browser.newPage();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { serve, launch, root } from '../browser.mjs';
+import { serve, launch, root, BENCH_FILES } from '../browser.mjs';
 import { waitReady, card, count, recordSaves, memory } from '../page.mjs';
 
 const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
@@ -37,7 +37,7 @@ function cliProject(n) {
   return out;
 }
 
-const server = await serve();
+const server = await serve(BENCH_FILES);
 const browser = await launch({ webgpu: false });
 
 const total = async (page) => (await count(page, 0)) + (await count(page, 1));

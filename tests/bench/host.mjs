@@ -7,7 +7,7 @@
 // (/proc/PID/task/TID/schedstat), read just before and after FRAMES warm calls.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { serve, launch, root } from '../browser.mjs';
+import { serve, launch, root, BENCH_FILES } from '../browser.mjs';
 
 const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
 const photo = path.relative(root, path.join(fixtures, 'chelsea.png'));
@@ -53,7 +53,7 @@ async function measure(server, build) {
   }
 }
 
-const server = await serve();
+const server = await serve(BENCH_FILES);
 try {
   const samples = new Map(builds.map((b) => [b, []]));
   for (let round = 0; round < rounds; round++) {

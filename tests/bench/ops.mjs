@@ -7,7 +7,7 @@
 // build_bench_web) and target/reference/efficientnet-lite0.onnx (scripts/bench.sh makes it).
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, root } from '../browser.mjs';
+import { serve, launch, root, BENCH_FILES } from '../browser.mjs';
 
 const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
 const out = path.join(root, 'target/bench');
@@ -70,7 +70,7 @@ fs.mkdirSync(out, { recursive: true });
 const inputs = path.join(out, 'ops-inputs.f32');
 fs.writeFileSync(inputs, Buffer.from(Float32Array.from({ length: 8 * 3 * 224 * 224 }, (_, i) => Math.sin(i * 0.37) * 2).buffer));
 const photo = path.relative(root, path.join(fixtures, 'chelsea.png'));
-const server = await serve();
+const server = await serve(BENCH_FILES);
 const browser = await launch({ webgpu: false });
 let glimpse, ort;
 try {

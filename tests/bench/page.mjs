@@ -4,12 +4,12 @@
 // ms per frame as the reference; page load to first live prediction (after a reload that
 // restores the trained project); and memory after FRAMES live frames against after 100.
 import path from 'node:path';
-import { serve, launch, root } from '../browser.mjs';
+import { serve, launch, root, BENCH_FILES } from '../browser.mjs';
 import { waitReady, captureCatAndCup, trainAndWait, memory } from '../page.mjs';
 
 const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
 const FRAMES = Number(process.env.FRAMES ?? 10_000);
-const server = await serve();
+const server = await serve(BENCH_FILES);
 const browser = await launch({ webcam: path.join(fixtures, 'webcam.y4m') });
 const frames = (page) => page.evaluate(() => Number(document.getElementById('live-state').dataset.frames ?? 0));
 

@@ -4,12 +4,12 @@
 // Reports memory (JS from the page, the wasm heap from the worker) minute by minute against the
 // first minute, live frames, and every error the page or the worker printed.
 import path from 'node:path';
-import { serve, launch, root } from '../browser.mjs';
+import { serve, launch, root, BENCH_FILES } from '../browser.mjs';
 import { waitReady, waitForStart, holdCapture, count, memory, captureCatAndCup, trainAndWait } from '../page.mjs';
 
 const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
 const MINUTES = Number(process.env.MINUTES ?? 30);
-const server = await serve();
+const server = await serve(BENCH_FILES);
 const browser = await launch({ webgpu: false, webcam: path.join(fixtures, 'webcam.y4m') });
 const frames = (page) => page.evaluate(() => Number(document.getElementById('live-state').dataset.frames ?? 0));
 

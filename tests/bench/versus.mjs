@@ -5,7 +5,7 @@
 // writes it to target/bench/versus.md (and the raw numbers to versus.json).
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, root } from '../browser.mjs';
+import { serve, launch, root, BENCH_FILES } from '../browser.mjs';
 
 const fixtures = process.env.GLIMPSE_FIXTURES ?? path.join(root, 'target/fixtures');
 const out = path.join(root, 'target/bench');
@@ -27,7 +27,7 @@ const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])),
 fs.mkdirSync(out, { recursive: true });
 if (!fs.existsSync(path.join(root, model))) throw new Error(`${model} is missing: scripts/bench.sh makes it`);
 const photos = PHOTOS.map((p) => '/' + path.relative(root, path.join(fixtures, p))).join(',');
-const server = await serve();
+const server = await serve(BENCH_FILES);
 const browser = await launch();
 const version = browser.version();
 const results = {};

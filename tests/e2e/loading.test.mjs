@@ -49,6 +49,17 @@ test('the page arrives compressed, and a reload reads the model from Cache Stora
     assert.ok(['br', 'gzip'].includes(wasm.encoding), `the wasm came with content-encoding ${wasm.encoding}`);
     assert.equal(weightsRequests(responses), 1, 'the weights are downloaded once');
     assert.equal(await page.evaluate(() => self.crossOriginIsolated), true, 'serve.py isolates the page');
+    // The policy covers the worker too (sent as a header, not only as the page's <meta>): a
+    // request to another origin from it is refused by the browser, not merely unanswered.
+    const blocked = await page.workers()[0].evaluate(async () => {
+      let violated = false;
+      self.addEventListener('securitypolicyviolation', () => { violated = true; });
+      await fetch('http://127.0.0.2:9/').catch(() => {});
+      await import('http://127.0.0.2:9/x.js').catch(() => {});
+      await new Promise((r) => setTimeout(r, 300));
+      return violated;
+    });
+    assert.equal(blocked, true, 'the worker is under the Content-Security-Policy');
 
     const reloadStarted = Date.now();
     await page.reload();

@@ -47,9 +47,10 @@ impl Sense {
         let more = if classes.len() > NAMED { ", …" } else { "" };
         let plural = if classes.len() == 1 { "" } else { "es" };
         let covers = format!("{} ImageNet class{plural}: {}{more}", classes.len(), names.join(", "));
-        // "bird, a kind of vertebrate" reads "bird (vertebrate)" in a menu.
+        // "big cat (cat), a kind of feline" reads "big cat (feline)" in a menu.
         let short = match description.split_once(", a kind of ") {
-            Some((name, parent)) => format!("{name} ({parent})"),
+            Some((name, parent)) => format!("{} ({parent})", name.split(" (").next().unwrap_or(name)),
+            None if id == LABEL_SENSE => description.replace("anything whose name ends in", "names ending in"),
             None => description.clone(),
         };
         let label = format!("{short}: {} class{plural}", classes.len());

@@ -164,45 +164,53 @@ pub(super) fn encode(kind: Kind, backbone: &BackboneId, preprocess: &Preprocess,
 
 /// Checks the header and the checksum; returns the kind, the format version and the body.
 fn open(bytes: &[u8]) -> Result<(Kind, u16, &[u8]), ProjectError> {
-    if bytes.is_empty() {
+    let (kind, version) = check_header(bytes, bytes.len() as u64)?;
+    let body = &bytes[HEADER_LEN..];
+    if Sha256::digest(body).as_slice() != &bytes[20..52] {
+        return Err(ProjectError::Checksum);
+    }
+    Ok((kind, version, body))
+}
+
+/// Checks what a file's first bytes (`prefix`, as many as it has up to the header's length)
+/// say, against its length in bytes, before the rest is read: a damaged, foreign or huge file is
+/// refused without reading it.
+pub fn check_header(prefix: &[u8], length: u64) -> Result<(Kind, u16), ProjectError> {
+    if length == 0 {
         return Err(ProjectError::Empty);
     }
-    let prefix = &bytes[..bytes.len().min(MAGIC.len())];
-    if prefix != &MAGIC[..prefix.len()] {
-        return Err(ProjectError::Foreign(guess_format(bytes)));
+    let start = &prefix[..prefix.len().min(MAGIC.len())];
+    if start != &MAGIC[..start.len()] {
+        return Err(ProjectError::Foreign(guess_format(prefix)));
     }
-    if bytes.len() < HEADER_LEN {
-        return Err(ProjectError::ShortHeader { found: bytes.len(), needed: HEADER_LEN });
+    if length < HEADER_LEN as u64 || prefix.len() < HEADER_LEN {
+        return Err(ProjectError::ShortHeader { found: length.min(prefix.len() as u64) as usize, needed: HEADER_LEN });
     }
-    let version = u16::from_le_bytes([bytes[8], bytes[9]]);
+    let version = u16::from_le_bytes([prefix[8], prefix[9]]);
     if version == 0 {
         return Err(ProjectError::VersionZero);
     }
     if version > FORMAT_VERSION {
         return Err(ProjectError::NewerVersion { found: version, newest: FORMAT_VERSION });
     }
-    if bytes[11] != 0 {
-        return Err(ProjectError::UnknownKind(bytes[11]));
+    if prefix[11] != 0 {
+        return Err(ProjectError::UnknownKind(prefix[11]));
     }
-    let kind = match bytes[10] {
+    let kind = match prefix[10] {
         0 => Kind::Project,
         1 => Kind::ModelOnly,
         2 => Kind::Skeleton,
         other => return Err(ProjectError::UnknownKind(other)),
     };
-    let expected = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
-    let found = (bytes.len() - HEADER_LEN) as u64;
+    let expected = u64::from_le_bytes(prefix[12..20].try_into().expect("8 bytes"));
+    let found = length - HEADER_LEN as u64;
     if found < expected {
         return Err(ProjectError::Truncated { expected, found });
     }
     if found > expected {
         return Err(ProjectError::TrailingBytes { extra: found - expected });
     }
-    let body = &bytes[HEADER_LEN..];
-    if Sha256::digest(body).as_slice() != &bytes[20..52] {
-        return Err(ProjectError::Checksum);
-    }
-    Ok((kind, version, body))
+    Ok((kind, version))
 }
 
 /// A plain-language guess at what a foreign file is, for the error message.

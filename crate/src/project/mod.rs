@@ -6,9 +6,9 @@ mod file;
 mod older;
 mod stored;
 
-pub use file::{BackboneId, FORMAT_VERSION, Kind, MAGIC};
 #[cfg(all(test, not(target_family = "wasm")))]
-pub use file::{HEADER_LEN, ProjectError};
+pub use file::ProjectError;
+pub use file::{BackboneId, FORMAT_VERSION, HEADER_LEN, Kind, MAGIC, check_header};
 
 use std::collections::BTreeMap;
 

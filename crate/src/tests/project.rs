@@ -130,6 +130,9 @@ fn every_bad_file_gets_its_own_error_and_changes_nothing() {
     let mut future = good.clone();
     future[8..10].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
     catalogue.push(("future version", future, |e| matches!(e, ProjectError::NewerVersion { found, .. } if *found == FORMAT_VERSION + 1)));
+    let mut zero = good.clone();
+    zero[8..10].copy_from_slice(&0u16.to_le_bytes());
+    catalogue.push(("version 0", zero, |e| matches!(e, ProjectError::VersionZero)));
     let mut kind = good.clone();
     kind[10] = 7;
     catalogue.push(("unknown kind", kind, |e| matches!(e, ProjectError::UnknownKind(7))));

@@ -362,6 +362,19 @@ impl GlimpseLearner {
         Ok(self.session.export_model()?)
     }
 
+    /// The model as an ONNX file (see the README's "Use your model elsewhere"): resolves to its bytes.
+    #[wasm_bindgen(js_name = exportOnnx)]
+    pub fn export_onnx(&self) -> Promise {
+        let session = self.session.clone();
+        future_to_promise(async move { Ok(js_sys::Uint8Array::from(session.export_onnx().await?.bytes.as_slice()).into()) })
+    }
+
+    /// The class names predictions are about, in their order.
+    #[wasm_bindgen(js_name = headClasses)]
+    pub fn head_classes(&self) -> Result<Vec<String>, JsValue> {
+        Ok(self.session.head_classes()?.into_iter().map(|(_, name)| name).collect())
+    }
+
     /// Opens a project (replaces this one) or a model-only file (keeps the examples of classes
     /// with the same names). Returns `"project"` or `"modelOnly"`. On error nothing changes.
     pub fn open(&self, bytes: &[u8]) -> Result<JsValue, JsValue> {

@@ -1,43 +1,45 @@
 //! `glimpse adapt`: a trained project adapted to a new camera or scene from a folder of its
-//! unlabelled images (see `glimpse::learn::adapt`), or that adaptation removed.
+//! unlabelled images (see the core's `learn::tasks::adapt`), or that adaptation removed.
 
 use std::path::Path;
 
-use super::learn::images_in;
-use super::{Options, decode, frame, open_project};
+use super::files::{Output, decode, frame, images_in, probe};
+use super::report::Progress;
+use super::{Model, open_project};
 
 /// Images per batch through the backbone: bounds memory for large folders.
 const BATCH: usize = 8;
 
-pub fn run(options: &Options) -> Result<i32, String> {
-    let output = options.output.as_ref().ok_or("adapt needs -o PROJECT (where to write the adapted project)")?;
-    let session = match (options.rest.as_slice(), options.remove) {
-        ([project], true) => {
-            let session = open_project(options, project)?;
+pub fn run(model: &Model, project: &Path, dir: Option<&Path>, remove: bool, output: &Output) -> Result<i32, String> {
+    output.check()?;
+    let session = match (dir, remove) {
+        (None, true) => {
+            let session = open_project(model, project)?;
             match session.remove_adaptation() {
                 true => println!("removed the adaptation: predictions are as before adapting"),
-                false => println!("{project} was not adapted: nothing to remove"),
+                false => println!("{} was not adapted: nothing to remove", project.display()),
             }
             session
         }
-        ([project, dir], false) => {
-            let session = open_project(options, project)?;
-            let images = images_in(Path::new(dir))?;
+        (Some(dir), false) => {
+            let images = images_in(dir)?;
             if images.is_empty() {
-                return Err(format!("{dir} has no PNG or JPEG images (unlabelled images of the new camera or scene)"));
+                return Err(format!("{} has no PNG or JPEG images (unlabelled images of the new camera or scene)", dir.display()));
             }
+            images.iter().try_for_each(|p| probe(p))?;
+            let session = open_project(model, project)?;
             let mut features = Vec::new();
-            let mut done = 0;
+            let mut progress = Progress::new("features", images.len());
             for batch in images.chunks(BATCH) {
                 let decoded = batch.iter().map(|p| decode(p)).collect::<Result<Vec<_>, _>>()?;
                 let frames = batch.iter().zip(&decoded).map(|(p, i)| frame(p, i)).collect::<Result<Vec<_>, _>>()?;
-                features.extend(pollster::block_on(session.features(&frames)).map_err(|e| format!("{project}: {e}"))?);
-                done += batch.len();
-                eprintln!("features: {done}/{} images", images.len());
+                features.extend(pollster::block_on(session.features(&frames)).map_err(|e| format!("{}: {e}", project.display()))?);
+                progress.advance(batch.len());
             }
+            drop(progress);
             let made = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_millis() as f64);
             let summary = session.adapt(&features, made).map_err(|e| e.to_string())?;
-            println!("adapted to {} images of {dir}", summary.frames);
+            println!("adapted to {} images of {}", summary.frames, dir.display());
             session
         }
         _ => {
@@ -46,7 +48,7 @@ pub fn run(options: &Options) -> Result<i32, String> {
             );
         }
     };
-    std::fs::write(output, session.save()).map_err(|e| format!("{}: {e}", output.display()))?;
-    println!("wrote {}", output.display());
+    output.write(&session.save())?;
+    println!("wrote {}", output.path.display());
     Ok(0)
 }

@@ -8,13 +8,13 @@ use glimpse::bench::learning::{time_capture, time_learning};
 use glimpse::bench::{CpuKernels, textured_frame};
 use glimpse::{Backbone, Frame};
 
-use super::{Options, load_backbone};
+use super::{Model, load_backbone};
 
 /// Runs `body` on the CPU and on native wgpu with the backbone loaded there; a backend this
 /// machine lacks gets a line saying so and is skipped.
-fn each_backend(options: &Options, mut body: impl FnMut(&str, Backbone) -> Result<(), String>) -> Result<(), String> {
+fn each_backend(model: &Model, mut body: impl FnMut(&str, Backbone) -> Result<(), String>) -> Result<(), String> {
     for backend in ["cpu", "wgpu"] {
-        match load_backbone(&Options { backend: backend.into(), ..options.clone() }) {
+        match load_backbone(&Model { backend: backend.into(), ..model.clone() }) {
             Ok(backbone) => body(backend, backbone)?,
             Err(e) => println!("{backend}\tunavailable: {e}"),
         }
@@ -22,9 +22,9 @@ fn each_backend(options: &Options, mut body: impl FnMut(&str, Backbone) -> Resul
     Ok(())
 }
 
-pub fn run(options: &Options) -> Result<(), String> {
-    if options.rest.first().map(String::as_str) == Some("learn") {
-        return learning(options);
+pub fn run(model: &Model, learner: bool, iterations: usize) -> Result<(), String> {
+    if learner {
+        return learning(model, iterations);
     }
     let (width, height) = (640, 480);
     let pixels: Vec<Vec<u8>> = (0..8).map(|seed| textured_frame(seed, width, height)).collect();
@@ -34,7 +34,7 @@ pub fn run(options: &Options) -> Result<(), String> {
     let mut rows = |backend: &str, backbone: Backbone| -> Result<(), String> {
         for batch in [1, 8] {
             let Timing { cold_ms_per_frame, warm_ms_per_frame, ops, .. } =
-                pollster::block_on(time_features(&backbone, &frames[..batch], options.iterations)).map_err(|e| e.to_string())?;
+                pollster::block_on(time_features(&backbone, &frames[..batch], iterations)).map_err(|e| e.to_string())?;
             let ratio = reference.get_or_insert(warm_ms_per_frame);
             let shares: Vec<String> = ops.kinds().iter().map(|(kind, ms)| format!("{kind} {:.0}%", ms / ops.total() * 100.0)).collect();
             println!(
@@ -47,10 +47,10 @@ pub fn run(options: &Options) -> Result<(), String> {
         }
         Ok(())
     };
-    each_backend(options, &mut rows)?;
+    each_backend(model, &mut rows)?;
     // The "befores" of the CPU kernels, in the same process.
     for (label, kernels) in [("cpu, Burn's 1×1 convs", CpuKernels::Depthwise), ("cpu, Burn's ops", CpuKernels::None)] {
-        let mut before = load_backbone(&Options { backend: "cpu".into(), ..options.clone() })?;
+        let mut before = load_backbone(&Model { backend: "cpu".into(), ..model.clone() })?;
         before.use_cpu_kernels(kernels).map_err(|e| e.to_string())?;
         rows(label, before)?;
     }
@@ -60,13 +60,13 @@ pub fn run(options: &Options) -> Result<(), String> {
 /// Adding an example, training the default head at 100 and 1,000 examples, predicting. Training
 /// is compared with extracting the same number of features once (the cost a user already paid
 /// while capturing).
-fn learning(options: &Options) -> Result<(), String> {
+fn learning(model: &Model, iterations: usize) -> Result<(), String> {
     let pixels = textured_frame(1, 640, 480);
     let frame = Frame::new(&pixels, 640, 480).unwrap();
     println!("backend\tadd example ms\texamples\tms/epoch\t50 epochs ms\tvs extracting them\tpredict ms (head only)");
-    each_backend(options, |backend, backbone| {
+    each_backend(model, |backend, backbone| {
         let backbone = Rc::new(backbone);
-        let add_ms = pollster::block_on(time_capture(backbone.clone(), frame, options.iterations.max(3))).map_err(|e| e.to_string())?;
+        let add_ms = pollster::block_on(time_capture(backbone.clone(), frame, iterations.max(3))).map_err(|e| e.to_string())?;
         for examples in [100, 1000] {
             let t = pollster::block_on(time_learning(examples, backbone.device())).map_err(|e| e.to_string())?;
             println!(

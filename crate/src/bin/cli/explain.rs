@@ -2,38 +2,71 @@
 
 use std::collections::HashSet;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use glimpse::{HeatMap, Session};
+use serde_json::json;
 
-use super::{Options, decode, frame, open_project, session};
+use super::files::{Output, decode, frame, probe};
+use super::{Model, open_project, session, shown};
 
 /// True when `path` starts like a project file (so it is not an image to explain).
-fn is_project(path: &str) -> bool {
+fn is_project(path: &Path) -> bool {
     let mut magic = [0u8; 8];
     std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && Session::is_project_file(&magic)
 }
 
-pub fn run(options: &Options) -> Result<i32, String> {
-    let (project, images) = match options.rest.split_first() {
+/// Where the overlay of each image goes: `DIR/NAME.heatmap.png`, numbered when two images share a
+/// name, never an input image, and an existing file only with `--force`.
+fn overlays(dir: &Path, images: &[PathBuf], force: bool) -> Result<Vec<Output>, String> {
+    let inputs: HashSet<PathBuf> = images.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    let mut taken = HashSet::new();
+    images
+        .iter()
+        .map(|path| {
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into());
+            let name = (1..)
+                .map(|n| if n == 1 { format!("{stem}.heatmap.png") } else { format!("{stem}-{n}.heatmap.png") })
+                .find(|n| taken.insert(n.clone()))
+                .expect("a free name");
+            let out = dir.join(name);
+            if out.canonicalize().is_ok_and(|c| inputs.contains(&c)) {
+                return Err(format!("{}: the overlay would replace an input image; choose another -o folder", out.display()));
+            }
+            let output = Output::new(out, force);
+            if output.path.exists() && !force {
+                return Err(format!("{} exists: glimpse does not replace a file unless asked (--force)", output.path.display()));
+            }
+            Ok(output)
+        })
+        .collect()
+}
+
+pub fn run(model: &Model, files: &[PathBuf], dir: Option<&Path>, force: bool, json: bool) -> Result<i32, String> {
+    let (project, images) = match files.split_first() {
         Some((first, rest)) if is_project(first) => (Some(first), rest),
-        _ => (None, options.rest.as_slice()),
+        _ => (None, files),
     };
     if images.is_empty() {
         return Err("explain needs images: glimpse explain [PROJECT] IMAGE... [-o DIR]".into());
     }
-    // Decode everything first, so that a bad file fails before the model is loaded.
-    let decoded = images.iter().map(|p| decode(Path::new(p))).collect::<Result<Vec<_>, _>>()?;
-    if let Some(dir) = &options.output {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
+    // Every file checked first, so that a bad one fails before the model is loaded.
+    images.iter().try_for_each(|p| probe(p))?;
     let session = match project {
-        Some(path) => open_project(options, path)?,
-        None => session(options)?,
+        Some(path) => open_project(model, path)?,
+        None => session(model)?,
     };
-    let mut written = HashSet::new();
-    for (path, image) in images.iter().zip(&decoded) {
-        let frame = frame(Path::new(path), image)?;
+    // The folder is made only once the project opened: a bad project leaves nothing behind.
+    let outputs = match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            Some(overlays(dir, images, force)?)
+        }
+        None => None,
+    };
+    for (i, path) in images.iter().enumerate() {
+        let image = decode(path)?;
+        let frame = frame(path, &image)?;
         let (class, map): (String, HeatMap) = match project {
             Some(_) => {
                 let explained = pollster::block_on(session.explain(&[frame])).map_err(|e| e.to_string())?.remove(0);
@@ -45,14 +78,15 @@ pub fn run(options: &Options) -> Result<i32, String> {
             }
         };
         let (x, y) = map.peak(frame.width, frame.height);
-        println!("{path}\t{class}\t{x:.3}\t{y:.3}");
-        if let Some(dir) = &options.output {
-            // One file per image, named after it; a name seen before gets a number.
-            let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("image");
-            let name =
-                (1..).map(|n| if n == 1 { format!("{stem}.png") } else { format!("{stem}-{n}.png") }).find(|n| written.insert(n.clone())).expect("a free name");
-            let out = dir.join(name);
-            map.overlay(frame).save(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        let overlay = outputs.as_ref().map(|o| &o[i]);
+        if let Some(output) = overlay {
+            let mut png = std::io::Cursor::new(Vec::new());
+            map.overlay(frame).write_to(&mut png, image::ImageFormat::Png).map_err(|e| format!("{}: {e}", output.path.display()))?;
+            output.write(png.get_ref())?;
+        }
+        match json {
+            true => println!("{}", json!({ "path": shown(path), "class": class, "x": x, "y": y, "overlay": overlay.map(|o| shown(&o.path)) })),
+            false => println!("{}\t{class}\t{x:.3}\t{y:.3}", shown(path)),
         }
     }
     Ok(0)

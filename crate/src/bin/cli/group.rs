@@ -3,16 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use glimpse::adjusted_rand_index;
+use glimpse::{Settings, adjusted_rand_index};
+use serde_json::json;
 
-use super::learn::{images_in, labelled_images};
-use super::{Options, decode, frame, session};
+use super::files::{Output, decode, frame, images_in, labelled_images, probe};
+use super::report::Progress;
+use super::{Model, session, shown};
 
-pub fn run(options: &Options) -> Result<i32, String> {
-    let [dir] = options.rest.as_slice() else {
-        return Err("group needs one folder: glimpse group DIR [-o PROJECT] (its images, or class sub-folders to score the grouping)".into());
-    };
-    let dir = Path::new(dir);
+pub fn run(model: &Model, dir: &Path, output: Option<&Output>, groups: Option<usize>, settings: Settings, json: bool) -> Result<i32, String> {
     // With class sub-folders the labels are known: they score the grouping, never guide it.
     let direct = images_in(dir)?;
     let (images, labels): (Vec<PathBuf>, Option<Vec<usize>>) = match direct.is_empty() {
@@ -23,34 +21,51 @@ pub fn run(options: &Options) -> Result<i32, String> {
             (classes.into_iter().flat_map(|(_, images)| images).collect(), Some(labels))
         }
     };
-    let session = session(options)?;
-    session.set_settings(options.settings.clone()).map_err(|e| e.to_string())?;
+    images.iter().try_for_each(|p| probe(p))?;
+    if let Some(output) = output {
+        output.check()?;
+    }
+    let session = session(model)?;
+    session.set_settings(settings).map_err(|e| e.to_string())?;
     let unsorted = session.add_class(Some("Unsorted")).map_err(|e| e.to_string())?;
     let mut captures = Vec::with_capacity(images.len());
-    for (i, path) in images.iter().enumerate() {
+    let mut progress = Progress::new("features", images.len());
+    for path in &images {
         let image = decode(path)?;
-        let added = pollster::block_on(session.capture(unsorted, frame(path, &image)?)).map_err(|e| e.to_string())?;
+        let added = pollster::block_on(session.capture(unsorted, frame(path, &image)?)).map_err(|e| format!("{}: {e}", path.display()))?;
         captures.push(added.ids);
-        if (i + 1) % 25 == 0 || i + 1 == images.len() {
-            eprintln!("features: {}/{} images", i + 1, images.len());
-        }
+        progress.advance(1);
     }
-    let proposal = session.group(unsorted, options.groups).map_err(|e| format!("{}: {e}", dir.display()))?;
+    drop(progress);
+    let proposal = session.group(unsorted, groups).map_err(|e| format!("{}: {e}", dir.display()))?;
     let group_of: Vec<usize> =
         captures.iter().map(|ids| proposal.groups.iter().position(|g| g.contains(&ids[0])).expect("every capture is in a group")).collect();
+    let rand_index = labels.map(|labels| adjusted_rand_index(&labels, &group_of));
+    if let Some(output) = output {
+        let groups: Vec<(String, Vec<u32>)> = proposal.groups.iter().enumerate().map(|(i, g)| (format!("Group {}", i + 1), g.clone())).collect();
+        session.sort_into(unsorted, &groups).map_err(|e| e.to_string())?;
+        output.write(&session.save())?;
+    }
+    if json {
+        let assigned: Vec<_> = images.iter().zip(&group_of).map(|(p, g)| json!({ "path": shown(p), "group": g + 1 })).collect();
+        let silhouettes: Vec<_> = proposal.silhouettes.iter().map(|(k, s)| json!({ "groups": k, "silhouette": s })).collect();
+        let project = output.map(|o| shown(&o.path));
+        println!(
+            "{}",
+            json!({ "images": assigned, "silhouettes": silhouettes, "groups": proposal.groups.len(), "adjustedRandIndex": rand_index, "project": project })
+        );
+        return Ok(0);
+    }
     for (path, g) in images.iter().zip(&group_of) {
-        println!("{}\tgroup {}", path.display(), g + 1);
+        println!("{}\tgroup {}", shown(path), g + 1);
     }
     let scores: Vec<String> = proposal.silhouettes.iter().map(|(k, s)| format!("{k}: {s:.3}")).collect();
     println!("silhouette per number of groups: {}", scores.join(", "));
-    if let Some(output) = &options.output {
-        let groups: Vec<(String, Vec<u32>)> = proposal.groups.iter().enumerate().map(|(i, g)| (format!("Group {}", i + 1), g.clone())).collect();
-        session.sort_into(unsorted, &groups).map_err(|e| e.to_string())?;
-        std::fs::write(output, session.save()).map_err(|e| format!("{}: {e}", output.display()))?;
-        println!("wrote {} with a class per group (rename them, then glimpse train can use it)", output.display());
+    if let Some(output) = output {
+        println!("wrote {} with a class per group (rename them, then glimpse train can use it)", output.path.display());
     }
-    if let Some(labels) = labels {
-        println!("adjusted Rand index against the folders: {:.4}", adjusted_rand_index(&labels, &group_of));
+    if let Some(ari) = rand_index {
+        println!("adjusted Rand index against the folders: {ari:.4}");
     }
     println!("groups: {}", proposal.groups.len());
     Ok(0)

@@ -2,100 +2,45 @@
 
 use std::path::{Path, PathBuf};
 
-use glimpse::{EpochStats, Prediction, Progress, Session, Task};
+use glimpse::{Prediction, Session, Task};
+use serde_json::json;
 
-use super::{Options, decode, frame, open_project, print_prediction, session};
+use super::files::{Output, decode, frame, labelled_images, probe};
+use super::report::{Progress, Training, print_prediction};
+use super::{Model, open_project, session, shown};
 
-/// The PNG and JPEG files in `dir` (not in its sub-folders), sorted.
-pub fn images_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let mut images: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-            ["png", "jpg", "jpeg"].contains(&ext.as_str())
-        })
-        .collect();
-    images.sort();
-    Ok(images)
-}
-
-/// Class folders of `dir` (sorted by name) with their PNG/JPEG files (sorted).
-pub fn labelled_images(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut classes = Vec::new();
-    for entry in entries {
-        let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
-        if !path.is_dir() {
-            continue;
-        }
-        let images = images_in(&path)?;
-        if images.is_empty() {
-            return Err(format!("{} has no PNG or JPEG images", path.display()));
-        }
-        let name = path.file_name().and_then(|n| n.to_str()).ok_or(format!("{}: not a UTF-8 name", path.display()))?;
-        classes.push((name.to_string(), images));
-    }
-    classes.sort();
-    if classes.is_empty() {
-        return Err(format!("{} has no class folders (one sub-folder of images per class)", dir.display()));
-    }
-    Ok(classes)
-}
-
-struct Stderr;
-
-impl Progress for Stderr {
-    fn epoch(&mut self, s: &EpochStats) {
-        let validation = match (s.validation_loss, s.validation_accuracy) {
-            (Some(l), Some(a)) => format!("  validation loss {l:.4} accuracy {a:.3}"),
-            _ => String::new(),
-        };
-        eprintln!("epoch {:>3}  train loss {:.4} accuracy {:.3}{validation}", s.epoch, s.train_loss, s.train_accuracy);
-    }
-    fn fine_tuning(&mut self, layers: &str) {
-        eprintln!("fine-tuning {layers} with the head");
-    }
-    fn stage(&mut self, what: &str) {
-        eprintln!("{what}");
-    }
-    async fn pause(&mut self) {}
-}
-
-pub fn train(options: &Options) -> Result<i32, String> {
-    let [dir] = options.rest.as_slice() else {
-        return Err("train needs one folder: glimpse train DIR -o PROJECT".into());
-    };
-    let output = options.output.as_ref().ok_or("train needs -o PROJECT (where to write the project file)")?;
-    options.settings.check().map_err(|e| e.to_string())?;
-    let classes = labelled_images(Path::new(dir))?;
-    let session = session(options)?;
-    session.set_settings(options.settings.clone()).map_err(|e| e.to_string())?;
-    let total: usize = classes.iter().map(|(_, images)| images.len()).sum();
-    let mut done = 0;
+pub fn train(model: &Model, dir: &Path, output: &Output, settings: glimpse::Settings, zero_shot: Option<&[String]>) -> Result<i32, String> {
+    settings.check().map_err(|e| e.to_string())?;
+    // Found out before the work, not after it: a bad class name, an unwritable output.
+    let classes = labelled_images(dir)?;
+    output.check()?;
+    let session = session(model)?;
+    session.set_settings(settings.clone()).map_err(|e| e.to_string())?;
+    let mut ids = Vec::new();
     for (name, images) in &classes {
-        let class = session.add_class(Some(name)).map_err(|e| e.to_string())?;
+        ids.push(session.add_class(Some(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()))?);
+        images.iter().try_for_each(|p| probe(p))?;
+    }
+    let mut progress = Progress::new("features", classes.iter().map(|(_, images)| images.len()).sum());
+    for ((_, images), class) in classes.iter().zip(ids) {
         for path in images {
             let image = decode(path)?;
-            pollster::block_on(session.capture(class, frame(path, &image)?)).map_err(|e| e.to_string())?;
-            done += 1;
-            if done % 25 == 0 || done == total {
-                eprintln!("features: {done}/{total} images");
-            }
+            pollster::block_on(session.capture(class, frame(path, &image)?)).map_err(|e| format!("{}: {e}", path.display()))?;
+            progress.advance(1);
         }
     }
-    for name in options.zero_shot.iter().flatten() {
+    drop(progress);
+    for name in zero_shot.unwrap_or_default() {
+        let meaning = Session::meaning(name).map_err(|e| e.to_string())?;
         session.add_class(Some(name)).map_err(|e| e.to_string())?;
-        let senses = session.classes().pop().expect("just added").senses;
-        let sense = senses.first().ok_or_else(|| glimpse::Error::NoConcept(name.clone()).to_string())?;
-        eprintln!("{name}: zero-shot, {} ({})", sense.description, sense.covers);
+        eprintln!("{name}: zero-shot, {} ({})", meaning.senses[0].description, meaning.senses[0].covers);
     }
     let examples = session.example_ids().len();
-    match options.settings.task {
+    match settings.task {
         Task::SpotAnomalies => eprintln!("fitting an anomaly detector to {examples} examples of {}", classes[0].0),
-        Task::Classify => eprintln!("training a {} head on {examples} examples of {} classes", options.settings.head, classes.len()),
+        Task::Classify => eprintln!("training a {} head on {examples} examples of {} classes", settings.head, classes.len()),
     }
-    let summary = pollster::block_on(session.train(&mut Stderr)).map_err(|e| e.to_string())?;
+    let summary = pollster::block_on(session.train(&mut Training::new(session.max_epochs()))).map_err(|e| e.to_string())?;
     if let Some(a) = &summary.auto {
         match a.folds {
             0 | 1 => println!("auto: every class needs at least 2 captures to cross-validate: kept {}", a.chosen().describe()),
@@ -110,7 +55,7 @@ pub fn train(options: &Options) -> Result<i32, String> {
         }
     }
     if let Some(n) = summary.normal_examples {
-        println!("anomaly threshold set so that {:.1} % of {n} held-out normal examples are flagged", options.settings.false_alarm_rate * 100.0);
+        println!("anomaly threshold set so that {:.1} % of {n} held-out normal examples are flagged", settings.false_alarm_rate * 100.0);
     }
     if let Some(f) = &summary.fine_tuned {
         match f.kept {
@@ -141,8 +86,8 @@ pub fn train(options: &Options) -> Result<i32, String> {
             );
         }
     }
-    std::fs::write(output, session.save()).map_err(|e| format!("{}: {e}", output.display()))?;
-    println!("wrote {}", output.display());
+    output.write(&session.save())?;
+    println!("wrote {}", output.path.display());
     Ok(0)
 }
 
@@ -152,29 +97,49 @@ fn predict_file(session: &Session, path: &Path) -> Result<Prediction, String> {
     Ok(p.remove(0))
 }
 
-pub fn eval(options: &Options) -> Result<i32, String> {
-    let [project, dir] = options.rest.as_slice() else {
-        return Err("eval needs a project and a folder: glimpse eval PROJECT DIR".into());
-    };
-    let classes = labelled_images(Path::new(dir))?;
-    let session = open_project(options, project)?;
+pub fn eval(model: &Model, project: &Path, dir: &Path, json: bool) -> Result<i32, String> {
+    let classes = labelled_images(dir)?;
+    classes.iter().flat_map(|(_, images)| images).try_for_each(|p| probe(p))?;
+    let session = open_project(model, project)?;
     if session.settings().task == Task::SpotAnomalies {
-        return eval_detector(&session, dir, &classes);
+        return eval_detector(&session, dir, &classes, json);
     }
-    let head = session.head_classes().map_err(|e| format!("{project}: {e}"))?;
-    // Every folder must name a class before any image is classified.
+    let head = session.head_classes().map_err(|e| format!("{}: {e}", project.display()))?;
+    // Every folder must name a class before any image is classified (as a class name, without
+    // the spaces around it that a folder's name may have).
     let labels = classes
         .iter()
-        .map(|(name, _)| head.iter().position(|(_, n)| n == name).ok_or(format!("{dir}/{name}: the project has no class named {name:?}")))
+        .map(|(name, _)| {
+            head.iter().position(|(_, n)| n == name.trim()).ok_or(format!("{}: the project has no class named “{}”", dir.join(name).display(), name.trim()))
+        })
         .collect::<Result<Vec<_>, _>>()?;
+    let total = classes.iter().map(|(_, images)| images.len()).sum();
+    let mut progress = Progress::new("classifying", total);
     let mut labelled = Vec::new();
     for ((_, images), &label) in classes.iter().zip(&labels) {
         for path in images {
             labelled.push((label, predict_file(&session, path)?));
+            progress.advance(1);
         }
     }
+    drop(progress);
     let e = session.evaluate(&labelled).map_err(|e| e.to_string())?;
-    let width = head.iter().map(|(_, n)| n.len()).max().unwrap_or(5).max(5);
+    if json {
+        let per_class: Vec<_> = head
+            .iter()
+            .zip(&e.classes)
+            .map(|((_, name), m)| json!({ "class": name, "precision": m.precision, "recall": m.recall, "f1": m.f1, "support": m.support }))
+            .collect();
+        let confusion: Vec<Vec<usize>> = e.confusion.iter().map(|row| row.iter().map(Vec::len).collect()).collect();
+        let macro_scores = json!({ "precision": e.macro_precision, "recall": e.macro_recall, "f1": e.macro_f1 });
+        let labels: Vec<&str> = head.iter().map(|(_, n)| n.as_str()).collect();
+        println!(
+            "{}",
+            json!({ "accuracy": e.accuracy, "examples": e.examples, "classes": per_class, "macro": macro_scores, "labels": labels, "confusion": confusion })
+        );
+        return Ok(0);
+    }
+    let width = head.iter().map(|(_, n)| n.chars().count()).max().unwrap_or(5).max(5);
     println!("{:width$}  precision  recall     f1  support", "class");
     for ((_, name), m) in head.iter().zip(&e.classes) {
         println!("{name:width$}  {:9.4}  {:6.4}  {:5.4}  {:7}", m.precision, m.recall, m.f1, m.support);
@@ -190,39 +155,41 @@ pub fn eval(options: &Options) -> Result<i32, String> {
 }
 
 /// `DIR/normal` and `DIR/anomaly` through a detector: ROC AUC, and the rates at its threshold.
-fn eval_detector(session: &Session, dir: &str, folders: &[(String, Vec<PathBuf>)]) -> Result<i32, String> {
+fn eval_detector(session: &Session, dir: &Path, folders: &[(String, Vec<PathBuf>)], json: bool) -> Result<i32, String> {
     let mut labelled = Vec::new();
     for (name, images) in folders {
         let anomaly = match name.as_str() {
             "normal" => false,
             "anomaly" => true,
-            other => return Err(format!("{dir}/{other}: evaluating an anomaly detector takes two folders, normal/ and anomaly/")),
+            other => return Err(format!("{}: evaluating an anomaly detector takes two folders, normal/ and anomaly/", dir.join(other).display())),
         };
         for path in images {
             labelled.push((anomaly, predict_file(session, path)?));
         }
     }
-    let e = session.evaluate_anomalies(&labelled).map_err(|e| format!("{dir}: {e}"))?;
+    let e = session.evaluate_anomalies(&labelled).map_err(|e| format!("{}: {e}", dir.display()))?;
     let threshold = labelled[0].1.anomaly.map_or(0.0, |a| a.threshold);
-    println!(
-        "{} normal images, {} anomalies; threshold {threshold:.4} (false-alarm rate {:.3} chosen)",
-        e.normal,
-        e.anomalies,
-        session.settings().false_alarm_rate
-    );
+    let rate = session.settings().false_alarm_rate;
+    if json {
+        println!(
+            "{}",
+            json!({ "normal": e.normal, "anomalies": e.anomalies, "threshold": threshold, "chosenFalseAlarmRate": rate,
+                    "falseAlarmRate": e.false_alarm_rate, "detectionRate": e.detection_rate, "auc": e.auc })
+        );
+        return Ok(0);
+    }
+    println!("{} normal images, {} anomalies; threshold {threshold:.4} (false-alarm rate {rate:.3} chosen)", e.normal, e.anomalies);
     println!("false-alarm rate: {:.4}", e.false_alarm_rate);
     println!("detection rate: {:.4}", e.detection_rate);
     println!("auc: {:.4}", e.auc);
     Ok(0)
 }
 
-pub fn predict(options: &Options) -> Result<i32, String> {
-    let Some((project, images)) = options.rest.split_first().filter(|(_, images)| !images.is_empty()) else {
-        return Err("predict needs a project and images: glimpse predict PROJECT IMAGE...".into());
-    };
-    let session = open_project(options, project)?;
+pub fn predict(model: &Model, project: &Path, images: &[PathBuf], json: bool) -> Result<i32, String> {
+    images.iter().try_for_each(|p| probe(p))?;
+    let session = open_project(model, project)?;
     for path in images {
-        print_prediction(path, &predict_file(&session, Path::new(path))?);
+        print_prediction(&shown(path), &predict_file(&session, path)?, json);
     }
     Ok(0)
 }

@@ -1,61 +1,300 @@
-//! Argument parsing and the subcommands; all the work is done by the library.
+//! The arguments (clap), and one function per command; all the work is done by the library.
 
 mod adapt;
 #[cfg(feature = "bench")]
 mod bench;
 mod explain;
+mod export;
+mod files;
 mod group;
+mod imagenet;
 mod learn;
+mod report;
 mod zero_shot;
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use glimpse::{Backbone, DeviceChoice, Frame, HeadChoice, Session, Settings, Task};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use glimpse::{Backbone, DeviceChoice, HeadChoice, Session, Settings, Task};
 
-const USAGE: &str = "\
-usage:
-  glimpse imagenet IMAGE...                        top-5 ImageNet classes of each PNG/JPEG image
-  glimpse train DIR -o PROJECT [learning options]  learn the classes of DIR (a sub-folder of images per class);
-                                                   --zero-shot \"cat,bird\" adds classes known by name only;
-                                                   --anomaly: DIR has one folder of normal images, and
-                                                   the project tells normal from anomalous
-  glimpse zero-shot --classes \"bird,dog\" IMAGE...  classify by class names alone (no examples, no training)
-  glimpse zero-shot --explain-name NAME            the ImageNet classes a name covers, per sense
-  glimpse eval PROJECT DIR                         accuracy, per-class precision/recall/F1, confusion matrix;
-                                                   for an anomaly detector DIR holds normal/ and anomaly/,
-                                                   and it prints ROC AUC and the rates at the threshold
-  glimpse predict PROJECT IMAGE...                 the class of each image (normal or anomaly, with its score)
-  glimpse adapt PROJECT DIR -o OUT                 adapt a trained project to the camera or scene DIR's
-                                                   unlabelled images come from (--remove: undo it)
-  glimpse group DIR [-o PROJECT] [--groups N]      group DIR's unlabelled images by what they show (-o: a project
-                                                   with a class per group; N groups, or as many as separate
-                                                   best); with class sub-folders, it also scores the
-                                                   grouping against them (adjusted Rand index)
-  glimpse explain [PROJECT] IMAGE... [-o DIR]      where in each image its class was seen (the project's, or
-                                                   ImageNet's without a project); -o writes overlay PNGs
-  glimpse bench [learn] [--iterations N]           time the backbone (or the learner) on the CPU and on wgpu
-                                                   (in builds with `--features bench`)
+/// In-browser transfer learning, on folders of images: the same core and project file as the page.
+#[derive(Parser)]
+#[command(name = "glimpse", version, propagate_version = true, max_term_width = 100, args_override_self = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    #[command(flatten)]
+    model: Model,
+}
 
-options:
-  --weights FILE   Lite0 weights (default: models/efficientnet-lite0.bpk beside the workspace)
-  --backend B      cpu (default), wgpu, or auto (wgpu on a hardware GPU, else the CPU);
-                   wgpu needs a build with `--features gpu`
+#[derive(Subcommand)]
+enum Command {
+    /// The five most probable ImageNet classes of each PNG or JPEG image
+    Imagenet {
+        #[arg(required = true, value_name = "IMAGE")]
+        images: Vec<PathBuf>,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Learns the classes of DIR (one sub-folder of images per class) and writes a project
+    Train {
+        /// A folder with a sub-folder of PNG/JPEG images per class (with --anomaly: one folder of normal images)
+        dir: PathBuf,
+        /// Where to write the project file
+        #[arg(short, long, value_name = "PROJECT")]
+        output: PathBuf,
+        /// Classes known by name only (comma-separated), added beside DIR's
+        #[arg(long, value_name = "NAMES", value_parser = names)]
+        zero_shot: Option<Names>,
+        #[command(flatten)]
+        learning: Learning,
+    },
+    /// Scores a project on DIR (a sub-folder per class; for a detector normal/ and anomaly/)
+    Eval {
+        project: PathBuf,
+        dir: PathBuf,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// The class of each image (for a detector: normal or anomaly, with its score)
+    Predict {
+        project: PathBuf,
+        #[arg(required = true, value_name = "IMAGE")]
+        images: Vec<PathBuf>,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Adapts a trained project to the camera or scene DIR's unlabelled images come from
+    Adapt {
+        project: PathBuf,
+        /// Unlabelled images of the new camera or scene
+        #[arg(required_unless_present = "remove")]
+        dir: Option<PathBuf>,
+        /// Where to write the adapted project
+        #[arg(short, long, value_name = "OUT")]
+        output: PathBuf,
+        /// Undo an adaptation instead
+        #[arg(long, conflicts_with = "dir")]
+        remove: bool,
+    },
+    /// Groups DIR's unlabelled images by what they show (with class sub-folders, scores the grouping against them)
+    Group {
+        dir: PathBuf,
+        /// Write a project with a class per group
+        #[arg(short, long, value_name = "PROJECT")]
+        output: Option<PathBuf>,
+        /// This many groups (default: as many as separate best)
+        #[arg(long, value_name = "N")]
+        groups: Option<usize>,
+        #[command(flatten)]
+        json: Json,
+        #[command(flatten)]
+        augment: Augmenting,
+    },
+    /// Classifies images by class names alone (no examples, no training)
+    ZeroShot {
+        /// The class names, comma-separated
+        #[arg(long, value_name = "NAMES", value_parser = names, required_unless_present = "explain_name")]
+        classes: Option<Names>,
+        /// Lists the ImageNet classes each sense of NAME covers, instead
+        #[arg(long, value_name = "NAME", conflicts_with = "classes")]
+        explain_name: Option<String>,
+        #[arg(value_name = "IMAGE", required_unless_present = "explain_name")]
+        images: Vec<PathBuf>,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Where in each image its class was seen: the project's, or ImageNet's without a project
+    Explain {
+        /// A project file, then images; or images alone
+        #[arg(required = true, value_name = "[PROJECT] IMAGE")]
+        files: Vec<PathBuf>,
+        /// Write each image with its heat map over it as DIR/NAME.heatmap.png
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Replace overlays that exist
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Writes a project's model as an ONNX file (its classes, threshold and preprocessing inside)
+    Export {
+        project: PathBuf,
+        /// Where to write the ONNX file
+        #[arg(short, long, value_name = "MODEL.onnx")]
+        output: PathBuf,
+        /// Replace the file if it exists
+        #[arg(long)]
+        force: bool,
+    },
+    /// Prints a shell's completion script for glimpse
+    Completions { shell: clap_complete::Shell },
+    /// Times the backbone (or, with `learn`, the learner) on the CPU and on wgpu
+    #[cfg(feature = "bench")]
+    Bench {
+        /// `learn` times the learner
+        what: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        iterations: usize,
+    },
+}
 
-learning options (defaults in brackets):
-  --head softmax|prototype|knn|auto|anomaly [softmax]   --hidden N hidden width, 0 = linear [0]
-                   auto: each head scored by cross-validation on the examples (up to 30 s), the best trained
-  --epochs N [50]   --batch-size N [32]   --learning-rate X [0.001]   --weight-decay X [0.0001]
-  --dropout X [0.2]   --label-smoothing X [0.1]   --validation X held-out share [0.2]
-  --patience N [10]   --seed N [42]   --k N neighbours for knn [5]   --threshold X unknown below [0.6]
-  --flip   --crops N   --jitter X      augmented views per image [none]
-  --fine-tune N    after the head, retrain the top N layers of the backbone too (1 = its last
-                   1x1 conv, each more one block below; at most 6) at a tenth of the learning rate [0]
-  --anomaly        the same as --head anomaly   --false-alarm X  share of normal images flagged [0.05]";
+/// Where the model comes from and what runs it.
+#[derive(Args, Clone)]
+#[command(next_help_heading = "Model")]
+struct Model {
+    /// The Lite0 weights
+    #[arg(long, value_name = "FILE", default_value_os_t = default_weights(), global = true)]
+    weights: PathBuf,
+    /// cpu, wgpu (needs a build with `--features gpu`), or auto (wgpu on a hardware GPU, else the CPU)
+    #[arg(long, value_name = "B", default_value = "cpu", global = true)]
+    backend: String,
+}
+
+#[derive(Args, Clone, Copy)]
+#[command(next_help_heading = "Output")]
+struct Json {
+    /// One JSON document (per image: JSON Lines) with the same facts as the text
+    #[arg(long)]
+    json: bool,
+}
+
+/// The learning settings a command line can set; the defaults are the page's.
+#[derive(Args)]
+#[command(next_help_heading = "Learning options")]
+struct Learning {
+    /// softmax, prototype, knn, or auto (each scored by cross-validation, up to 30 s)
+    #[arg(long, value_name = "HEAD", value_parser = head)]
+    head: Option<Head>,
+    /// One class of normal images; the project tells normal from anomalous
+    #[arg(long)]
+    anomaly: bool,
+    /// Share of normal images a detector flags
+    #[arg(long, value_name = "X")]
+    false_alarm: Option<f32>,
+    /// Hidden width of the softmax head, 0 = linear
+    #[arg(long, value_name = "N")]
+    hidden: Option<u32>,
+    #[arg(long, value_name = "N")]
+    epochs: Option<u32>,
+    #[arg(long, value_name = "N")]
+    batch_size: Option<u32>,
+    #[arg(long, value_name = "X")]
+    learning_rate: Option<f32>,
+    #[arg(long, value_name = "X")]
+    weight_decay: Option<f32>,
+    #[arg(long, value_name = "X")]
+    dropout: Option<f32>,
+    #[arg(long, value_name = "X")]
+    label_smoothing: Option<f32>,
+    /// Share of each class held out to stop early and to evaluate
+    #[arg(long, value_name = "X")]
+    validation: Option<f32>,
+    #[arg(long, value_name = "N")]
+    patience: Option<u32>,
+    #[arg(long, value_name = "N")]
+    seed: Option<u32>,
+    /// Neighbours that vote in the kNN head
+    #[arg(long, value_name = "N")]
+    k: Option<u32>,
+    /// Below this top probability a prediction is "unknown"
+    #[arg(long, value_name = "X")]
+    threshold: Option<f32>,
+    /// After the head, retrain the top N layers of the network too (1: its last 1×1 conv; each more one block below)
+    #[arg(long, value_name = "N")]
+    fine_tune: Option<u32>,
+    #[command(flatten)]
+    augment: Augmenting,
+}
+
+/// Extra views of each image.
+#[derive(Args, Clone)]
+#[command(next_help_heading = "Augmentation")]
+struct Augmenting {
+    /// A mirrored view of each image
+    #[arg(long)]
+    flip: bool,
+    /// Random crops of each image
+    #[arg(long, value_name = "N")]
+    crops: Option<u32>,
+    /// Colour jitter of the views
+    #[arg(long, value_name = "X")]
+    jitter: Option<f32>,
+}
+
+/// `--head`: a classifier's head, or `anomaly`, the detector's name before it was a task.
+#[derive(Clone, Copy)]
+enum Head {
+    Classifier(HeadChoice),
+    Anomaly,
+}
+
+fn head(name: &str) -> Result<Head, String> {
+    match name {
+        "anomaly" => Ok(Head::Anomaly),
+        name => HeadChoice::parse(name).map(Head::Classifier).map_err(|e| e.to_string()),
+    }
+}
+
+/// Class names given as one comma-separated argument.
+#[derive(Clone)]
+struct Names(Vec<String>);
+
+fn names(text: &str) -> Result<Names, String> {
+    let names: Vec<String> = text.split(',').map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect();
+    if names.is_empty() { Err("needs comma-separated class names".into()) } else { Ok(Names(names)) }
+}
+
+fn default_weights() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(glimpse::WEIGHTS_FILE)
+}
+
+impl Augmenting {
+    fn apply(&self, settings: &mut Settings) {
+        settings.augment.flip |= self.flip;
+        if let Some(n) = self.crops {
+            settings.augment.crops = n;
+        }
+        if let Some(x) = self.jitter {
+            settings.augment.jitter = x;
+        }
+    }
+}
+
+impl Learning {
+    /// The page's defaults with what the options set.
+    fn settings(&self) -> Settings {
+        let mut s = Settings::default();
+        match self.head {
+            Some(Head::Classifier(head)) => s.head = head,
+            Some(Head::Anomaly) => s.task = Task::SpotAnomalies,
+            None => {}
+        }
+        if self.anomaly {
+            s.task = Task::SpotAnomalies;
+        }
+        macro_rules! set {
+            ($($option:ident => $field:ident),*) => { $(if let Some(v) = self.$option { s.$field = v; })* };
+        }
+        set!(false_alarm => false_alarm_rate, hidden => hidden, epochs => epochs, batch_size => batch_size, learning_rate => learning_rate,
+            weight_decay => weight_decay, dropout => dropout, label_smoothing => label_smoothing, validation => validation_fraction,
+            patience => patience, seed => seed, k => k, threshold => threshold, fine_tune => fine_tune);
+        self.augment.apply(&mut s);
+        s
+    }
+}
 
 pub fn main() -> i32 {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    let version = format!("{} (project format {}, backbone efficientnet-lite0)", env!("CARGO_PKG_VERSION"), glimpse::FORMAT_VERSION);
+    let command = Cli::command().version(version);
+    let cli = match command.try_get_matches_from(std::env::args_os()).and_then(|m| Cli::from_arg_matches(&m)) {
+        Ok(cli) => cli,
+        // Help and the version exit 0; usage errors exit 2, as every error of glimpse does.
+        Err(e) => e.exit(),
+    };
+    match run(cli.command, &cli.model) {
         Ok(code) => code,
         Err(message) => {
             eprintln!("glimpse: {message}");
@@ -64,194 +303,95 @@ pub fn main() -> i32 {
     }
 }
 
-/// Options shared by the subcommands, and the positional arguments left over.
-#[derive(Clone)]
-struct Options {
-    weights: PathBuf,
-    backend: String,
-    #[cfg_attr(not(feature = "bench"), allow(dead_code))]
-    iterations: usize,
-    settings: Settings,
-    output: Option<PathBuf>,
-    /// Class names without examples (`--classes`, `--zero-shot`).
-    zero_shot: Option<Vec<String>>,
-    explain_name: Option<String>,
-    /// `adapt --remove`
-    remove: bool,
-    /// `group --groups N`
-    groups: Option<usize>,
-    rest: Vec<String>,
-}
-
-/// Sets the settings field a numeric learning flag names; false when `flag` is not one.
-macro_rules! number_flags {
-    ($flag:expr, $value:expr, $settings:expr, { $($name:literal => $($field:ident).+),* $(,)? }) => {
-        match $flag {
-            $($name => { $settings.$($field).+ = number($flag, &$value($flag)?)?; true })*
-            _ => false,
+/// Runs one command. Project files a command writes replace what is there whole (see
+/// `files::Output`); overlays replace nothing without `--force`.
+fn run(command: Command, model: &Model) -> Result<i32, String> {
+    let project = |path: PathBuf| files::Output::new(path, true);
+    match command {
+        Command::Imagenet { images, json } => imagenet::run(model, &images, json.json),
+        Command::Train { dir, output, zero_shot, learning } => {
+            learn::train(model, &dir, &project(output), learning.settings(), zero_shot.as_ref().map(|n| n.0.as_slice()))
         }
-    };
-}
-
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut options = Options {
-        weights: Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(glimpse::WEIGHTS_FILE),
-        backend: "cpu".into(),
-        iterations: 10,
-        settings: Settings::default(),
-        output: None,
-        zero_shot: None,
-        explain_name: None,
-        remove: false,
-        groups: None,
-        rest: Vec::new(),
-    };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
-        let s = &mut options.settings;
-        let numeric = number_flags!(arg.as_str(), value, s, {
-            "--hidden" => hidden, "--epochs" => epochs, "--batch-size" => batch_size,
-            "--learning-rate" => learning_rate, "--weight-decay" => weight_decay, "--dropout" => dropout,
-            "--label-smoothing" => label_smoothing, "--validation" => validation_fraction,
-            "--patience" => patience, "--seed" => seed, "--k" => k, "--threshold" => threshold,
-            "--crops" => augment.crops, "--jitter" => augment.jitter, "--fine-tune" => fine_tune,
-            "--false-alarm" => false_alarm_rate,
-        });
-        if numeric {
-            continue;
+        Command::Eval { project, dir, json } => learn::eval(model, &project, &dir, json.json),
+        Command::Predict { project, images, json } => learn::predict(model, &project, &images, json.json),
+        Command::Adapt { project: input, dir, output, remove } => adapt::run(model, &input, dir.as_deref(), remove, &project(output)),
+        Command::Group { dir, output, groups, json, augment } => {
+            let mut settings = Settings::default();
+            augment.apply(&mut settings);
+            group::run(model, &dir, output.map(project).as_ref(), groups, settings, json.json)
         }
-        match arg.as_str() {
-            "--weights" => options.weights = value("--weights")?.into(),
-            "--backend" => options.backend = value("--backend")?,
-            "--iterations" => options.iterations = number(arg, &value(arg)?)?,
-            "-o" | "--output" => options.output = Some(value("--output")?.into()),
-            // `--head anomaly` was the detector's name before it was a task of its own.
-            "--head" => match value("--head")?.as_str() {
-                "anomaly" => options.settings.task = Task::SpotAnomalies,
-                name => options.settings.head = HeadChoice::parse(name).map_err(|e| e.to_string())?,
-            },
-            "--flip" => options.settings.augment.flip = true,
-            "--anomaly" => options.settings.task = Task::SpotAnomalies,
-            "--remove" => options.remove = true,
-            "--groups" => options.groups = Some(number(arg, &value(arg)?)?),
-            "--classes" | "--zero-shot" => {
-                let names: Vec<String> = value(arg)?.split(',').map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect();
-                if names.is_empty() {
-                    return Err(format!("{arg} needs comma-separated class names"));
-                }
-                options.zero_shot = Some(names);
-            }
-            "--explain-name" => options.explain_name = Some(value(arg)?),
-            "-h" | "--help" => return Err(USAGE.into()),
-            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}\n{USAGE}")),
-            _ => options.rest.push(arg.clone()),
-        }
-    }
-    Ok(options)
-}
-
-fn number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, String> {
-    text.parse().map_err(|_| format!("{flag} needs a number, got {text:?}"))
-}
-
-fn run(args: &[String]) -> Result<i32, String> {
-    let Some((command, args)) = args.split_first() else {
-        return Err(USAGE.into());
-    };
-    let options = parse(args)?;
-    match command.as_str() {
-        "imagenet" => imagenet(&options),
-        #[cfg(feature = "bench")]
-        "bench" => bench::run(&options).map(|_| 0),
-        #[cfg(not(feature = "bench"))]
-        "bench" => Err("this glimpse was built without the benchmarks: cargo run --release --features bench --bin glimpse -- bench".into()),
-        "train" => learn::train(&options),
-        "eval" => learn::eval(&options),
-        "adapt" => adapt::run(&options),
-        "predict" => learn::predict(&options),
-        "explain" => explain::run(&options),
-        "zero-shot" => zero_shot::run(&options),
-        "group" => group::run(&options),
-        "-h" | "--help" | "help" => {
-            println!("{USAGE}");
+        Command::ZeroShot { classes, explain_name, images, json } => match explain_name {
+            Some(name) => zero_shot::explain_name(&name, json.json),
+            None => zero_shot::run(model, classes.as_ref().map_or(&[][..], |n| n.0.as_slice()), &images, json.json),
+        },
+        Command::Explain { files, output, force, json } => explain::run(model, &files, output.as_deref(), force, json.json),
+        Command::Export { project: input, output, force } => export::run(model, &input, &files::Output::new(output, force)),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "glimpse", &mut std::io::stdout());
             Ok(0)
         }
-        other => Err(format!("unknown command {other}\n{USAGE}")),
+        #[cfg(feature = "bench")]
+        Command::Bench { what, iterations } => bench::run(model, what.as_deref() == Some("learn"), iterations).map(|_| 0),
     }
 }
 
 /// The weights loaded on the device `--backend` names.
-fn load_backbone(options: &Options) -> Result<Backbone, String> {
-    let choice = DeviceChoice::parse(&options.backend).map_err(|e| e.to_string())?;
-    let path = &options.weights;
-    let bytes = std::fs::read(path).map_err(|e| format!("weights file {}: {e}", path.display()))?;
-    pollster::block_on(Backbone::load_on(choice, &bytes, &path.display().to_string())).map_err(|e| e.to_string())
+fn load_backbone(model: &Model) -> Result<Backbone, String> {
+    let choice = DeviceChoice::parse(&model.backend).map_err(|e| e.to_string())?;
+    let bytes = files::read_bounded(&model.weights, files::WEIGHTS_LIMIT).map_err(|e| format!("weights file {e}"))?;
+    pollster::block_on(Backbone::load_on(choice, &bytes, &model.weights.display().to_string())).map_err(|e| e.to_string())
 }
 
 /// An empty project on the backbone.
-fn session(options: &Options) -> Result<Session, String> {
-    Ok(Session::new(Rc::new(load_backbone(options)?)))
+fn session(model: &Model) -> Result<Session, String> {
+    Ok(Session::new(Rc::new(load_backbone(model)?)))
 }
 
 /// The project file at `path`, open on the backbone.
-fn open_project(options: &Options, path: &str) -> Result<Session, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-    let session = session(options)?;
-    session.open(&bytes).map_err(|e| format!("{path}: {e}"))?;
+fn open_project(model: &Model, path: &Path) -> Result<Session, String> {
+    let bytes = files::read_project(path)?;
+    let session = session(model)?;
+    session.open(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     if let Some(a) = session.adaptation() {
         let note = if a.applies { "" } else { " (not applied: the head was retrained through other fine-tuned layers since; adapt again)" };
-        eprintln!("{path}: adapted to a new camera or scene from {} images{note}", a.frames);
+        eprintln!("{}: adapted to a new camera or scene from {} images{note}", path.display(), a.frames);
     }
     Ok(session)
 }
 
-/// Decodes a PNG or JPEG file to RGBA8.
-fn decode(path: &Path) -> Result<image::RgbaImage, String> {
-    let name = path.display();
-    Ok(image::ImageReader::open(path)
-        .map_err(|e| format!("{name}: {e}"))?
-        .with_guessed_format()
-        .map_err(|e| format!("{name}: {e}"))?
-        .decode()
-        .map_err(|e| format!("{name}: not a readable PNG or JPEG image ({e})"))?
-        .into_rgba8())
+/// A path as text for output: the name as the user gave it, its bytes that are not UTF-8 shown
+/// as replacement characters.
+fn shown(path: &Path) -> String {
+    path.display().to_string()
 }
 
-/// `image` (decoded from `path`) as a frame for the core.
-fn frame<'a>(path: &Path, image: &'a image::RgbaImage) -> Result<Frame<'a>, String> {
-    Frame::new(image.as_raw(), image.width(), image.height()).map_err(|e| format!("{}: {e}", path.display()))
+/// The command line as the program would get it, for tests of the parser.
+#[cfg(test)]
+fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(std::iter::once("glimpse").chain(args.iter().copied()))
 }
 
-/// `path<TAB>class<TAB>probability`, or `path<TAB>unknown<TAB>p<TAB>(closest: class q)` with `p`
-/// the probability of "none of these" where the project has it, else the closest class's.
-/// A detector's: `path<TAB>normal|anomaly<TAB>score<TAB>(threshold t)`.
-fn print_prediction(path: &str, p: &glimpse::Prediction) {
-    if let Some(a) = p.anomaly {
-        let verdict = if a.anomaly { "anomaly" } else { "normal" };
-        return println!("{path}\t{verdict}\t{:.4}\t(threshold {:.4})", a.score, a.threshold);
-    }
-    let best = p.top();
-    match p.unknown {
-        false => println!("{path}\t{}\t{:.4}", best.name, best.probability),
-        true => println!("{path}\tunknown\t{:.4}\t(closest: {} {:.4})", p.none.unwrap_or(best.probability), best.name, best.probability),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn imagenet(options: &Options) -> Result<i32, String> {
-    if options.rest.is_empty() {
-        return Err(format!("imagenet needs at least one image\n{USAGE}"));
+    #[test]
+    fn learning_options_set_the_settings_and_keep_the_pages_defaults() {
+        let Ok(Cli { command: Command::Train { learning, .. }, .. }) = parse(&["train", "d", "-o", "p", "--head", "knn", "--k", "3", "--flip", "--crops", "2"])
+        else {
+            panic!("train did not parse")
+        };
+        let s = learning.settings();
+        assert_eq!((s.head, s.k, s.augment.flip, s.augment.crops), (HeadChoice::parse("knn").unwrap(), 3, true, 2));
+        assert_eq!(s.epochs, Settings::default().epochs);
+        let Ok(Cli { command: Command::Train { learning, .. }, .. }) = parse(&["train", "d", "-o", "p", "--head", "anomaly"]) else { panic!() };
+        assert_eq!(learning.settings().task, Task::SpotAnomalies, "--head anomaly is the detector's old name");
     }
-    // Decode everything first, so that a bad file fails before the model is loaded.
-    let images = options.rest.iter().map(|p| decode(Path::new(p))).collect::<Result<Vec<_>, _>>()?;
-    let backbone = load_backbone(options)?;
-    for (path, image) in options.rest.iter().zip(&images) {
-        let frame = frame(Path::new(path), image)?;
-        let top = pollster::block_on(backbone.imagenet_top_k(&[frame], 5)).map_err(|e| e.to_string())?;
-        println!("{path}");
-        for class in &top[0] {
-            println!("{:.4}\t{}\t{}", class.probability, class.index, class.label);
-        }
+
+    #[test]
+    fn a_misspelt_command_is_refused_with_a_suggestion() {
+        let error = parse(&["trian", "d"]).err().unwrap().to_string();
+        assert!(error.contains("'train'"), "{error}");
+        assert!(parse(&["predict", "p"]).is_err(), "predict needs images");
     }
-    Ok(0)
 }

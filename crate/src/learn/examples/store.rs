@@ -125,6 +125,10 @@ impl Examples {
         if name.chars().count() > 100 {
             return Err(Error::ClassName("class names are at most 100 characters".into()));
         }
+        // Tabs and line breaks would break every line-based output (the CLI's, a CSV).
+        if name.chars().any(char::is_control) {
+            return Err(Error::ClassName("class names cannot hold tabs, line breaks or other control characters".into()));
+        }
         if self.classes.iter().any(|c| Some(c.id) != except && c.name == name) {
             return Err(Error::ClassName(format!("there is already a class named {name:?}")));
         }
@@ -311,6 +315,7 @@ mod tests {
         assert_eq!(ex.class(b).unwrap().name, "banana");
         assert!(ex.add_class("apple").is_err(), "duplicate names are refused");
         assert!(ex.add_class("  ").is_err());
+        assert!(ex.add_class("tab\tname").is_err() && ex.add_class("two\nlines").is_err(), "control characters are refused");
         let ids = ex.add(a, vec![captured(1.0), captured(2.0)]).unwrap();
         assert_eq!(ex.example(ids[1]).unwrap().capture, ids[0], "a view points at its capture");
         ex.move_class(b, 0).unwrap();

@@ -70,6 +70,20 @@ impl ZeroShot {
         imagenet.iter().zip(&self.shares).filter(|(_, s)| s.is_empty()).map(|(p, _)| *p).fold(0.0, f32::max)
     }
 
+    /// The shares as a dense matrix (`IMAGENET_CLASSES × classes`, row-major), and 1 for each
+    /// ImageNet class no zero-shot class covers, 0 for the others: what a graph multiplies by
+    /// (see `export`).
+    pub fn matrices(&self) -> (Vec<f32>, Vec<f32>) {
+        let mut dense = vec![0.0; IMAGENET_CLASSES * self.classes];
+        for (i, share) in self.shares.iter().enumerate() {
+            for &(z, part) in share {
+                dense[i * self.classes + z] = part;
+            }
+        }
+        let uncovered = self.shares.iter().map(|s| if s.is_empty() { 1.0 } else { 0.0 }).collect();
+        (dense, uncovered)
+    }
+
     /// The ImageNet class that gives zero-shot class `z` the most mass in this row: the one
     /// whose heat map explains it.
     pub fn strongest(&self, z: usize, imagenet: &[f32]) -> usize {
