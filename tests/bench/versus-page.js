@@ -81,7 +81,7 @@ async function glimpse(images) {
   // The live path: frame -> features -> trained head -> probabilities, as the page's worker does.
   const learner = new GlimpseLearner(backbone);
   const classes = [learner.addClass('first half'), learner.addClass('second half')];
-  for (const [i, image] of batch.entries()) await learner.addExample(classes[i < BATCH / 2 ? 0 : 1], image.rgba, image.width, image.height);
+  for (const [i, image] of batch.entries()) await learner.capture(classes[i < BATCH / 2 ? 0 : 1], image.rgba, image.width, image.height);
   await learner.train(null);
   result.live = await warm(() => learner.predict(images[0].rgba, images[0].width, images[0].height));
   // The exact inputs the network saw, for the other engine.
