@@ -8,6 +8,7 @@ import { createLive } from './live.js';
 import { createAdapt } from './adapt.js';
 import { createGroups } from './groups.js';
 import { createProject } from './project.js';
+import { createLabelling } from './counting.js';
 import * as thumbnails from './thumbnails.js';
 import { $, say } from './dom.js';
 
@@ -23,9 +24,15 @@ const camera = createCamera({
   },
 });
 const groups = createGroups({ report });
-const classes = createClasses({ grabFrame: () => camera.grab(), decodeFile: decode, report, group: (c) => groups.open(c) });
+const labelling = createLabelling({
+  report,
+  getClasses: () => classes.classes,
+  // Every frame captured for counting, class by class, to step through while marking.
+  frames: () => classes.classes.flatMap((c) => c.frames.map(([id]) => id)),
+});
+const classes = createClasses({ grabFrame: () => camera.grab(), decodeFile: decode, report, group: (c) => groups.open(c), label: labelling });
 const training = createTraining({ report });
-const live = createLive({ grabFrame: () => camera.grab(), decodeFile: decode, report });
+const live = createLive({ grabFrame: () => camera.grab(), decodeFile: decode, report, getClasses: () => classes.classes });
 const adapt = createAdapt({ grabFrame: () => camera.grab() });
 createProject({ report, getClasses: () => classes.classes });
 

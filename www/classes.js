@@ -21,14 +21,17 @@ function capturing(on) {
   else hideCamera = setTimeout(() => { document.body.dataset.capturing = 'false'; }, SHOWN_MS);
 }
 
-export function createClasses({ grabFrame, decodeFile, report, group }) {
+export function createClasses({ grabFrame, decodeFile, report, group, label }) {
   const list = $('classes');
   const cards = new Map(); // class id → card element
   let classes = [];
   let enabled = false;
   let undoTimer = null;
 
-  // Captures queue in the worker; the count on the card updates as each one lands.
+  // Captures queue in the worker; the count on the card updates as each one lands. While
+  // counting, a single capture opens for its objects to be marked (a burst's frames and uploads
+  // are marked later, from their thumbnails).
+  const counting = () => document.body.dataset.mode === 'count';
   async function capture(id, image) {
     if (!image) return report('The camera has no picture yet: wait for it, or upload images instead.', true);
     try {
@@ -61,11 +64,15 @@ export function createClasses({ grabFrame, decodeFile, report, group }) {
     const start = () => {
       if (timer || repeat || !enabled) return;
       capturing(true);
-      captureFromCamera(id);
+      const first = captureFromCamera(id);
       timer = setTimeout(() => { repeat = setInterval(() => captureFromCamera(id), BURST_MS); }, HOLD_MS);
+      burstOf = first;
       element.classList.add('recording');
     };
+    let burstOf = null;
     const stop = () => {
+      // A press too short to start a burst captured one frame: open it to mark its objects.
+      if (timer && !repeat && counting()) burstOf?.then(() => markNewest(id));
       if (timer || repeat) capturing(false);
       clearTimeout(timer); clearInterval(repeat);
       timer = repeat = null;
@@ -155,6 +162,12 @@ export function createClasses({ grabFrame, decodeFile, report, group }) {
     return card;
   }
 
+  // The newest frame of a class, opened to mark its objects (after a single capture).
+  function markNewest(id) {
+    const frames = classes.find((c) => c.id === id)?.frames ?? [];
+    if (frames.length) label.open(frames.at(-1)[0], id);
+  }
+
   const deleteExample = (id) => call('deleteExample', { id }).catch((e) => report(e.message, true));
 
   function render(newClasses) {
@@ -182,12 +195,17 @@ export function createClasses({ grabFrame, decodeFile, report, group }) {
         senses.replaceChildren(...c.senses.map((s) => new Option(s.label, String(s.id))));
       }
       if (c.sense != null) senses.value = String(c.sense);
-      const newest = c.examples.slice(-STRIP).reverse();
+      // While counting, the strip shows the frames to mark, each with its number of marks.
+      const count = counting();
+      const shown = count ? c.frames.map(([frame]) => frame) : c.examples;
+      const newest = shown.slice(-STRIP).reverse();
       const strip = card.querySelector('.strip');
-      const key = newest.join(',');
+      const badges = count ? new Map(c.frames) : null;
+      const key = `${count}:${newest.join(',')}:${count ? c.frames.map(([, n]) => n).join(',') : ''}`;
       if (strip.dataset.key !== key) {
         strip.dataset.key = key;
-        thumbnails.fill(strip, newest, { onDelete: deleteExample, label: `${c.name} example` });
+        const choose = count ? { onChoose: (frame) => label.open(frame, c.id), badges } : {};
+        thumbnails.fill(strip, newest, { onDelete: deleteExample, label: `${c.name} ${count ? 'frame' : 'example'}`, ...choose });
       }
       const more = card.querySelector('.show-all');
       more.hidden = c.examples.length <= STRIP;

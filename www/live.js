@@ -3,9 +3,10 @@
 // the measured rate and latency of the whole path (grab → worker → prediction → bars).
 import { call } from './rpc.js';
 import { $ } from './dom.js';
+import { drawObjects } from './counting.js';
 const WINDOW_MS = 2000; // rate and latency are averaged over this window
 
-export function createLive({ grabFrame, decodeFile, report }) {
+export function createLive({ grabFrame, decodeFile, report, getClasses }) {
   let ready = false; // whether every class can be predicted
   let running = false;
   let stopped = false;
@@ -30,16 +31,31 @@ export function createLive({ grabFrame, decodeFile, report }) {
         return item;
       }));
     }
+    // A counter's bars are its counts: the most numerous class fills its bar.
+    const objects = prediction.objects;
+    const count = (id) => objects.filter((o) => o.class === id).length;
+    const most = objects ? Math.max(1, ...prediction.classes.map((c) => count(c.id))) : 1;
     for (const c of prediction.classes) {
       const bar = bars.get(c.id);
       bar.label.textContent = c.name;
-      bar.meter.value = c.probability;
+      bar.meter.value = objects ? count(c.id) / most : c.probability;
       bar.meter.setAttribute('aria-label', c.name);
-      bar.value.textContent = `${(c.probability * 100).toFixed(0)} %`;
+      bar.value.textContent = objects ? String(count(c.id)) : `${(c.probability * 100).toFixed(0)} %`;
       bar.item.classList.toggle('top', c.id === prediction.best);
     }
     const best = prediction.classes.find((c) => c.id === prediction.best);
     const state = $('live-state');
+    if (objects) {
+      const counts = prediction.classes.map((c) => [c.name, count(c.id)]).filter(([, n]) => n > 0);
+      state.textContent = counts.length ? counts.map(([name, n]) => `${n} ${name}`).join(', ') : 'Nothing found.';
+      state.title = objects.map((o) => `${o.name} ${o.score.toFixed(2)}`).join(', ');
+      state.dataset.class = '';
+      state.dataset.count = String(objects.length);
+      state.dataset.verdict = '';
+      state.classList.toggle('unknown', objects.length === 0);
+      return;
+    }
+    delete state.dataset.count;
     const anomaly = prediction.anomaly;
     state.dataset.verdict = anomaly ? (anomaly.anomaly ? 'anomaly' : 'normal') : '';
     if (anomaly) {
@@ -66,14 +82,23 @@ export function createLive({ grabFrame, decodeFile, report }) {
   }
 
   // The video is scaled to cover its box, so the centre square is centred in the box, its side
-  // the frame's shorter side times the video's scale.
-  function drawHeat(map, className) {
+  // the frame's shorter side times the video's scale; the whole frame (a counter's map and
+  // objects) is centred too, at the video's scale.
+  function videoPlace(whole) {
     const video = $('video');
     const box = video.parentElement;
     const scale = Math.max(box.clientWidth / video.videoWidth, box.clientHeight / video.videoHeight);
     const side = Math.min(video.videoWidth, video.videoHeight) * scale;
-    const place = { width: `${side}px`, height: `${side}px`, left: `${(box.clientWidth - side) / 2}px`, top: `${(box.clientHeight - side) / 2}px` };
-    if (!drawMap($('heat'), map, place)) return;
+    const [width, height] = whole ? [video.videoWidth * scale, video.videoHeight * scale] : [side, side];
+    return { width: `${width}px`, height: `${height}px`, left: `${(box.clientWidth - width) / 2}px`, top: `${(box.clientHeight - height) / 2}px` };
+  }
+  function drawLiveObjects(objects) {
+    drawObjects($('objects'), objects, getClasses(), videoPlace(true));
+    $('objects').classList.toggle('mirrored', $('video').classList.contains('mirrored'));
+  }
+  function drawHeat(map, className) {
+    const video = $('video');
+    if (!drawMap($('heat'), map, videoPlace(!!map?.whole))) return;
     $('heat').classList.toggle('mirrored', video.classList.contains('mirrored'));
     $('heat').dataset.class = className;
   }
@@ -111,6 +136,7 @@ export function createLive({ grabFrame, decodeFile, report }) {
     if (!ready) {
       // Until every class can be predicted, there is nothing to show live but what the model sees.
       drawHeat(null);
+      drawLiveObjects(null);
       if (top3) drawSeen(await call('imagenet', { image }, [image.rgba]));
       return;
     }
@@ -118,6 +144,7 @@ export function createLive({ grabFrame, decodeFile, report }) {
     drawBars(prediction);
     drawSeen(seen);
     drawHeat($('explain-toggle').checked ? map : null, prediction.classes.find((c) => c.id === map?.class)?.name);
+    drawLiveObjects(prediction.objects ?? null);
     $('live-state').dataset.frames = String(Number($('live-state').dataset.frames ?? 0) + 1);
     measure(performance.now() - started, prediction.ms);
   }
@@ -151,11 +178,12 @@ export function createLive({ grabFrame, decodeFile, report }) {
     $('file-figure').hidden = false;
     $('file-caption').textContent = name;
     $('file-heat').hidden = true;
+    $('file-objects').hidden = true;
   }
   // A file is drawn whole: the square's place in percentages of the picture.
   function drawFileHeat(map, { width, height }, className) {
-    const side = Math.min(width, height);
-    const place = { left: `${(width - side) / 2 / width * 100}%`, top: `${(height - side) / 2 / height * 100}%`, width: `${side / width * 100}%`, height: `${side / height * 100}%` };
+    const side = map?.whole ? null : Math.min(width, height);
+    const place = !side ? { left: '0', top: '0', width: '100%', height: '100%' } : { left: `${(width - side) / 2 / width * 100}%`, top: `${(height - side) / 2 / height * 100}%`, width: `${side / width * 100}%`, height: `${side / height * 100}%` };
     if (!drawMap($('file-heat'), map, place)) return;
     $('file-heat').dataset.class = className ?? '';
     $('file-caption').textContent += ` — where it sees “${className}”`;
@@ -175,6 +203,7 @@ export function createLive({ grabFrame, decodeFile, report }) {
         drawBars(prediction);
         drawSeen(seen);
         drawFileHeat(explain ? map : null, image, prediction.classes.find((c) => c.id === map?.class)?.name);
+        drawObjects($('file-objects'), prediction.objects ?? null, getClasses(), { left: '0', top: '0', width: '100%', height: '100%' });
       } else {
         // No head yet: the file still gets what the model itself sees in it.
         drawSeen(await call('imagenet', { image }, [image.rgba]));
@@ -195,6 +224,7 @@ export function createLive({ grabFrame, decodeFile, report }) {
       state.classList.toggle('warning', !ready && readiness.hint.warning);
       if (!ready) {
         drawHeat(null);
+        drawLiveObjects(null);
         state.textContent = readiness.hint.text;
         $('bars').replaceChildren(); $('bars').dataset.ids = '';
       } else if (!wasReady && !cameraOn) {

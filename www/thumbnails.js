@@ -30,9 +30,10 @@ export function keepOnly(ids) {
 
 /**
  * Fills `container` with one canvas per id. With `onDelete`, each thumbnail is a button that
- * deletes its example (keyboard: Delete or Backspace while focused).
+ * deletes its example (keyboard: Delete or Backspace while focused). With `onChoose` too, the
+ * button chooses it instead (Delete still deletes), and `badges` (id → text) label thumbnails.
  */
-export async function fill(container, ids, { onDelete, label = 'Example' } = {}) {
+export async function fill(container, ids, { onDelete, onChoose, badges, label = 'Example' } = {}) {
   await load(ids);
   const items = ids.map((id) => {
     const canvas = document.createElement('canvas');
@@ -48,11 +49,27 @@ export async function fill(container, ids, { onDelete, label = 'Example' } = {})
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'thumb';
-    button.title = 'Delete this example';
-    button.setAttribute('aria-label', `Delete ${label.toLowerCase()} ${id}`);
     button.dataset.id = id;
     button.append(canvas);
-    button.addEventListener('click', () => onDelete(id));
+    const badge = badges?.get(id);
+    if (badge != null) {
+      const mark = document.createElement('span');
+      mark.className = 'badge';
+      mark.textContent = badge;
+      button.append(mark);
+    }
+    if (onChoose) {
+      button.title = 'Mark its objects (Delete: delete it)';
+      button.setAttribute('aria-label', `Mark the objects of ${label.toLowerCase()} ${id}${badge != null ? `, ${badge} marked` : ''}`);
+      button.addEventListener('click', () => onChoose(id));
+    } else {
+      button.title = 'Delete this example';
+      button.setAttribute('aria-label', `Delete ${label.toLowerCase()} ${id}`);
+      button.addEventListener('click', () => onDelete(id));
+    }
+    button.addEventListener('keydown', (e) => {
+      if (e.key === 'Delete' || e.key === 'Backspace') { e.preventDefault(); onDelete(id); }
+    });
     return button;
   });
   container.replaceChildren(...items);

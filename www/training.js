@@ -52,7 +52,7 @@ export function createTraining({ report }) {
   // The mode is the task; the classifier's head stays as chosen while another task is set.
   function showMode(task) {
     $('mode').value = task;
-    $('mode-hint').hidden = task !== 'anomaly';
+    for (const hint of document.querySelectorAll('p[data-for]')) hint.hidden = hint.dataset.for !== task;
     document.body.dataset.mode = task;
   }
   $('mode').addEventListener('change', async () => {

@@ -124,6 +124,8 @@ const ops = {
   setSettings: changes(({ settings }) => learner.setSettings(settings)),
   capture: changes(({ class: id, image }) => learner.capture(id, ...frame(image))),
   thumbnails: ({ ids }) => ids.map((id) => ({ id, rgba: learner.thumbnail(id) })),
+  picture: ({ id }) => ({ ...learner.picture(id), points: learner.points(id) }),
+  setPoints: changes(({ id, points }) => learner.setPoints(id, points)),
   train: changes(() => learner.train((stats) => postMessage({ type: 'epoch', stats })), { flush: true }),
   cancelTraining: () => learner.cancelTraining(),
   fineTuneCost: ({ depth }) => learner.fineTuneCost(depth),

@@ -40,6 +40,10 @@ pub enum Error {
         "anomaly detection learns from one class of normal examples, and {0} classes have examples: keep one (clear or delete the others), or switch back to telling classes apart"
     )]
     NotOneNormalClass(usize),
+    #[error("counting learns from frames with their objects' centres marked, and none of the {0} frames has any yet: mark each object's centre on some frames")]
+    NoPoints(usize),
+    #[error("example {0} was not captured for counting (points go on frames captured while the project counts objects)")]
+    NotAScene(u32),
     #[error("grouping needs at least {needed} captures, this class has {found}")]
     TooFewToGroup { found: usize, needed: usize },
     #[error("the head was trained {trained}, and the project is now set {now}: train again")]

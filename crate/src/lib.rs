@@ -41,7 +41,7 @@ pub use backbone::weights::{WEIGHTS_FILE, WEIGHTS_SHA256};
 pub use backbone::{Backbone, HeatMap};
 pub use device::{Backend, ComputeDevice, DeviceChoice};
 pub use learn::examples::augment::{Augment, Image};
-pub use preprocess::{Frame, Preprocess};
+pub use preprocess::{Frame, Preprocess, View};
 
 // What a user chooses, and what training reports.
 pub use learn::examples::store::{ClassId, ExampleId};
@@ -52,9 +52,11 @@ pub use learn::trained::{Report, TrainingSummary};
 
 // What predicting, evaluating and the tasks give back.
 pub use learn::metrics::Evaluation;
-pub use learn::predict::{ClassScore, Explained, Prediction};
+pub use learn::predict::{ClassScore, Explained, Object, Prediction};
 pub use learn::tasks::adapt::AdaptationSummary;
 pub use learn::tasks::anomaly::{AnomalyEvaluation, AnomalyScore};
+pub use learn::tasks::counting::score::{ClassFinding, CountEvaluation};
+pub use learn::tasks::counting::{Picture, Point};
 pub use learn::tasks::grouping::adjusted_rand_index;
 pub use project::{FORMAT_VERSION, HeadState, Kind, Proposal};
 

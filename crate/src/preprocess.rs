@@ -32,6 +32,17 @@ impl<'a> Frame<'a> {
     }
 }
 
+/// Which part of a frame the network sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The centred square: what the camera points at, for classifying.
+    CentreSquare,
+    /// The whole frame, squashed to a square (its aspect ratio not kept): every object in it,
+    /// for counting and locating. A point at fractions (x, y) of the frame is at the same
+    /// fractions of the network's input.
+    Whole,
+}
+
 /// How frames become network inputs. Stored with projects so that a project trained with one
 /// setting is never fed inputs made with another.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -48,13 +59,24 @@ impl Preprocess {
     /// filter widened when shrinking so that it averages instead of aliasing), dropping alpha:
     /// RGB in 0..1, channel-major (CHW). What an exported model takes (see `export`).
     pub fn pixels(&self, frame: Frame<'_>) -> Vec<f32> {
-        let (x0, y0, side) = frame.centre_square();
-        let crop: ImageBuffer<Rgb<f32>, Vec<f32>> = ImageBuffer::from_fn(side, side, |x, y| {
+        self.pixels_of(frame, View::CentreSquare)
+    }
+
+    /// [`Preprocess::pixels`] of `view` of the frame.
+    pub fn pixels_of(&self, frame: Frame<'_>, view: View) -> Vec<f32> {
+        let (x0, y0, width, height) = match view {
+            View::CentreSquare => {
+                let (x0, y0, side) = frame.centre_square();
+                (x0, y0, side, side)
+            }
+            View::Whole => (0, 0, frame.width, frame.height),
+        };
+        let crop: ImageBuffer<Rgb<f32>, Vec<f32>> = ImageBuffer::from_fn(width, height, |x, y| {
             let i = (((y0 + y) * frame.width + x0 + x) * 4) as usize;
             let px = &frame.rgba[i..i + 3];
             Rgb([px[0] as f32 / 255.0, px[1] as f32 / 255.0, px[2] as f32 / 255.0])
         });
-        let resized = if side == self.size { crop } else { imageops::resize(&crop, self.size, self.size, FilterType::Triangle) };
+        let resized = if width == self.size && height == self.size { crop } else { imageops::resize(&crop, self.size, self.size, FilterType::Triangle) };
         let plane = (self.size * self.size) as usize;
         let mut chw = vec![0.0; 3 * plane];
         for (i, px) in resized.pixels().enumerate() {
@@ -67,17 +89,22 @@ impl Preprocess {
 
     /// [`Preprocess::pixels`], normalised by the mean and standard deviation: the network's input.
     pub fn apply(&self, frame: Frame<'_>) -> Vec<f32> {
+        self.apply_to(frame, View::CentreSquare)
+    }
+
+    /// [`Preprocess::apply`] to `view` of the frame.
+    pub fn apply_to(&self, frame: Frame<'_>, view: View) -> Vec<f32> {
         let plane = (self.size * self.size) as usize;
-        let mut chw = self.pixels(frame);
+        let mut chw = self.pixels_of(frame, view);
         for (c, values) in chw.chunks_mut(plane).enumerate() {
             values.iter_mut().for_each(|v| *v = (*v - self.mean[c]) / self.std[c]);
         }
         chw
     }
 
-    /// Preprocesses several frames into one `[N, 3, size, size]` buffer.
-    pub fn batch(&self, frames: &[Frame<'_>]) -> Vec<f32> {
-        frames.iter().flat_map(|frame| self.apply(*frame)).collect()
+    /// Preprocesses `view` of several frames into one `[N, 3, size, size]` buffer.
+    pub fn batch(&self, frames: &[Frame<'_>], view: View) -> Vec<f32> {
+        frames.iter().flat_map(|frame| self.apply_to(*frame, view)).collect()
     }
 }
 

@@ -27,6 +27,9 @@ use crate::learn::rng::Rng;
 use crate::learn::settings::{Settings, Task};
 use crate::learn::tasks::adapt::AdaptationSummary;
 use crate::learn::tasks::anomaly::{self, AnomalyEvaluation};
+use crate::learn::tasks::counting::grid::Found;
+use crate::learn::tasks::counting::score::{self, CountEvaluation};
+use crate::learn::tasks::counting::{Picture, Point, Scene};
 use crate::learn::trained::TrainingSummary;
 use crate::project::{HEADER_LEN, HeadState, Kind, MAGIC, Project, Proposal, check_header};
 use crate::{Error, Frame};
@@ -44,6 +47,9 @@ pub struct ClassSummary {
     pub sense: Option<u32>,
     /// What the class card says under its name (empty once it has examples).
     pub hint: Hint,
+    /// Its frames captured for counting, each with the number of objects marked on it (of any
+    /// class).
+    pub frames: Vec<(ExampleId, usize)>,
 }
 
 /// A line for the person, and whether it warns: something they did needs fixing (a first
@@ -164,11 +170,14 @@ impl Session {
             .classes()
             .iter()
             .map(|c| {
+                // A counter learns a class from the marks placed for it, not from its name.
+                let counting = project.settings.task == Task::Count;
                 let (senses, sense) = match project.meaning(c.id) {
-                    Ok((meaning, sense)) => (meaning.senses, Some(sense)),
-                    Err(_) => (Vec::new(), None),
+                    Ok((meaning, sense)) if !counting => (meaning.senses, Some(sense)),
+                    _ => (Vec::new(), None),
                 };
                 let hint = match (&sense, c.examples.is_empty()) {
+                    _ if counting => Hint::invite(""),
                     (_, false) => Hint::invite(""),
                     (Some(sense), true) => Hint::invite(format!("No examples yet: predicted from its name, which covers {}.", sense.covers)),
                     (None, true) if Examples::is_unnamed(&c.name) => Hint::invite("Capture a few examples, or give it a name such as “bird”."),
@@ -177,7 +186,9 @@ impl Session {
                     }
                 };
                 let examples = c.examples.iter().map(|e| e.id).collect();
-                ClassSummary { id: c.id, name: c.name.clone(), examples, senses, sense: sense.map(|s| s.id), hint }
+                let frames =
+                    c.examples.iter().filter(|e| project.scenes.contains_key(&e.id)).map(|e| (e.id, project.points.get(&e.id).map_or(0, Vec::len))).collect();
+                ClassSummary { id: c.id, name: c.name.clone(), examples, senses, sense: sense.map(|s| s.id), hint, frames }
             })
             .collect()
     }
@@ -294,10 +305,36 @@ impl Session {
             let seed = ((s.project.settings.seed as u64) << 32) ^ s.captures;
             Ok((s.project.settings.clone(), Rng::new(seed)))
         })?;
-        let captured = extract(&self.backbone, frame, &settings.augment, settings.fine_tune, &mut rng).await?;
+        // A frame to count in keeps the whole frame's map instead of augmented views of its centre.
+        let counting = settings.task == Task::Count;
+        let augment = if counting { Augment::default() } else { settings.augment };
+        let captured = extract(&self.backbone, frame, &augment, settings.fine_tune, &mut rng).await?;
+        let scene = if counting { Some(Scene::of(&self.backbone, frame).await?) } else { None };
         // Fails if the class was deleted while the features were extracted.
-        let ids = self.edit(|s| s.project.add(class, captured))?;
+        let ids = self.edit(|s| s.project.add(class, captured, scene))?;
         Ok(Added { ids, ms: now_ms() - start })
+    }
+
+    /// A frame captured for counting as the labelling view shows it: its picture.
+    pub fn picture(&self, id: ExampleId) -> Result<Picture, Error> {
+        let project = self.project();
+        project.examples.example(id)?;
+        project.scenes.get(&id).map(|s| s.picture.clone()).ok_or(Error::NotAScene(id))
+    }
+
+    /// The objects' centres placed on a frame captured for counting.
+    pub fn points(&self, id: ExampleId) -> Result<Vec<Point>, Error> {
+        let project = self.project();
+        project.examples.example(id)?;
+        if !project.scenes.contains_key(&id) {
+            return Err(Error::NotAScene(id));
+        }
+        Ok(project.points.get(&id).cloned().unwrap_or_default())
+    }
+
+    /// Places the objects' centres on a frame captured for counting, replacing those it had.
+    pub fn set_points(&self, id: ExampleId, points: Vec<Point>) -> Result<(), Error> {
+        self.edit(|s| s.project.set_points(id, points))
     }
 
     // Settings and training.
@@ -343,14 +380,12 @@ impl Session {
     }
 
     async fn run_training(&self, progress: &mut impl Progress) -> Result<TrainingSummary, Error> {
-        let (data, baselines, settings) = {
+        let (lessons, settings) = {
             let project = self.project();
-            let data = project.dataset()?;
-            let baselines = project.baselines(&data);
-            (data, baselines, project.settings.clone())
+            (project.lessons()?, project.settings.clone())
         };
         let mut run = Run::new(progress, &self.interrupter);
-        let trained = recipe::train(&data, baselines.as_ref(), &settings, self.backbone.model(), self.backbone.device(), &mut run).await?;
+        let trained = recipe::train(&lessons, &settings, self.backbone.model(), self.backbone.device(), &mut run).await?;
         let summary = trained.summary(settings.false_alarm_rate);
         self.edit(|s| {
             s.project.set_trained(trained)?;
@@ -418,7 +453,7 @@ impl Session {
     /// Whether the project can predict live, and otherwise what to do, in words: an invitation
     /// where nothing is wrong yet (a new project, a head to train), a warning otherwise.
     pub fn readiness(&self) -> Readiness {
-        let trainable = self.project().dataset().is_ok();
+        let trainable = self.project().lessons().is_ok();
         let hint = match self.unready() {
             None => Hint::invite(""),
             Some(Error::EmptyClass(name)) if Examples::is_unnamed(&name) => {
@@ -455,6 +490,15 @@ impl Session {
         let predicted: Vec<usize> = labelled.iter().map(|(_, p)| p.top_index()).collect();
         let examples: Vec<ExampleId> = (1..=labelled.len() as u32).collect();
         Ok(evaluate(&ids, &truth, &predicted, &examples))
+    }
+
+    /// How well a counter's `predictions` find the objects at `truth`, frame by frame (see
+    /// `tasks::counting::score`).
+    pub fn evaluate_counts(&self, truth: &[Vec<Point>], predictions: &[Prediction]) -> Result<CountEvaluation, Error> {
+        let classes: Vec<ClassId> = self.head_classes()?.into_iter().map(|(id, _)| id).collect();
+        let found: Vec<Vec<Found>> =
+            predictions.iter().map(|p| p.objects.iter().flatten().map(|o| Found { class: o.class, x: o.x, y: o.y, score: o.score }).collect()).collect();
+        Ok(score::evaluate(&classes, truth, &found))
     }
 
     /// Scores a detector's predictions of frames known to be normal or anomalous (`(is an

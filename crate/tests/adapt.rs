@@ -92,7 +92,11 @@ fn adapting_to_another_camera_recovers_accuracy_and_to_the_same_camera_changes_l
     adapt_to(&session, &digits(30, 10, false));
     let same = score(&session, &clean_test);
     eprintln!("adapted to the training camera: {clean:?} → {same:?}");
-    assert!((same.0 - clean.0).abs() <= 0.03, "adapting to the training camera moved accuracy: {clean:?} → {same:?}");
+    // 200 test digits at ~60 % sit on many near-ties, so a few may flip either way (CI's machine
+    // flipped 6 the right way); the true-class probability is the smoother measure of "little".
+    assert!(same.0 >= clean.0 - 0.03, "adapting to the training camera cost accuracy: {clean:?} → {same:?}");
+    assert!((same.0 - clean.0).abs() <= 0.05, "adapting to the training camera moved accuracy: {clean:?} → {same:?}");
+    assert!((same.1 - clean.1).abs() <= 0.02, "adapting to the training camera moved the probabilities: {clean:?} → {same:?}");
 }
 
 #[test]

@@ -414,3 +414,84 @@ fn json_output_parses_and_holds_what_the_text_says() {
     assert_eq!(doc[0]["adjustedRandIndex"], 1.0, "{doc:?}");
     assert_eq!(doc[0]["images"].as_array().unwrap().len(), 8);
 }
+
+/// `train --detect` on a YOLO folder of scenes made from real photos, `eval` on another, and
+/// `predict`'s line per object. Leaves the folders and the project in target/fixtures/counting
+/// for the browser's test of the same project.
+#[test]
+fn a_counter_trains_on_a_yolo_folder_and_eval_and_predict_find_the_objects() {
+    let root = common::workspace().join("target/fixtures/counting");
+    let train_dir = common::scenes::yolo_folder(&root.join("train"), &common::scenes::scenes(48, 1));
+    let test_scenes = common::scenes::scenes(24, 2);
+    let test_dir = common::scenes::yolo_folder(&root.join("test"), &test_scenes);
+    let project = root.join("counter.glimpse");
+    let out = glimpse(&["train", train_dir.to_str().unwrap(), "-o", project.to_str().unwrap(), "--detect"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("finds the objects with an F1 of"), "{stdout}");
+
+    let out = glimpse(&["eval", project.to_str().unwrap(), test_dir.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("exact counts: ") && text.lines().any(|l| l.starts_with("cat ")) && text.lines().any(|l| l.starts_with("cup ")), "{text}");
+    let f1: f32 = text.lines().last().unwrap().strip_prefix("f1: ").unwrap().parse().unwrap();
+    println!("{text}");
+    assert!(f1 >= 0.9, "{text}");
+
+    // One line per object, x and y as fractions of the image; an empty scene prints `none`.
+    let busy = test_scenes.iter().position(|s| s.points.len() >= 2).unwrap();
+    let empty = test_scenes.iter().position(|s| s.points.is_empty()).unwrap();
+    let (busy_path, empty_path) = (test_dir.join(format!("images/scene{busy:03}.png")), test_dir.join(format!("images/scene{empty:03}.png")));
+    let out = glimpse(&["predict", project.to_str().unwrap(), busy_path.to_str().unwrap(), empty_path.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.last().unwrap()[..], [empty_path.to_str().unwrap(), "none"], "{text}");
+    let objects: Vec<&Vec<&str>> = lines.iter().filter(|l| l[0] == busy_path.to_str().unwrap()).collect();
+    assert_eq!(objects.len(), test_scenes[busy].points.len(), "{text}");
+    for fields in objects {
+        assert_eq!(fields.len(), 5, "{text}");
+        let (x, y): (f32, f32) = (fields[2].parse().unwrap(), fields[3].parse().unwrap());
+        let near = test_scenes[busy].points.iter().any(|&(k, px, py)| common::scenes::OBJECTS[k].0 == fields[1] && (px - x).hypot(py - y) < 0.1);
+        assert!(near, "{fields:?} is no object of {:?}", test_scenes[busy].points);
+    }
+    let out = glimpse(&["predict", "--json", project.to_str().unwrap(), busy_path.to_str().unwrap()]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["objects"].as_array().unwrap().len(), test_scenes[busy].points.len());
+}
+
+/// Bad YOLO folders are refused before any work, naming the file and the line.
+#[test]
+fn bad_yolo_folders_are_refused_naming_the_file_and_line() {
+    let root = common::workspace().join("target/fixtures/bad-yolo");
+    let dir = common::scenes::yolo_folder(&root, &common::scenes::scenes(2, 7));
+    let project = std::env::temp_dir().join("glimpse-bad-yolo.glimpse");
+    let train = || {
+        let out = glimpse(&["train", dir.to_str().unwrap(), "-o", project.to_str().unwrap(), "--detect"]);
+        assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let label = dir.join("labels/scene000.txt");
+    for (line, says) in [
+        ("5 0.5 0.5 0.1 0.1", "scene000.txt:2: class 5 is out of range: 2 classes are named"),
+        ("0 1.5 0.5 0.1 0.1", "scene000.txt:2: 1.5 is outside 0–1"),
+        ("0 0.5 0.5", "scene000.txt:2: expected `class cx cy w h`"),
+        ("cat 0.5 0.5 0.1 0.1", "scene000.txt:2: the class “cat” is not an index"),
+    ] {
+        std::fs::write(&label, format!("0 0.2 0.2 0.1 0.1\n{line}\n")).unwrap();
+        let stderr = train();
+        assert!(stderr.contains(says), "{line}: {stderr}");
+    }
+    std::fs::write(&label, "0 0.2 0.2 0.1 0.1\n").unwrap();
+    std::fs::remove_file(dir.join("classes.txt")).unwrap();
+    assert!(train().contains("no classes.txt or data.yaml"));
+    std::fs::write(dir.join("data.yaml"), "names:\n  0: cat\n  2: cup\n").unwrap();
+    assert!(train().contains("indices should run 0, 1, 2… in order"));
+    std::fs::write(dir.join("classes.txt"), "\n\n").unwrap();
+    assert!(train().contains("names no class"));
+    std::fs::write(dir.join("classes.txt"), "cat\ncup\n").unwrap();
+    std::fs::remove_dir_all(dir.join("images")).unwrap();
+    assert!(train().contains("no images/ folder"));
+    assert!(!project.exists(), "nothing was written");
+    let out = glimpse(&["train", dir.to_str().unwrap(), "-o", project.to_str().unwrap(), "--detect", "--anomaly"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::rc::Rc;
 
-use glimpse::{ComputeDevice, Error, Frame, HeadChoice, HeadKind, Prediction, Quiet, Session, Settings, Task};
+use glimpse::{ComputeDevice, Error, Frame, HeadChoice, HeadKind, Prediction, Quiet, Session, Settings, Task, View};
 
 const PYTHON_SAYS: &str = "set GLIMPSE_PYTHON to the test command's .venv/bin/python (numpy, onnx, onnxruntime)";
 
@@ -52,11 +52,16 @@ struct Run {
 
 /// Exports `session`'s model, runs it with onnxruntime on `images`, and returns what it gave.
 fn run_onnx(session: &Session, name: &str, images: &[common::Image]) -> Run {
+    run_onnx_on(session, name, images, View::CentreSquare)
+}
+
+/// [`run_onnx`] with `view` of each image as the model's input.
+fn run_onnx_on(session: &Session, name: &str, images: &[common::Image], view: View) -> Run {
     let exported = pollster::block_on(session.export_onnx()).unwrap();
     let model = dir().join(format!("{name}.onnx"));
     std::fs::write(&model, &exported.bytes).unwrap();
     let preprocess = session.backbone().preprocess();
-    let inputs: Vec<u8> = images.iter().flat_map(|i| preprocess.pixels(i.frame())).flat_map(f32::to_le_bytes).collect();
+    let inputs: Vec<u8> = images.iter().flat_map(|i| preprocess.pixels_of(i.frame(), view)).flat_map(f32::to_le_bytes).collect();
     let input_file = dir().join(format!("{name}.f32"));
     std::fs::write(&input_file, inputs).unwrap();
     let out = Command::new(python())
@@ -184,6 +189,43 @@ fn a_detector_exports_its_score_and_threshold() {
         assert!((threshold - a.threshold).abs() <= 1e-6);
     }
     assert_eq!(run.metadata["task"], "anomaly");
+}
+
+/// A counter's file gives its per-cell probabilities of the whole frame: the map `explain` shows
+/// (each cell's probability of holding an object's centre) is one minus its background channel.
+#[test]
+fn a_counter_exports_its_cell_map() {
+    let session = new_session();
+    let train_scenes = common::scenes::scenes(16, 4);
+    let ids: Vec<_> = common::scenes::OBJECTS.iter().map(|(name, _, _)| session.add_class(Some(name)).unwrap()).collect();
+    session.set_settings(Settings { task: Task::Count, epochs: 10, ..Settings::default() }).unwrap();
+    for scene in &train_scenes {
+        let added = pollster::block_on(session.capture(ids[0], Frame::new(scene.image.as_raw(), scene.image.width(), scene.image.height()).unwrap())).unwrap();
+        session.set_points(added.ids[0], scene.points.iter().map(|&(k, x, y)| glimpse::Point { class: ids[k], x, y }).collect()).unwrap();
+    }
+    pollster::block_on(session.train(&mut Quiet)).unwrap();
+    let images: Vec<common::Image> = common::scenes::scenes(3, 5)
+        .into_iter()
+        .map(|s| common::Image { width: s.image.width(), height: s.image.height(), rgba: s.image.into_raw() })
+        .collect();
+    let run = run_onnx_on(&session, "counter", &images, View::Whole);
+    assert_eq!(run.metadata["task"], "count");
+    let frames: Vec<Frame> = images.iter().map(|i| i.frame()).collect();
+    let explained = pollster::block_on(session.explain(&frames)).unwrap();
+    let cells = run.outputs["cells"].as_array().unwrap();
+    let mut worst: f32 = 0.0;
+    for (frame, e) in cells.iter().zip(&explained) {
+        let channels = frame.as_array().unwrap();
+        assert_eq!(channels.len(), 1 + ids.len());
+        let background: Vec<f32> =
+            channels[0].as_array().unwrap().iter().flat_map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32)).collect();
+        assert_eq!(background.len(), e.map.side * e.map.side);
+        for (b, v) in background.iter().zip(&e.map.values) {
+            worst = worst.max((1.0 - b - v).abs());
+        }
+    }
+    println!("counter: onnxruntime's cells against explain's map: worst {worst:.2e}");
+    assert!(worst <= 1e-4, "{worst}");
 }
 
 #[test]

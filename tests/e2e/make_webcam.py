@@ -2,6 +2,7 @@
 filling half the loop, with a small random shift and zoom on every frame as a hand-held camera.
 
 usage: make_webcam.py FIXTURES OUT.y4m
+       make_webcam.py --still IMAGE OUT.y4m   (one picture, resized to 320×240, for 2 s)
 
 320×240 at 10 frames/s, 4:2:0 (Chromium's --use-file-for-fake-video-capture plays it in a loop).
 The photo fills the centre 240×240 square, which is exactly what the core's centre crop keeps;
@@ -55,5 +56,19 @@ def main(fixtures, out):
                     f.write(plane)
 
 
+def still(image, out):
+    """A camera held still over one picture (a counting scene, whose points the test knows)."""
+    frame = np.asarray(Image.open(image).convert("RGB").resize((W, H), Image.BILINEAR), dtype=np.float32)
+    with open(out, "wb") as f:
+        f.write(f"YUV4MPEG2 W{W} H{H} F{FPS}:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(2 * FPS):
+            f.write(b"FRAME\n")
+            for plane in yuv420(frame):
+                f.write(plane)
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    if sys.argv[1] == "--still":
+        still(*sys.argv[2:])
+    else:
+        main(*sys.argv[1:])

@@ -20,7 +20,7 @@ pub use imagenet::ImagenetClass;
 
 use crate::Error;
 use crate::device::{Backend, ComputeDevice, DeviceChoice, read_floats};
-use crate::preprocess::{Frame, Preprocess};
+use crate::preprocess::{Frame, Preprocess, View};
 
 /// Lite0 with its weights, on one device, with the preprocessing it was trained with.
 #[derive(Debug)]
@@ -70,17 +70,27 @@ impl Backbone {
 
     /// Preprocesses frames and uploads them as one `[N, 3, 224, 224]` batch.
     pub fn input(&self, frames: &[Frame<'_>]) -> Result<Tensor<4>, Error> {
+        self.input_of(frames, View::CentreSquare)
+    }
+
+    /// Preprocesses `view` of each frame and uploads them as one batch.
+    pub fn input_of(&self, frames: &[Frame<'_>], view: View) -> Result<Tensor<4>, Error> {
         if frames.is_empty() {
             return Err(Error::NoFrames);
         }
         let size = self.preprocess.size as usize;
-        let data = TensorData::new(self.preprocess.batch(frames), [frames.len(), 3, size, size]);
+        let data = TensorData::new(self.preprocess.batch(frames, view), [frames.len(), 3, size, size]);
         Ok(Tensor::from_data(data, self.device()))
     }
 
     /// The input of block `block` (see `top`) for each frame, on the device.
     pub fn trunk(&self, frames: &[Frame<'_>], block: usize) -> Result<Tensor<4>, Error> {
-        Ok(self.model.trunk(self.input(frames)?, block))
+        self.trunk_of(frames, block, View::CentreSquare)
+    }
+
+    /// [`Backbone::trunk`] of `view` of each frame.
+    pub fn trunk_of(&self, frames: &[Frame<'_>], block: usize, view: View) -> Result<Tensor<4>, Error> {
+        Ok(self.model.trunk(self.input_of(frames, view)?, block))
     }
 
     /// Pooled features `[N, 1280]`, left on the device for heads that train there.

@@ -48,7 +48,7 @@ pub async fn time_learning(examples: usize, device: &Device) -> Result<LearnTimi
     let start = now_ms();
     let fitted = fit(&data, HeadKind::Softmax, &settings, device, &mut Run::new(&mut Quiet, &Interrupter::default())).await?;
     let ms_total = now_ms() - start;
-    let head = DeviceHead::new(&fitted.head, device);
+    let head = DeviceHead::new(&fitted.head, device)?;
     let row = || Tensor::<2>::from_data(TensorData::new(data.features[..FEATURE_DIM].to_vec(), [1, FEATURE_DIM]), device);
     head.probabilities(row()).await?;
     let mut times = Vec::new();

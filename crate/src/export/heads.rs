@@ -1,9 +1,10 @@
 //! The trained heads as ONNX nodes, each giving what `predict` gives: class probabilities
-//! `[N, C]`, or a detector's score `[N, 1]`.
+//! `[N, C]`, a detector's score `[N, 1]`, or a counter's per-cell probabilities.
 
 use super::graph::{Attr, Graph};
 use crate::learn::heads::stored::{COSINE_SCALE, Dense, Head, HeadWeights};
 use crate::learn::tasks::anomaly::Detector;
+use crate::learn::tasks::counting::cells::Cells;
 
 fn unit_rows(g: &mut Graph, x: &str) -> String {
     g.node("LpNormalization", &[x], vec![Attr::Int("axis", 1), Attr::Int("p", 2)]).name().to_string()
@@ -73,6 +74,7 @@ pub fn classifier(g: &mut Graph, features: &str, head: &Head) -> String {
             softmax(g, &logits)
         }
         HeadWeights::Knn { k, features: stored, labels } => knn(g, features, stored, labels, *k as usize, c, d),
+        HeadWeights::Cells(_) => unreachable!("a counter is exported by `cells`"),
         HeadWeights::Anomaly(detector) => {
             // A detector's "probability" is how ordinary a frame looks; its score is the output
             // that means something outside Glimpse (see `detector`).
@@ -121,4 +123,28 @@ pub fn detector_score(g: &mut Graph, features: &str, detector: &Detector, d: usi
     let mean = g.node("ReduceMean", &[&values], vec![Attr::Ints("axes", vec![1]), Attr::Int("keepdims", 1)]);
     let one = g.scalar("one", 1.0);
     g.node("Sub", &[&one, &mean], vec![]).name().to_string()
+}
+
+/// A dense layer on every cell of `map` (`[N, C, H, W]`): a 1×1 convolution.
+fn dense_per_cell(g: &mut Graph, map: &str, layer: &Dense) -> String {
+    let (inputs, outputs) = (layer.inputs as usize, layer.outputs as usize);
+    // `Dense` is `x · W` (`inputs × outputs`); a convolution's weight is `[outputs, inputs, 1, 1]`.
+    let mut w = vec![0.0; inputs * outputs];
+    for i in 0..inputs {
+        for o in 0..outputs {
+            w[o * inputs + i] = layer.weight[i * outputs + o];
+        }
+    }
+    let w = g.floats("cell_w", &[outputs, inputs, 1, 1], w);
+    let b = g.floats("cell_b", &[outputs], layer.bias.clone());
+    g.node("Conv", &[map, &w, &b], vec![Attr::Ints("kernel_shape", vec![1, 1])]).name().to_string()
+}
+
+/// A counter's per-cell probabilities `[N, 1 + C, side, side]` (background first) from the map
+/// at the cut (see `tasks::counting::cells`).
+pub fn cells(g: &mut Graph, map: &str, cells: &Cells) -> String {
+    let hidden = dense_per_cell(g, map, &cells.hidden);
+    let hidden = g.node("Relu", &[&hidden], vec![]).name().to_string();
+    let logits = dense_per_cell(g, &hidden, &cells.output);
+    softmax(g, &logits)
 }

@@ -5,7 +5,9 @@
 //! Input `image`: float32 `[N, 3, S, S]`, RGB in 0–1, the frame's centre square resized to S×S
 //! (see [`PREPROCESSING`]); the normalisation is inside. Outputs: `probabilities` `[N, C]` in
 //! the project's class order (with `none` `[N, 1]`, "none of the named things", when every class
-//! is known by name only); a detector's `score` `[N, 1]`, an anomaly above its threshold.
+//! is known by name only); a detector's `score` `[N, 1]`, an anomaly above its threshold; a
+//! counter's `cells` `[N, 1 + C, side, side]`, from the whole frame (see
+//! [`WHOLE_FRAME_PREPROCESSING`]).
 //! `metadata_props` say the classes, the threshold, the backbone and the preprocessing.
 
 mod graph;
@@ -19,12 +21,18 @@ use crate::backbone::top::Top;
 use crate::backbone::{Backbone, FEATURE_DIM};
 use crate::learn::heads::stored::HeadWeights;
 use crate::learn::predict::{Sources, TrainedSource};
+use crate::learn::tasks::counting::cells::CUT_BLOCK;
 use crate::learn::tasks::zero_shot::ZeroShot;
 use crate::project::Project;
 
 /// How a frame becomes the `image` input, in the words the file carries.
 pub const PREPROCESSING: &str = "RGB in 0–1, channels first; the frame's centre square (side: its shorter side), \
 resized to the input's side with a triangle (bilinear) filter widened to the scale when shrinking; no normalisation (it is inside the model)";
+
+/// How a frame becomes a counter's `image` input (see `View::Whole`).
+pub const WHOLE_FRAME_PREPROCESSING: &str = "RGB in 0–1, channels first; the whole frame squashed to the input's square (its aspect ratio not kept, so \
+that a point at fractions (x, y) of the frame is at the same fractions of the input), resized with a triangle (bilinear) filter widened to the scale \
+when shrinking; no normalisation (it is inside the model)";
 
 /// What `glimpse export` and the page write.
 pub struct Exported {
@@ -44,6 +52,33 @@ pub async fn onnx(project: &Project, backbone: &Backbone) -> Result<Exported, Er
     let input = network::normalise(&mut g, &image, preprocess);
 
     let Sources { trained, zero_shot, threshold, false_alarm_rate } = sources;
+    let mut metadata = vec![
+        ("backbone".to_string(), "efficientnet-lite0".to_string()),
+        ("weights_sha256".to_string(), crate::backbone::weights::expected_sha256().to_string()),
+        ("input_size".to_string(), side.to_string()),
+    ];
+    if let TrainedSource::Cells { cells, classes } = trained {
+        let map = network::trunk(&mut g, &input, model, CUT_BLOCK).await?;
+        let probabilities = heads::cells(&mut g, &map, cells);
+        let grid = cells.side as i64;
+        g.output(&probabilities, "cells", vec![Dim::Named("N"), Dim::Fixed(classes.len() as i64 + 1), Dim::Fixed(grid), Dim::Fixed(grid)]);
+        let classes: Vec<String> = classes.into_iter().map(|(_, name)| name).collect();
+        metadata.extend([
+            ("preprocessing".to_string(), WHOLE_FRAME_PREPROCESSING.to_string()),
+            ("task".to_string(), "count".to_string()),
+            ("classes".to_string(), json_strings(&classes)),
+            ("threshold".to_string(), threshold.to_string()),
+            (
+                "description".to_string(),
+                "cells: for each cell of a grid over the whole frame (row-major, y down), the probability that it is background (channel 0) or holds \
+the centre of an object of each class (channels 1.., in the order of `classes`); an object is a group of touching cells whose most probable \
+channel is that class at or above the threshold, at the probability-weighted centre of its cells"
+                    .to_string(),
+            ),
+        ]);
+        return Ok(Exported { bytes: g.encode("glimpse", &metadata), classes });
+    }
+    metadata.push(("preprocessing".to_string(), PREPROCESSING.to_string()));
     let top = match &trained {
         TrainedSource::Head { trained, .. } => match trained.fine_tuned.as_ref().and_then(|f| f.top.as_ref()) {
             Some(weights) => Some(Top::load(model, weights, backbone.device(), false)?),
@@ -61,16 +96,11 @@ pub async fn onnx(project: &Project, backbone: &Backbone) -> Result<Exported, Er
     };
 
     let mut classes: Vec<String> = Vec::new();
-    let mut metadata = vec![
-        ("backbone".to_string(), "efficientnet-lite0".to_string()),
-        ("weights_sha256".to_string(), crate::backbone::weights::expected_sha256().to_string()),
-        ("preprocessing".to_string(), PREPROCESSING.to_string()),
-        ("input_size".to_string(), side.to_string()),
-    ];
     // The trained classes' probabilities, `None` when no class is trained (a lone trained
     // class is certain of itself until the named classes take their share).
     let trained_probabilities = match trained {
         TrainedSource::Nothing => None,
+        TrainedSource::Cells { .. } => unreachable!("a counter returned above"),
         TrainedSource::Lone { name, .. } => {
             classes.push(name);
             Some(None)

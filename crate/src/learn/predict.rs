@@ -13,11 +13,15 @@ use crate::device::Backend;
 use crate::device::read_floats;
 use crate::learn::examples::store::ClassId;
 use crate::learn::heads::on_device::DeviceHead;
+use crate::learn::settings::Task;
 use crate::learn::tasks::anomaly::AnomalyScore;
+use crate::learn::tasks::counting::cells::{CUT_BLOCK, CellNet, Cells};
+use crate::learn::tasks::counting::grid::decode;
 use crate::learn::tasks::explain::Explainer;
 use crate::learn::tasks::zero_shot::{ZeroShot, mix};
 use crate::learn::trained::Trained;
 use crate::learn::vectors::argmax;
+use crate::preprocess::View;
 use crate::{Error, Frame};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -41,6 +45,9 @@ pub struct Prediction {
     /// An anomaly detector's verdict (its one class is the normal one, its probability how
     /// ordinary the frame looks); `unknown` is then the anomaly.
     pub anomaly: Option<AnomalyScore>,
+    /// A counter's objects, most probable first (each class's probability is then that of its
+    /// most probable object, `best` the class with the most objects, `unknown` no object).
+    pub objects: Option<Vec<Object>>,
     /// Milliseconds from the frames to the probabilities, divided among the frames.
     pub ms: f64,
 }
@@ -55,6 +62,17 @@ impl Prediction {
     pub fn top_index(&self) -> usize {
         argmax(&self.classes.iter().map(|c| c.probability).collect::<Vec<_>>())
     }
+}
+
+/// An object found in a frame: its class, and its centre as fractions of the frame's width and
+/// height.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Object {
+    pub class: ClassId,
+    pub name: String,
+    pub x: f32,
+    pub y: f32,
+    pub score: f32,
 }
 
 /// A prediction with the heat map of its most probable class.
@@ -82,7 +100,9 @@ impl UploadedHead {
             }
             None => None,
         };
-        Ok(Self { head: Rc::new(DeviceHead::new(trained.head(), backbone.device())), explainer: Rc::new(Explainer::of(trained.head())), top })
+        let head = Rc::new(DeviceHead::new(trained.head(), backbone.device())?);
+        let explainer = Rc::new(Explainer::of(trained.head()).ok_or(Error::OtherTask { trained: Task::Count.describe(), now: Task::Classify.describe() })?);
+        Ok(Self { head, explainer, top })
     }
 }
 
@@ -104,6 +124,8 @@ pub enum TrainedSource<'a> {
     /// The trained head, the names of its classes in its order, and what adapting to a new
     /// camera adds to every feature.
     Head { trained: &'a Trained, classes: Vec<(ClassId, String)>, shift: Option<Vec<f32>> },
+    /// A per-cell head that counts and locates its classes' objects in the whole frame.
+    Cells { cells: &'a Cells, classes: Vec<(ClassId, String)> },
 }
 
 /// What predicts a project's classes: the trained head for classes with examples (none when at
@@ -113,6 +135,8 @@ pub enum TrainedSource<'a> {
 #[derive(Debug, Clone)]
 pub struct Predictor {
     trained: Option<TrainedPart>,
+    /// A counter reads the whole frame at the cut, and nothing else above applies.
+    counter: Option<Rc<CellNet>>,
     zero_shot: ZeroShot,
     /// The trained classes (in the head's order), then the zero-shot ones.
     classes: Vec<(ClassId, String)>,
@@ -139,7 +163,12 @@ impl Predictor {
     /// The predictor of `sources`; `uploaded` holds the trained head on the device, made here on
     /// first use.
     pub fn new(sources: Sources<'_>, backbone: &Backbone, uploaded: &mut Option<UploadedHead>) -> Result<Self, Error> {
+        let mut counter = None;
         let (trained, mut classes) = match sources.trained {
+            TrainedSource::Cells { cells, classes } => {
+                counter = Some(Rc::new(CellNet::of(cells, backbone.device())));
+                (None, classes)
+            }
             TrainedSource::Nothing => (None, Vec::new()),
             TrainedSource::Lone { id, name, features } => {
                 let explainer = Rc::new(Explainer::prototype(&features, FEATURE_DIM));
@@ -156,7 +185,8 @@ impl Predictor {
         };
         let covers: Vec<Vec<usize>> = sources.zero_shot.iter().map(|(_, _, covers)| covers.clone()).collect();
         classes.extend(sources.zero_shot.into_iter().map(|(id, name, _)| (id, name)));
-        Ok(Self { trained, zero_shot: ZeroShot::new(&covers), classes, threshold: sources.threshold, false_alarm_rate: sources.false_alarm_rate })
+        let (threshold, false_alarm_rate) = (sources.threshold, sources.false_alarm_rate);
+        Ok(Self { trained, counter, zero_shot: ZeroShot::new(&covers), classes, threshold, false_alarm_rate })
     }
 
     /// The classes predictions are about `(id, name)`, in their order: the trained head's, then
@@ -250,6 +280,9 @@ impl Predictor {
     }
 
     pub async fn predict(&self, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<Vec<Prediction>, Error> {
+        if let Some(net) = &self.counter {
+            return Ok(self.count(net, backbone, frames).await?.into_iter().map(|(p, _)| p).collect());
+        }
         let start = now_ms();
         let scored = self.score(backbone, &self.maps(backbone, frames)?, frames.len()).await?;
         let ms = (now_ms() - start) / frames.len() as f64;
@@ -259,6 +292,9 @@ impl Predictor {
     /// Predictions, each with the heat map of its most probable class; `ms` includes the maps.
     /// A zero-shot class's map is that of the ImageNet class giving it the most mass.
     pub async fn explain(&self, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<Vec<Explained>, Error> {
+        if let Some(net) = &self.counter {
+            return Ok(self.count(net, backbone, frames).await?.into_iter().map(|(prediction, map)| Explained { prediction, map }).collect());
+        }
         let start = now_ms();
         let maps = self.maps(backbone, frames)?;
         let scored = self.score(backbone, &maps, frames.len()).await?;
@@ -288,6 +324,41 @@ impl Predictor {
         Ok(explained)
     }
 
+    /// A counter's predictions, each with its cell map (each cell's probability of holding an
+    /// object's centre, over the whole frame).
+    async fn count(&self, net: &CellNet, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<Vec<(Prediction, HeatMap)>, Error> {
+        let start = now_ms();
+        let maps = backbone.trunk_of(frames, CUT_BLOCK, View::Whole)?;
+        let side = maps.dims()[2];
+        let probabilities = net.probabilities(maps).await?;
+        let ms = (now_ms() - start) / frames.len() as f64;
+        let ids: Vec<ClassId> = self.classes.iter().map(|(id, _)| *id).collect();
+        let k = ids.len() + 1;
+        Ok(probabilities
+            .chunks(probabilities.len() / frames.len())
+            .map(|cells| {
+                let found = decode(cells, side, &ids, self.threshold);
+                let name = |id: ClassId| self.classes.iter().find(|(c, _)| *c == id).map(|(_, n)| n.clone()).unwrap_or_default();
+                let objects: Vec<Object> = found.iter().map(|f| Object { class: f.class, name: name(f.class), x: f.x, y: f.y, score: f.score }).collect();
+                let counts: Vec<usize> = ids.iter().map(|&id| objects.iter().filter(|o| o.class == id).count()).collect();
+                let classes = self
+                    .classes
+                    .iter()
+                    .map(|(id, name)| ClassScore {
+                        id: *id,
+                        name: name.clone(),
+                        probability: objects.iter().filter(|o| o.class == *id).map(|o| o.score).fold(0.0, f32::max),
+                    })
+                    .collect();
+                let most = counts.iter().enumerate().max_by_key(|&(i, c)| (*c, std::cmp::Reverse(i))).filter(|(_, c)| **c > 0);
+                let values = cells.chunks(k).map(|p| 1.0 - p[0]).collect();
+                let prediction =
+                    Prediction { classes, best: most.map(|(i, _)| ids[i]), unknown: objects.is_empty(), none: None, anomaly: None, objects: Some(objects), ms };
+                (prediction, HeatMap { side, values })
+            })
+            .collect())
+    }
+
     fn prediction(&self, row: &[f32], none: Option<f32>, anomaly: Option<AnomalyScore>, ms: f64) -> Prediction {
         let best = argmax(row);
         // Only zero-shot classes: "none of these" winning is the unknown answer (see `zero_shot`).
@@ -302,6 +373,7 @@ impl Predictor {
             unknown,
             none,
             anomaly,
+            objects: None,
             ms,
         }
     }

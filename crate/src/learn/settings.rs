@@ -16,6 +16,10 @@ pub enum Task {
     /// Learn one class of normal things and flag frames unlike them (see `tasks::anomaly`).
     #[serde(rename = "anomaly")]
     SpotAnomalies,
+    /// Find every object of the classes in the whole frame, where it is (see
+    /// `tasks::counting`). Since format 7.
+    #[serde(rename = "count")]
+    Count,
 }
 
 impl Task {
@@ -24,6 +28,7 @@ impl Task {
         match self {
             Task::Classify => "to tell classes apart",
             Task::SpotAnomalies => "to detect anomalies",
+            Task::Count => "to count and locate objects",
         }
     }
 }

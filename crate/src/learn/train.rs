@@ -44,23 +44,47 @@ pub struct Fit<M> {
     pub improved: bool,
 }
 
-/// Rows to learn from: inputs and class indices.
-pub type Rows<const D: usize> = (Tensor<D>, Tensor<1, Int>);
+/// Rows to learn from: inputs, and the class index of each (`T = 1`) or of each of their cells
+/// (`T = 2`: `[rows, cells]`, the logits then `[rows · cells, classes]`).
+pub type Rows<const D: usize, const T: usize = 1> = (Tensor<D>, Tensor<T, Int>);
+
+/// What the loss weighs: each class's weight (`None`: all alike) and the label smoothing.
+#[derive(Debug, Clone, Copy)]
+pub struct Objective<'a> {
+    pub weights: Option<&'a [f32]>,
+    pub smoothing: f32,
+}
+
+impl Objective<'_> {
+    /// Every class alike, with the settings' label smoothing.
+    pub fn plain(settings: &Settings) -> Self {
+        Self { weights: None, smoothing: settings.label_smoothing }
+    }
+
+    fn loss(&self, logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
+        let config =
+            CrossEntropyLossConfig::new().with_smoothing((self.smoothing > 0.0).then_some(self.smoothing)).with_weights(self.weights.map(<[f32]>::to_vec));
+        config.init(&logits.device()).forward(logits, targets)
+    }
+}
 
 /// Trains `net` (on an autodiff device, with the `train` rows) for up to `settings.epochs`
 /// epochs; `validation` rows live on the plain `device`. Without validation rows the last epoch
 /// is kept.
 #[allow(clippy::too_many_arguments)]
-pub async fn fit<M: Module, const D: usize>(
+pub async fn fit<M: Module, const D: usize, const T: usize>(
     mut net: M,
     forward: impl Fn(&M, Tensor<D>) -> Tensor<2>,
-    (train_x, train_y): Rows<D>,
-    validation: Option<Rows<D>>,
+    (train_x, train_y): Rows<D, T>,
+    validation: Option<Rows<D, T>>,
     start: Start,
     settings: &Settings,
+    objective: Objective<'_>,
     device: &Device,
     run: &mut Run<'_, impl Progress>,
 ) -> Result<Fit<M>, Error> {
+    // Per-cell targets are one row per image: each cell a row of the loss.
+    let flat = |y: Tensor<T, Int>| -> Tensor<1, Int> { y.flatten(0, T - 1) };
     let mut rng = Rng::new(settings.seed as u64 ^ (start.epoch - 1) as u64);
     let mut optimizer = AdamWConfig::new().with_weight_decay(settings.weight_decay).init();
     let rows = train_y.dims()[0];
@@ -75,9 +99,9 @@ pub async fn fit<M: Module, const D: usize>(
         let mut sums = Tensor::<1>::zeros([2], device);
         for batch in order.chunks(settings.batch_size as usize) {
             let batch = int_tensor(batch, &train_y.device());
-            let (x, y) = (train_x.clone().select(0, batch.clone()), train_y.clone().select(0, batch));
+            let (x, y) = (train_x.clone().select(0, batch.clone()), flat(train_y.clone().select(0, batch)));
             let logits = forward(&net, x);
-            let l = loss(logits.clone(), y.clone(), settings.label_smoothing);
+            let l = objective.loss(logits.clone(), y.clone());
             sums = sums + batch_stats(logits.inner(), y.inner(), l.clone().inner());
             let grads = GradientsParams::from_grads(l.backward(), &net);
             net = optimizer.step(start.learning_rate as f64, net, grads);
@@ -90,12 +114,14 @@ pub async fn fit<M: Module, const D: usize>(
         }
         // One read per epoch: the only synchronisation with the device while training.
         let sums = read_floats(sums).await?;
-        let n = rows as f32;
+        let n = if T == 1 { rows as f32 } else { train_y.dims().iter().product::<usize>() as f32 };
         let mut stats = EpochStats { epoch, train_loss: sums[0] / n, train_accuracy: sums[1] / n, validation_loss: None, validation_accuracy: None };
         let current = net.valid();
         if let Some((x, y)) = &validation {
             let logits = forward(&current, x.clone());
-            let v = read_floats(batch_stats(logits.clone(), y.clone(), loss(logits, y.clone(), 0.0))).await?;
+            let y = flat(y.clone());
+            let unsmoothed = Objective { smoothing: 0.0, ..objective };
+            let v = read_floats(batch_stats(logits.clone(), y.clone(), unsmoothed.loss(logits, y.clone()))).await?;
             let m = y.dims()[0] as f32;
             stats.validation_loss = Some(v[0] / m);
             stats.validation_accuracy = Some(v[1] / m);
@@ -123,8 +149,7 @@ pub fn int_tensor(values: &[usize], device: &Device) -> Tensor<1, Int> {
 
 /// Mean cross-entropy loss (with label smoothing when `smoothing > 0`).
 pub fn loss(logits: Tensor<2>, targets: Tensor<1, Int>, smoothing: f32) -> Tensor<1> {
-    let config = CrossEntropyLossConfig::new().with_smoothing((smoothing > 0.0).then_some(smoothing));
-    config.init(&logits.device()).forward(logits, targets)
+    Objective { weights: None, smoothing }.loss(logits, targets)
 }
 
 /// Summed loss and correct count of a batch, as one `[2]` tensor (detached).

@@ -12,6 +12,7 @@ use crate::learn::heads::stored::{Head, HeadWeights};
 use crate::learn::metrics::Evaluation;
 use crate::learn::progress::EpochStats;
 use crate::learn::settings::{HeadKind, Task};
+use crate::learn::tasks::counting::score::CountEvaluation;
 use crate::learn::tasks::negative_transfer::Transfer;
 use crate::learn::train::Stop;
 
@@ -31,6 +32,8 @@ pub struct Trained {
     pub transfer: Option<Transfer>,
     /// What `head: auto` tried and chose, when it chose this head. Since format 5.
     pub auto: Option<AutoChoice>,
+    /// How well a counter finds the objects of the frames held out. Since format 7.
+    pub counted: Option<CountEvaluation>,
 }
 
 impl Trained {
@@ -61,6 +64,7 @@ impl Trained {
                 _ => None,
             },
             auto: self.auto.clone(),
+            counted: self.counted.clone(),
             report: Report::default(),
         };
         TrainingSummary { report: summary.report(false_alarm_rate), ..summary }
@@ -84,6 +88,8 @@ pub struct TrainingSummary {
     /// For an anomaly detector: the normal examples its threshold was set from.
     pub normal_examples: Option<u32>,
     pub auto: Option<AutoChoice>,
+    /// For a counter: how well it finds the objects held out.
+    pub counted: Option<CountEvaluation>,
     /// The outcome in words.
     pub report: Report,
 }
@@ -149,9 +155,18 @@ impl TrainingSummary {
                     Some(f) if f.kept => format!(", fine-tuning {} too", f.layers),
                     Some(f) => format!("; fine-tuning {} did not beat the head alone on the held-out examples, so the head alone is kept", f.layers),
                 };
-                let score = match &self.evaluation {
-                    Some(e) => format!(" It classifies {} of the {} examples held out to check it correctly.", percent(e.accuracy), e.examples),
-                    None => " Every class has a single capture, so none was held out to check it.".into(),
+                let score = match (&self.evaluation, &self.counted) {
+                    (_, Some(c)) => format!(
+                        " On the {} frames held out to check it, it finds the objects with an F1 of {:.2} (precision {:.2}, recall {:.2}) and counts {} of the frames exactly.",
+                        c.frames,
+                        c.f1,
+                        c.precision,
+                        c.recall,
+                        percent(c.exact_counts)
+                    ),
+                    (_, None) if self.task == Task::Count => " Too few frames to hold some out to check it: label more frames.".into(),
+                    (Some(e), _) => format!(" It classifies {} of the {} examples held out to check it correctly.", percent(e.accuracy), e.examples),
+                    (None, _) => " Every class has a single capture, so none was held out to check it.".into(),
                 };
                 format!("Trained{epochs}{layers}.{score}")
             }

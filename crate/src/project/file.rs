@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Project;
-use super::older::{ProjectV1, ProjectV2, ProjectV3, ProjectV4, ProjectV5};
+use super::older::{ProjectV1, ProjectV2, ProjectV3, ProjectV4, ProjectV5, ProjectV6};
 pub use crate::error::ProjectError;
 use crate::preprocess::Preprocess;
 
@@ -29,9 +29,11 @@ pub const MAGIC: &[u8; 8] = b"GLIMPSE\0";
 /// 4: adaptation to a new domain, and the trained features' mean it needs.
 /// 5: anomaly detection (its false-alarm rate; its head is a new kind), and what `head: auto`
 /// chose. 6: the task apart from the head in the settings (a detector was a kind of head).
+/// 7: counting and locating objects (the frames' scenes and points, the per-cell head, its
+/// evaluation).
 /// A new format must also read the skeletons and example records the page stored in the last
 /// one (see `stored`), or an upgrade sets every user's saved project aside.
-pub const FORMAT_VERSION: u16 = 6;
+pub const FORMAT_VERSION: u16 = 7;
 pub const HEADER_LEN: usize = 52;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -84,13 +86,19 @@ impl Project {
     /// The whole project.
     pub fn to_bytes(&self, backbone: &BackboneId, preprocess: &Preprocess) -> Vec<u8> {
         let mut project = self.clone();
-        project.activations.retain(|id, _| self.examples.example(*id).is_ok());
+        project.forget_deleted();
         encode(Kind::Project, backbone, preprocess, &project)
     }
 
     /// Classes, settings and head, without examples or thumbnails.
     pub fn model_bytes(&self, backbone: &BackboneId, preprocess: &Preprocess) -> Vec<u8> {
-        let model = Project { examples: self.examples.without_examples(), activations: Default::default(), ..self.clone() };
+        let model = Project {
+            examples: self.examples.without_examples(),
+            activations: Default::default(),
+            scenes: Default::default(),
+            points: Default::default(),
+            ..self.clone()
+        };
         encode(Kind::ModelOnly, backbone, preprocess, &model)
     }
 
@@ -106,6 +114,7 @@ impl Project {
             3 => decode::<ProjectV3>(body)?.map(|p| ProjectV4::from(p).into()),
             4 => decode::<ProjectV4>(body)?.map(Project::from),
             5 => decode::<ProjectV5>(body)?.map(Project::from),
+            6 => decode::<ProjectV6>(body)?.map(Project::from),
             _ => decode(body)?,
         };
         let project = body.made_for(backbone, preprocess)?;
@@ -135,9 +144,11 @@ pub(super) fn skeleton_from_bytes(bytes: &[u8], backbone: &BackboneId, preproces
     if kind != Kind::Skeleton {
         return Err(ProjectError::Inconsistent("the stored skeleton is a whole file".into()));
     }
-    // The last format's skeletons too: an upgrade must not set every user's saved project aside.
+    // Skeletons of the formats pages have stored (5 on): an upgrade must not set every user's
+    // saved project aside.
     let body: Body<Project> = match version {
         FORMAT_VERSION => decode(body)?,
+        6 => decode::<ProjectV6>(body)?.map(Project::from),
         5 => decode::<ProjectV5>(body)?.map(Project::from),
         _ => return Err(ProjectError::Inconsistent(format!("stored in format {version}, which this build does not convert"))),
     };

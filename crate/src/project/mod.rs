@@ -19,10 +19,14 @@ use crate::backbone::concepts::{Meaning, Sense, meaning};
 use crate::backbone::{FEATURE_DIM, PREPROCESS};
 use crate::learn::examples::dataset::Dataset;
 use crate::learn::examples::store::{Activation, Captured, Class, ClassId, Example, ExampleId, Examples};
+use crate::learn::heads::stored::HeadWeights;
 use crate::learn::predict::{Sources, TrainedSource};
+use crate::learn::recipe::Lessons;
 use crate::learn::settings::{Settings, Task};
 use crate::learn::tasks::adapt::{Adaptation, AdaptationSummary};
 use crate::learn::tasks::anomaly;
+use crate::learn::tasks::counting::cells::{Frames, map_shape};
+use crate::learn::tasks::counting::{Point, Scene};
 use crate::learn::tasks::grouping;
 use crate::learn::tasks::negative_transfer::{Baselines, intermediate_dataset, pixel_dataset};
 use crate::learn::trained::Trained;
@@ -43,6 +47,10 @@ pub struct Project {
     /// The new domain (camera, light) predictions are adapted to, if the user adapted. Since
     /// format 4.
     pub adaptation: Option<Adaptation>,
+    /// What each frame captured for counting keeps (see `tasks::counting`). Since format 7.
+    pub scenes: BTreeMap<ExampleId, Scene>,
+    /// The objects' centres placed on each such frame (none: all background). Since format 7.
+    pub points: BTreeMap<ExampleId, Vec<Point>>,
 }
 
 /// How a project predicts: which classes the trained head answers for, and which are zero-shot.
@@ -119,6 +127,10 @@ impl Project {
 
     /// Classes with examples, and those the head learned (a model-only file has no examples).
     fn trained_classes(&self) -> Vec<&Class> {
+        // A counter counts every class, those without frames of their own too.
+        if self.task() == Task::Count {
+            return self.examples.classes().iter().collect();
+        }
         let known = |id| self.trained.as_ref().is_some_and(|t| t.head().classes.contains(&id));
         self.examples.classes().iter().filter(|c| !c.examples.is_empty() || known(c.id)).collect()
     }
@@ -139,8 +151,9 @@ impl Project {
             return Err(Error::NoClasses);
         }
         let trained: Vec<ClassId> = self.trained_classes().iter().map(|c| c.id).collect();
-        // A detector learns what is normal: the other classes, empty, play no part.
-        if self.task() == Task::SpotAnomalies {
+        // A detector learns what is normal: the other classes, empty, play no part; a counter
+        // counts every class by the points placed for it, not by its name.
+        if self.task() != Task::Classify {
             return Ok(Plan { trained, zero_shot: Vec::new() });
         }
         let mut zero_shot = Vec::new();
@@ -188,13 +201,16 @@ impl Project {
     }
 
     /// Stores the views of one capture in a class, with their activations when they have them.
-    pub fn add(&mut self, class: ClassId, mut views: Vec<Captured>) -> Result<Vec<ExampleId>, Error> {
+    pub fn add(&mut self, class: ClassId, mut views: Vec<Captured>, scene: Option<Scene>) -> Result<Vec<ExampleId>, Error> {
         let activations: Vec<Option<Activation>> = views.iter_mut().map(|v| v.activation.take()).collect();
         let ids = self.examples.add(class, views)?;
         for (id, activation) in ids.iter().zip(activations) {
             if let Some(a) = activation {
                 self.activations.insert(*id, a);
             }
+        }
+        if let (Some(scene), Some(&first)) = (scene, ids.first()) {
+            self.scenes.insert(first, scene);
         }
         Ok(ids)
     }
@@ -290,6 +306,22 @@ impl Project {
         let trained = match (plan.trained.as_slice(), self.task()) {
             ([], Task::SpotAnomalies) => return Err(Error::TooFewNormal { found: 0, needed: anomaly::MIN_CAPTURES }),
             ([], Task::Classify) => TrainedSource::Nothing,
+            (_, Task::Count) => {
+                let trained = self.trained.as_ref().ok_or(Error::NotTrained)?;
+                let HeadWeights::Cells(cells) = &trained.head().weights else {
+                    return Err(Error::OtherTask { trained: trained.head().weights.task().describe(), now: Task::Count.describe() });
+                };
+                if self.head_state() == HeadState::Stale {
+                    return Err(Error::StaleHead);
+                }
+                let classes = trained.head().classes.iter().map(|&id| Ok((id, name(id)?))).collect::<Result<_, Error>>()?;
+                return Ok(Sources {
+                    trained: TrainedSource::Cells { cells, classes },
+                    zero_shot: Vec::new(),
+                    threshold: self.settings.threshold,
+                    false_alarm_rate: self.settings.false_alarm_rate,
+                });
+            }
             (&[lone], Task::Classify) => {
                 let class = self.examples.class(lone)?;
                 let features = class.examples.iter().flat_map(|e| e.feature.iter().copied()).collect();
@@ -310,6 +342,53 @@ impl Project {
         };
         let zero_shot = plan.zero_shot.into_iter().map(|(id, sense)| Ok((id, name(id)?, sense.classes))).collect::<Result<_, Error>>()?;
         Ok(Sources { trained, zero_shot, threshold: self.settings.threshold, false_alarm_rate: self.settings.false_alarm_rate })
+    }
+
+    /// What training on the project as it is learns from, for its task.
+    pub fn lessons(&self) -> Result<Lessons, Error> {
+        if self.task() == Task::Count {
+            let (frames, classes) = self.count_frames()?;
+            return Ok(Lessons::Scenes { frames, classes });
+        }
+        let data = self.dataset()?;
+        let baselines = self.baselines(&data);
+        Ok(Lessons::Examples { data, baselines })
+    }
+
+    /// The frames captured for counting, with their points, and the classes they count (every
+    /// class, in display order). Refuses a project with no point placed yet.
+    pub fn count_frames(&self) -> Result<(Frames, Vec<ClassId>), Error> {
+        let classes: Vec<ClassId> = self.examples.classes().iter().map(|c| c.id).collect();
+        if classes.is_empty() {
+            return Err(Error::NoClasses);
+        }
+        let mut frames = Frames { maps: Vec::new(), points: Vec::new(), ids: Vec::new(), captures: Vec::new() };
+        for e in self.examples.classes().iter().flat_map(|c| &c.examples) {
+            if let Some(scene) = self.scenes.get(&e.id) {
+                frames.maps.extend(scene.map.floats());
+                frames.points.push(self.points.get(&e.id).cloned().unwrap_or_default());
+                frames.ids.push(e.id);
+                frames.captures.push(e.capture);
+            }
+        }
+        if frames.points.iter().all(Vec::is_empty) {
+            return Err(Error::NoPoints(frames.ids.len()));
+        }
+        Ok((frames, classes))
+    }
+
+    /// Places the objects' centres on a frame captured for counting (replacing those it had).
+    pub fn set_points(&mut self, id: ExampleId, points: Vec<Point>) -> Result<(), Error> {
+        self.examples.example(id)?;
+        if !self.scenes.contains_key(&id) {
+            return Err(Error::NotAScene(id));
+        }
+        for p in &points {
+            p.check()?;
+            self.examples.class(p.class)?;
+        }
+        self.points.insert(id, points);
+        Ok(())
     }
 
     /// Keeps a finished training, unless its classes were deleted while it ran.
@@ -351,11 +430,25 @@ impl Project {
         let (kind, mut opened) = Project::from_bytes(bytes, &BackboneId::lite0(), &PREPROCESS)?;
         if kind == Kind::ModelOnly {
             let mut merged = opened.examples.clone();
+            // This project's class ids as the opened file numbers the same names.
+            let renumbered: BTreeMap<ClassId, ClassId> = self
+                .examples
+                .classes()
+                .iter()
+                .filter_map(|old| opened.examples.classes().iter().find(|c| c.name == old.name).map(|c| (old.id, c.id)))
+                .collect();
             for class in opened.examples.classes() {
                 if let Some(old) = self.examples.classes().iter().find(|c| c.name == class.name) {
-                    for views in group_by_capture(&old.examples, &self.activations) {
+                    for (views, first) in group_by_capture(&old.examples, &self.activations).into_iter().zip(by_capture(&old.examples).iter().map(|v| v[0].id))
+                    {
                         let activations: Vec<Option<Activation>> = views.iter().map(|v| v.activation.clone()).collect();
                         let ids = merged.add(class.id, views)?;
+                        if let Some(scene) = self.scenes.get(&first) {
+                            opened.scenes.insert(ids[0], scene.clone());
+                            let points = self.points.get(&first).into_iter().flatten();
+                            let points = points.filter_map(|p| Some(Point { class: *renumbered.get(&p.class)?, ..*p })).collect();
+                            opened.points.insert(ids[0], points);
+                        }
                         opened.activations.extend(ids.into_iter().zip(activations).filter_map(|(id, a)| Some((id, a?))));
                     }
                 }
@@ -363,6 +456,15 @@ impl Project {
             opened.examples = merged;
         }
         Ok((kind, opened))
+    }
+
+    /// Drops what belongs to examples that are gone (entries are kept while an undo may bring
+    /// them back, and dropped when the project is written).
+    pub fn forget_deleted(&mut self) {
+        let examples = &self.examples;
+        self.activations.retain(|id, _| examples.example(*id).is_ok());
+        self.scenes.retain(|id, _| examples.example(*id).is_ok());
+        self.points.retain(|id, _| examples.example(*id).is_ok());
     }
 
     /// What a decoder cannot check: ids, shapes, and a head that fits the classes.
@@ -376,6 +478,19 @@ impl Project {
         if let Some(adaptation) = &self.adaptation {
             adaptation.check()?;
         }
+        for (id, scene) in &self.scenes {
+            self.examples.example(*id)?;
+            scene.check()?;
+        }
+        for (id, points) in &self.points {
+            if !self.scenes.contains_key(id) {
+                return Err(Error::Inconsistent(format!("example {id} has points but was not captured for counting")));
+            }
+            for p in points {
+                p.check().map_err(|e| Error::Inconsistent(e.to_string()))?;
+                self.examples.class(p.class).map_err(|_| Error::Inconsistent(format!("a point of example {id} is of a class that is gone")))?;
+            }
+        }
         if let Some(trained) = &self.trained {
             let head = trained.head();
             head.validate()?;
@@ -388,8 +503,17 @@ impl Project {
             if let Some(top) = trained.fine_tuned.as_ref().and_then(|f| f.top.as_ref()) {
                 top.check()?;
             }
-            if head.dim as usize != FEATURE_DIM {
-                return Err(Error::Inconsistent(format!("the head reads {} features, the backbone gives {FEATURE_DIM}", head.dim)));
+            // A counter reads the map at the cut, every other head the pooled features.
+            let dim = if head.weights.task() == Task::Count { map_shape()[0] } else { FEATURE_DIM };
+            if head.dim as usize != dim {
+                return Err(Error::Inconsistent(format!("the head reads {} features, the backbone gives {dim}", head.dim)));
+            }
+            if let Some(c) = &trained.counted {
+                if c.classes.iter().map(|f| f.class).ne(head.classes.iter().copied())
+                    || ![c.f1, c.precision, c.recall, c.exact_counts].iter().all(|v| (0.0..=1.0).contains(v))
+                {
+                    return Err(Error::Inconsistent("the counter's evaluation does not fit it".into()));
+                }
             }
             if let Some(e) = &trained.fitted.evaluation {
                 if e.confusion.len() != head.classes.len() {

@@ -1,4 +1,4 @@
-//! Projects as formats 1 to 5 wrote them, read into today's [`Project`]. Postcard stores fields
+//! Projects as formats 1 to 6 wrote them, read into today's [`Project`]. Postcard stores fields
 //! in order without names, so every struct that gained a field keeps its old layout here.
 
 use std::collections::BTreeMap;
@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::Project;
 use crate::learn::examples::augment::Augment;
 use crate::learn::examples::store::{Activation, ClassId, ExampleId, Examples};
+use crate::learn::heads::auto::AutoChoice;
 use crate::learn::heads::fine_tune::FineTuned;
 use crate::learn::heads::fit::Fitted;
 use crate::learn::settings::{HeadChoice, HeadKind, Settings, Task};
@@ -54,8 +55,42 @@ pub struct Layout4<S, T> {
     adaptation: Option<Adaptation>,
 }
 
+/// Format 6: without the frames captured for counting and their points.
+pub type ProjectV6 = Layout4<Settings, TrainedV6>;
+
 /// Format 5: the task (spotting anomalies) was a kind of head.
-pub type ProjectV5 = Layout4<SettingsV5, Trained>;
+pub type ProjectV5 = Layout4<SettingsV5, TrainedV6>;
+
+/// The trained head of formats 5 and 6, without a counter's evaluation.
+#[derive(Debug, Deserialize)]
+pub struct TrainedV6 {
+    fitted: Fitted,
+    fine_tuned: Option<FineTuned>,
+    feature_mean: Option<Vec<f32>>,
+    transfer: Option<Transfer>,
+    auto: Option<AutoChoice>,
+}
+
+impl From<TrainedV6> for Trained {
+    fn from(t: TrainedV6) -> Self {
+        let TrainedV6 { fitted, fine_tuned, feature_mean, transfer, auto } = t;
+        Trained { fitted, fine_tuned, feature_mean, transfer, auto, counted: None }
+    }
+}
+
+impl<S: Into<Settings>> Layout4<S, TrainedV6> {
+    fn project(self) -> Project {
+        let Layout4 { examples, settings, trained, senses, activations, adaptation } = self;
+        let (scenes, points) = (BTreeMap::new(), BTreeMap::new());
+        Project { examples, settings: settings.into(), trained: trained.map(Into::into), senses, activations, adaptation, scenes, points }
+    }
+}
+
+impl From<ProjectV6> for Project {
+    fn from(p: ProjectV6) -> Self {
+        p.project()
+    }
+}
 
 /// Format 4: without anomaly detection's false-alarm rate and auto's choice.
 pub type ProjectV4 = Layout4<SettingsV4, TrainedV4>;
@@ -151,8 +186,7 @@ impl From<SettingsV5> for Settings {
 
 impl From<ProjectV5> for Project {
     fn from(p: ProjectV5) -> Self {
-        let Layout4 { examples, settings, trained, senses, activations, adaptation } = p;
-        Project { examples, settings: settings.into(), trained, senses, activations, adaptation }
+        p.project()
     }
 }
 
@@ -214,9 +248,9 @@ impl From<ProjectV4> for Project {
         let trained = trained.map(|t| {
             let TrainedV4 { fitted, fine_tuned, feature_mean, transfer } = t;
             let transfer = transfer.map(|t| Transfer { features: t.features, pixels: t.pixels, intermediate: None });
-            Trained { fitted, fine_tuned, feature_mean, transfer, auto: None }
+            TrainedV6 { fitted, fine_tuned, feature_mean, transfer, auto: None }
         });
-        Project { examples, settings: settings.into(), trained, senses, activations, adaptation }
+        Layout4 { examples, settings: Settings::from(settings), trained, senses, activations, adaptation }.project()
     }
 }
 

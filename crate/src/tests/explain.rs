@@ -51,10 +51,10 @@ fn the_maps_of_linear_heads_average_back_to_their_logits() {
     let norm = f.iter().map(|v| v * v).sum::<f32>().sqrt();
     let prototype = Head { classes: vec![1, 2, 3], dim: FEATURE_DIM as u32, weights: HeadWeights::Prototype { prototypes: prototypes.clone() } };
     for class in 0..3 {
-        let got = mean(&Explainer::of(&softmax).map(class, &map).values);
+        let got = mean(&Explainer::of(&softmax).unwrap().map(class, &map).values);
         assert!((got - logits[class]).abs() < 1e-4, "softmax class {class}: map averages to {got}, logit {}", logits[class]);
         let cos = prototypes[class * FEATURE_DIM..(class + 1) * FEATURE_DIM].iter().zip(&f).map(|(p, v)| p * v).sum::<f32>() / norm;
-        let got = mean(&Explainer::of(&prototype).map(class, &map).values);
+        let got = mean(&Explainer::of(&prototype).unwrap().map(class, &map).values);
         assert!((got - COSINE_SCALE * cos).abs() < 1e-4, "prototype class {class}: {got} vs {}", COSINE_SCALE * cos);
     }
 }

@@ -116,7 +116,7 @@ fn the_hidden_layer_head_learns_separable_features() {
     // Epoch statistics are taken with dropout active, and Burn's dropout RNG is process-wide, so
     // tests running beside this one shift its masks (their accuracy went from ≥ 0.85 to 0.82 when
     // other tests' kernels became multi-threaded): judge the fitted head itself instead.
-    let head = DeviceHead::new(&trained.head, &cpu());
+    let head = DeviceHead::new(&trained.head, &cpu()).unwrap();
     let n = data.labels.len();
     let features = Tensor::<2>::from_data(TensorData::new(data.features.clone(), [n, FEATURE_DIM]), &cpu());
     let probabilities = pollster::block_on(head.probabilities(features)).unwrap();
@@ -191,7 +191,7 @@ fn prototype_and_knn_heads_are_exact_on_hand_made_cases() {
     let device = cpu();
     let query = planar(&[[0.9, 0.1], [0.1, 0.9], [1.0, 1.3]]);
     let x = Tensor::<2>::from_data(TensorData::new(query.clone(), [3, FEATURE_DIM]), &device);
-    let p = pollster::block_on(DeviceHead::new(&head, &device).probabilities(x)).unwrap();
+    let p = pollster::block_on(DeviceHead::new(&head, &device).unwrap().probabilities(x)).unwrap();
     assert!(p[0] > p[1] && p[3] > p[2] && p[5] > p[4], "{p:?}");
     // softmax(10·cos): the probabilities follow from the cosines exactly.
     let cos = |q: [f32; 2], k: usize| (q[0] * prototypes_of(&head)[k][0] + q[1] * prototypes_of(&head)[k][1]) / (q[0].hypot(q[1]));
@@ -205,7 +205,7 @@ fn prototype_and_knn_heads_are_exact_on_hand_made_cases() {
     assert!(tie[0] > tie[1], "a tie goes to the closer neighbours");
     let knn = Head { classes: vec![5, 6], dim: FEATURE_DIM as u32, weights: HeadWeights::Knn { k: 3, features: unit_rows(&features), labels: vec![0, 0, 1] } };
     let x = Tensor::<2>::from_data(TensorData::new(query, [3, FEATURE_DIM]), &device);
-    let p = pollster::block_on(DeviceHead::new(&knn, &device).probabilities(x)).unwrap();
+    let p = pollster::block_on(DeviceHead::new(&knn, &device).unwrap().probabilities(x)).unwrap();
     for row in p.chunks(2) {
         assert!((row[0] - 2.0 / 3.0).abs() < 1e-3, "with k = 3 every query gets class 0's two votes: {p:?}");
     }
@@ -264,7 +264,7 @@ fn between(per_cluster: usize, seed: u64) -> Dataset {
 }
 
 fn accuracy(trained: &Fitted, test: &Dataset, device: &burn::prelude::Device) -> f32 {
-    let head = DeviceHead::new(&trained.head, device);
+    let head = DeviceHead::new(&trained.head, device).unwrap();
     let x = burn::prelude::Tensor::<2>::from_data(burn::prelude::TensorData::new(test.features.clone(), [test.len(), FEATURE_DIM]), device);
     let p = pollster::block_on(head.probabilities(x)).unwrap();
     let right = p.chunks(2).zip(&test.labels).filter(|(row, l)| (row[1] > row[0]) as usize == **l).count();

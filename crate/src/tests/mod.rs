@@ -14,12 +14,12 @@ use crate::{ComputeDevice, Error};
 
 /// Trains `project` as a session does, on the CPU.
 fn train(project: &Project) -> Result<Trained, Error> {
-    let data = project.dataset()?;
+    let lessons = project.lessons()?;
     let backbone = common::backbone(&ComputeDevice::cpu());
     let interrupter = Interrupter::default();
     let mut quiet = Quiet;
     let mut run = Run::new(&mut quiet, &interrupter);
-    pollster::block_on(recipe::train(&data, project.baselines(&data).as_ref(), &project.settings, backbone.model(), backbone.device(), &mut run))
+    pollster::block_on(recipe::train(&lessons, &project.settings, backbone.model(), backbone.device(), &mut run))
 }
 
 mod explain;

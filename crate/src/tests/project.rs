@@ -229,14 +229,17 @@ fn random_and_mutated_bytes_never_panic_the_loader() {
 /// --validation 0.4` on views of the same two photos (auto kept softmax). `format-5-anomaly.glimpse`:
 /// commit 0f931f2, `glimpse train --anomaly --false-alarm 0.2` on 8 views of the cat, and
 /// `format-5-anomaly.skeleton` the skeleton the page stored of it (`Session::save_skeleton`).
+/// `format-6.glimpse`: commit 852c39a, `glimpse train --head auto --validation 0.4` on views of
+/// the same two photos.
 /// (file, its format, (photo, the class it shows) for each class in order)
 type OlderFile = (&'static str, u16, &'static [(&'static str, &'static str)]);
-const OLDER_FILES: [OlderFile; 5] = [
+const OLDER_FILES: [OlderFile; 6] = [
     ("format-1.glimpse", 1, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
     ("format-2.glimpse", 2, &[("chelsea.png", "cat"), ("coffee.png", "cup"), ("motorcycle_left.png", "motorcycle")]),
     ("format-3.glimpse", 3, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
     ("format-4.glimpse", 4, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
     ("format-5.glimpse", 5, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
+    ("format-6.glimpse", 6, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
 ];
 
 #[test]
@@ -277,10 +280,11 @@ fn a_file_of_an_older_format_opens(file: &str, version: u16, classes: &[(&str, &
         }
         _ => assert!(session.adaptation().is_none()),
     }
+    assert!(trained.counted.is_none() && session.project().scenes.is_empty(), "older files knew no counting");
     match version {
-        5 => {
-            assert_eq!(session.settings().head, HeadChoice::Auto, "format 5 kept auto as a head");
-            assert_eq!(trained.auto.expect("format 5 keeps auto's choice").chosen().head, HeadKind::Softmax);
+        5 | 6 => {
+            assert_eq!(session.settings().head, HeadChoice::Auto, "{file} asked for auto");
+            assert_eq!(trained.auto.expect("formats 5 and 6 keep auto's choice").chosen().head, HeadKind::Softmax);
         }
         _ => assert!(trained.auto.is_none()),
     }

@@ -34,7 +34,7 @@ fn logits_and_features_match_onnxruntime() {
     let mut images: Vec<_> = PHOTOS.iter().map(|name| photo(name)).collect();
     images.extend((1..=3).map(|seed| noise(seed, 320, 240)));
     let frames: Vec<Frame> = images.iter().map(|i| i.frame()).collect();
-    let inputs = backbone.preprocess().batch(&frames);
+    let inputs = backbone.preprocess().batch(&frames, crate::preprocess::View::CentreSquare);
 
     let dir = workspace().join("target/reference");
     std::fs::create_dir_all(&dir).unwrap();

@@ -11,7 +11,7 @@ use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use super::backbone::GlimpseBackbone;
 use super::{Images, to_js};
 use crate::learn::examples::store::THUMBNAIL_SIZE;
-use crate::{ClassId, EpochStats, Error, Frame, Prediction, Progress, Session, Settings};
+use crate::{ClassId, EpochStats, Error, Frame, Point, Prediction, Progress, Session, Settings};
 
 /// One project. Methods that touch the device return Promises; the rest are synchronous and cheap.
 #[wasm_bindgen]
@@ -197,6 +197,32 @@ impl GlimpseLearner {
         Ok(self.session.thumbnail(id)?)
     }
 
+    /// A frame captured for counting, to place points on: `{width, height, rgba}` (at most
+    /// 160 pixels a side; points are fractions of it, as of the frame).
+    pub fn picture(&self, id: u32) -> Result<JsValue, JsValue> {
+        #[derive(Serialize)]
+        struct Picture {
+            width: u32,
+            height: u32,
+            rgba: Vec<u8>,
+        }
+        let p = self.session.picture(id)?;
+        to_js(&Picture { width: p.width, height: p.height, rgba: p.rgba() })
+    }
+
+    /// The objects' centres placed on a frame captured for counting: `[{class, x, y}]`.
+    pub fn points(&self, id: u32) -> Result<JsValue, JsValue> {
+        to_js(&self.session.points(id)?)
+    }
+
+    /// Places the objects' centres on a frame captured for counting (`[{class, x, y}]`, x and y
+    /// fractions of its width and height), replacing those it had.
+    #[wasm_bindgen(js_name = setPoints)]
+    pub fn set_points(&self, id: u32, points: JsValue) -> Result<(), JsValue> {
+        let points: Vec<Point> = serde_wasm_bindgen::from_value(points).map_err(|e| Error::Settings(format!("points: {e}")))?;
+        Ok(self.session.set_points(id, points)?)
+    }
+
     /// Captures one RGBA frame into a class (with the augmented views the settings ask for):
     /// resolves to `{ids, ms}`.
     pub fn capture(&self, class: u32, rgba: Vec<u8>, width: u32, height: u32) -> Promise {
@@ -266,14 +292,16 @@ impl GlimpseLearner {
     }
 
     /// Classifies one RGBA frame and shows where its most probable class was seen:
-    /// `{prediction, map: {class, side, rgba}}`, `rgba` a `side × side` picture (viridis, more
-    /// opaque where the evidence is stronger) to scale over the frame's centre square.
+    /// `{prediction, map: {class, side, rgba, whole}}`, `rgba` a `side × side` picture (viridis,
+    /// more opaque where the evidence is stronger) to scale over the frame's centre square, or
+    /// over the whole frame when `whole` (a counter's cells).
     pub fn explain(&self, rgba: Vec<u8>, width: u32, height: u32) -> Promise {
         #[derive(serde::Serialize)]
         struct Map {
             class: ClassId,
             side: usize,
             rgba: Vec<u8>,
+            whole: bool,
         }
         #[derive(serde::Serialize)]
         struct Explained<'a> {
@@ -283,7 +311,7 @@ impl GlimpseLearner {
         let session = self.session.clone();
         future_to_promise(async move {
             let e = session.explain(&[Frame::new(&rgba, width, height)?]).await?.remove(0);
-            let map = Map { class: e.prediction.top().id, side: e.map.side, rgba: e.map.rgba() };
+            let map = Map { class: e.prediction.top().id, side: e.map.side, rgba: e.map.rgba(), whole: e.prediction.objects.is_some() };
             to_js(&Explained { prediction: &e.prediction, map })
         })
     }

@@ -7,6 +7,7 @@ use glimpse::{Backbone, ComputeDevice};
 
 pub mod digits;
 pub mod quadrant;
+pub mod scenes;
 // The learner's generator, so that views come out as they always have.
 #[path = "../../src/learn/rng.rs"]
 mod rng;

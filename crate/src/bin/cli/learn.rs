@@ -1,4 +1,5 @@
-//! `glimpse train`, `eval` and `predict`: the learner on folders of images.
+//! `glimpse train`, `eval` and `predict`: the learner on folders of images (a counter's training
+//! and evaluation are in `count`).
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +8,7 @@ use serde_json::json;
 
 use super::files::{Output, decode, frame, labelled_images, probe};
 use super::report::{Progress, Training, print_prediction};
-use super::{Model, open_project, session, shown};
+use super::{Model, count, open_project, session, shown};
 
 pub fn train(model: &Model, dir: &Path, output: &Output, settings: glimpse::Settings, zero_shot: Option<&[String]>) -> Result<i32, String> {
     settings.check().map_err(|e| e.to_string())?;
@@ -39,6 +40,7 @@ pub fn train(model: &Model, dir: &Path, output: &Output, settings: glimpse::Sett
     match settings.task {
         Task::SpotAnomalies => eprintln!("fitting an anomaly detector to {examples} examples of {}", classes[0].0),
         Task::Classify => eprintln!("training a {} head on {examples} examples of {} classes", settings.head, classes.len()),
+        Task::Count => return Err("counting learns from a YOLO folder: train with --detect".into()),
     }
     let summary = pollster::block_on(session.train(&mut Training::new(session.max_epochs()))).map_err(|e| e.to_string())?;
     if let Some(a) = &summary.auto {
@@ -98,9 +100,12 @@ fn predict_file(session: &Session, path: &Path) -> Result<Prediction, String> {
 }
 
 pub fn eval(model: &Model, project: &Path, dir: &Path, json: bool) -> Result<i32, String> {
+    let session = open_project(model, project)?;
+    if session.settings().task == Task::Count {
+        return count::eval(&session, project, dir, json);
+    }
     let classes = labelled_images(dir)?;
     classes.iter().flat_map(|(_, images)| images).try_for_each(|p| probe(p))?;
-    let session = open_project(model, project)?;
     if session.settings().task == Task::SpotAnomalies {
         return eval_detector(&session, dir, &classes, json);
     }

@@ -3,6 +3,7 @@
 mod adapt;
 #[cfg(feature = "bench")]
 mod bench;
+mod count;
 mod explain;
 mod export;
 mod files;
@@ -10,6 +11,7 @@ mod group;
 mod imagenet;
 mod learn;
 mod report;
+mod yolo;
 mod zero_shot;
 
 use std::path::{Path, PathBuf};
@@ -37,7 +39,7 @@ enum Command {
         #[command(flatten)]
         json: Json,
     },
-    /// Learns the classes of DIR (one sub-folder of images per class) and writes a project
+    /// Learns the classes of DIR (one sub-folder of images per class; with --detect a YOLO folder) and writes a project
     Train {
         /// A folder with a sub-folder of PNG/JPEG images per class (with --anomaly: one folder of normal images)
         dir: PathBuf,
@@ -50,14 +52,14 @@ enum Command {
         #[command(flatten)]
         learning: Learning,
     },
-    /// Scores a project on DIR (a sub-folder per class; for a detector normal/ and anomaly/)
+    /// Scores a project on DIR (a sub-folder per class; for a detector normal/ and anomaly/; for a counter a YOLO folder)
     Eval {
         project: PathBuf,
         dir: PathBuf,
         #[command(flatten)]
         json: Json,
     },
-    /// The class of each image (for a detector: normal or anomaly, with its score)
+    /// The class of each image (for a detector: normal or anomaly, with its score; for a counter: each object found)
     Predict {
         project: PathBuf,
         #[arg(required = true, value_name = "IMAGE")]
@@ -171,6 +173,9 @@ struct Learning {
     /// One class of normal images; the project tells normal from anomalous
     #[arg(long)]
     anomaly: bool,
+    /// Count and locate objects: DIR is a YOLO folder (images/, labels/ with `class cx cy w h` lines, classes.txt or data.yaml)
+    #[arg(long, conflicts_with_all = ["anomaly", "head"])]
+    detect: bool,
     /// Share of normal images a detector flags
     #[arg(long, value_name = "X")]
     false_alarm: Option<f32>,
@@ -309,6 +314,8 @@ fn run(command: Command, model: &Model) -> Result<i32, String> {
     let project = |path: PathBuf| files::Output::new(path, true);
     match command {
         Command::Imagenet { images, json } => imagenet::run(model, &images, json.json),
+        Command::Train { dir, output, zero_shot: None, learning } if learning.detect => count::train(model, &dir, &project(output), learning.settings()),
+        Command::Train { zero_shot: Some(_), learning, .. } if learning.detect => Err("--zero-shot names classes to classify, not to count".into()),
         Command::Train { dir, output, zero_shot, learning } => {
             learn::train(model, &dir, &project(output), learning.settings(), zero_shot.as_ref().map(|n| n.0.as_slice()))
         }

@@ -118,15 +118,29 @@ pub fn prediction_json(path: &str, p: &Prediction) -> Value {
     if let Some(a) = p.anomaly {
         value["anomaly"] = json!({ "anomaly": a.anomaly, "score": a.score, "threshold": a.threshold });
     }
+    if let Some(objects) = &p.objects {
+        value["objects"] = objects.iter().map(|o| json!({ "class": o.name, "x": o.x, "y": o.y, "score": o.score })).collect();
+    }
     value
 }
 
 /// `path<TAB>class<TAB>probability`, or `path<TAB>unknown<TAB>p<TAB>(closest: class q)` with `p`
 /// the probability of "none of these" where the project has it, else the closest class's.
-/// A detector's: `path<TAB>normal|anomaly<TAB>score<TAB>(threshold t)`. With `json`, a JSON line.
+/// A detector's: `path<TAB>normal|anomaly<TAB>score<TAB>(threshold t)`. A counter's: a line per
+/// object, `path<TAB>class<TAB>x<TAB>y<TAB>score` (x, y fractions of the image's width and
+/// height), or `path<TAB>none`. With `json`, a JSON line.
 pub fn print_prediction(path: &str, p: &Prediction, json: bool) {
     if json {
         return println!("{}", prediction_json(path, p));
+    }
+    if let Some(objects) = &p.objects {
+        if objects.is_empty() {
+            println!("{path}\tnone");
+        }
+        for o in objects {
+            println!("{path}\t{}\t{:.4}\t{:.4}\t{:.4}", o.name, o.x, o.y, o.score);
+        }
+        return;
     }
     if let Some(a) = p.anomaly {
         let verdict = if a.anomaly { "anomaly" } else { "normal" };

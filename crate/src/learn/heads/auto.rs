@@ -120,7 +120,7 @@ pub async fn choose(data: &Dataset, base: &Settings, device: &Device, run: &mut 
             let mut right = 0;
             for split in &splits {
                 let fitted = fit(&data.subset(&split.train), candidate.head, &settings, device, &mut run.unreported()).await?;
-                let predicted = predict_rows(&DeviceHead::new(&fitted.head, device), data, &split.validation, device).await?;
+                let predicted = predict_rows(&DeviceHead::new(&fitted.head, device)?, data, &split.validation, device).await?;
                 right += split.validation.iter().zip(&predicted).filter(|(row, p)| data.labels[**row] == **p).count();
                 run.pause().await;
             }

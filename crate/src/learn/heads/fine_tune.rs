@@ -19,7 +19,7 @@ use crate::learn::heads::softmax::SoftmaxNet;
 use crate::learn::heads::stored::{Dense, HeadWeights};
 use crate::learn::progress::{Progress, Run};
 use crate::learn::settings::Settings;
-use crate::learn::train::{Start, fit, int_tensor, loss};
+use crate::learn::train::{Objective, Start, fit, int_tensor, loss};
 use crate::learn::vectors::{argmax, mean};
 
 /// The fine-tuning learning rate as a share of the head's: Keras' EfficientNet recipe and LP-FT
@@ -90,7 +90,7 @@ pub async fn fine_tune(
     let head_loss = fitted.history.iter().find(|e| e.epoch == fitted.best_epoch).and_then(|e| e.validation_loss);
     let start = Start { epoch: first_epoch, loss: head_loss, learning_rate: settings.learning_rate * RATE_FACTOR };
     run.fine_tuning(&describe(depth));
-    let fit = fit(net, Tuned::forward, rows(&split.train, &autodiff), validation.clone(), start, settings, device, run).await?;
+    let fit = fit(net, Tuned::forward, rows(&split.train, &autodiff), validation.clone(), start, settings, Objective::plain(settings), device, run).await?;
 
     let mut history = fitted.history.clone();
     history.extend(fit.history);

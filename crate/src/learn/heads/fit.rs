@@ -67,6 +67,6 @@ pub async fn predict_rows(head: &DeviceHead, data: &Dataset, rows: &[usize], dev
 }
 
 async fn evaluate(head: &Head, data: &Dataset, rows: &[usize], device: &Device) -> Result<Evaluation, Error> {
-    let predicted = predict_rows(&DeviceHead::new(head, device), data, rows, device).await?;
+    let predicted = predict_rows(&DeviceHead::new(head, device)?, data, rows, device).await?;
     Ok(data.evaluate(rows, &predicted))
 }

@@ -9,6 +9,7 @@ use crate::device::read_floats;
 use crate::learn::heads::instant::knn_vote;
 use crate::learn::heads::softmax::SoftmaxNet;
 use crate::learn::heads::stored::{COSINE_SCALE, Head, HeadWeights};
+use crate::learn::settings::Task;
 use crate::learn::tasks::anomaly::{AnomalyScore, DeviceDetector};
 use crate::learn::vectors::unit_rows;
 
@@ -33,7 +34,9 @@ enum DeviceKind {
 }
 
 impl DeviceHead {
-    pub fn new(head: &Head, device: &Device) -> Self {
+    /// The head on `device`; a per-cell head reads maps, not features (see
+    /// `tasks::counting::counter`), and is refused.
+    pub fn new(head: &Head, device: &Device) -> Result<Self, Error> {
         let (c, d) = (head.classes.len(), head.dim as usize);
         let columns = |rows: &[f32], n: usize| Tensor::<2>::from_data(TensorData::new(rows.to_vec(), [n, d]), device).transpose();
         let kind = match &head.weights {
@@ -43,8 +46,9 @@ impl DeviceHead {
                 DeviceKind::Knn { features: columns(features, labels.len()), labels: labels.iter().map(|&l| l as usize).collect(), k: *k as usize }
             }
             HeadWeights::Anomaly(detector) => DeviceKind::Anomaly(DeviceDetector::new(detector, d, device)),
+            HeadWeights::Cells(_) => return Err(Error::OtherTask { trained: Task::Count.describe(), now: Task::Classify.describe() }),
         };
-        Self { classes: c, kind }
+        Ok(Self { classes: c, kind })
     }
 
     /// Each row's anomaly verdict at false-alarm rate `rate`, with how ordinary it looks; `None`

@@ -10,7 +10,7 @@ use crate::learn::examples::split::Split;
 use crate::learn::heads::stored::{COSINE_SCALE, Dense, HeadWeights};
 use crate::learn::progress::{Progress, Run};
 use crate::learn::settings::Settings;
-use crate::learn::train::{Fit, Start, fit, int_tensor};
+use crate::learn::train::{Fit, Objective, Start, fit, int_tensor};
 use crate::learn::vectors::{unit_means, unit_rows};
 
 /// The softmax head as a Burn module, trainable with autodiff. Its input is the unit-length
@@ -91,5 +91,5 @@ pub async fn train(data: &Dataset, split: &Split, settings: &Settings, device: &
     let train = rows(&split.train, &autodiff);
     let validation = (!split.validation.is_empty()).then(|| rows(&split.validation, device));
     let start = Start { epoch: 1, loss: None, learning_rate: settings.learning_rate };
-    fit(net, SoftmaxNet::forward, train, validation, start, settings, device, run).await
+    fit(net, SoftmaxNet::forward, train, validation, start, settings, Objective::plain(settings), device, run).await
 }

@@ -11,6 +11,7 @@ use crate::device::read_floats;
 use crate::learn::examples::store::ClassId;
 use crate::learn::settings::{HeadKind, Task};
 use crate::learn::tasks::anomaly::Detector;
+use crate::learn::tasks::counting::cells::Cells;
 
 /// Logit scale of the cosine heads: `softmax(scale · cos)`. 10 turns a cosine margin of 0.3
 /// (typical between distinct objects in Lite0's feature space) into odds of about 20:1.
@@ -79,6 +80,9 @@ pub enum HeadWeights {
     },
     /// Not a classifier: an anomaly detector of one class of normal examples. Since format 5.
     Anomaly(Detector),
+    /// Not a classifier of frames: a classifier of each cell of the map at the cut, which
+    /// counts and locates objects (`dim` is the map's channels). Since format 7.
+    Cells(Cells),
 }
 
 impl HeadWeights {
@@ -86,6 +90,7 @@ impl HeadWeights {
     pub fn task(&self) -> Task {
         match self {
             HeadWeights::Anomaly(_) => Task::SpotAnomalies,
+            HeadWeights::Cells(_) => Task::Count,
             _ => Task::Classify,
         }
     }
@@ -96,7 +101,7 @@ impl HeadWeights {
             HeadWeights::Softmax { .. } => Some(HeadKind::Softmax),
             HeadWeights::Prototype { .. } => Some(HeadKind::Prototype),
             HeadWeights::Knn { .. } => Some(HeadKind::Knn),
-            HeadWeights::Anomaly(_) => None,
+            HeadWeights::Anomaly(_) | HeadWeights::Cells(_) => None,
         }
     }
 }
@@ -133,6 +138,8 @@ impl Head {
             }
             HeadWeights::Anomaly(detector) if c == 1 && detector.fits(d) => Ok(()),
             HeadWeights::Anomaly(_) => bad("normal examples and their scores"),
+            HeadWeights::Cells(cells) if c >= 1 && cells.fits(d, c) => Ok(()),
+            HeadWeights::Cells(_) => bad("per-cell layers"),
         }
     }
 }

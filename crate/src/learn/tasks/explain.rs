@@ -30,7 +30,9 @@ enum Kind {
 }
 
 impl Explainer {
-    pub fn of(head: &Head) -> Self {
+    /// The explainer of a head that reads pooled features; `None` for a per-cell head, whose
+    /// map is its cells' own (see `tasks::counting::counter`).
+    pub fn of(head: &Head) -> Option<Self> {
         let (classes, dim) = (head.classes.len(), head.dim as usize);
         let kind = match &head.weights {
             // The softmax head reads √d · f/|f| (see `SoftmaxNet::input`).
@@ -43,9 +45,10 @@ impl Explainer {
                 Kind::Unit { weights, bias: vec![0.0; classes], scale: COSINE_SCALE }
             }
             // Where the frame looks like the normal examples.
-            HeadWeights::Anomaly(detector) => return Self::prototype(&detector.features, dim),
+            HeadWeights::Anomaly(detector) => return Some(Self::prototype(&detector.features, dim)),
+            HeadWeights::Cells(_) => return None,
         };
-        Self { dim, kind }
+        Some(Self { dim, kind })
     }
 
     /// The map of a lone trained class (no head to read): its prototype's, from its features.
