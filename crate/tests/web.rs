@@ -351,3 +351,66 @@ async fn adapting_to_another_camera_recovers_accuracy_on_the_cpu_path_and_webgpu
         assert!(diff <= 1e-3, "WebGPU and the CPU path predict an adapted project differently by {diff}");
     }
 }
+
+// Written by the CLI test `a_counter_trains_on_a_yolo_folder_and_eval_and_predict_find_the_objects`:
+// its counter, the first 24 of its test scenes and their objects (`scene class x y`).
+static COUNTER: &[u8] = include_bytes!("../../target/fixtures/counting/counter.glimpse");
+static COUNTER_POINTS: &str = include_str!("../../target/fixtures/counting/test-points.tsv");
+macro_rules! scenes {
+    ($($n:literal)*) => { [$(include_bytes!(concat!("../../target/fixtures/counting/test/images/scene0", $n, ".png")) as &[u8]),*] };
+}
+static COUNTER_SCENES: [&[u8]; 24] =
+    scenes!("00" "01" "02" "03" "04" "05" "06" "07" "08" "09" "10" "11" "12" "13" "14" "15" "16" "17" "18" "19" "20" "21" "22" "23");
+
+/// The CLI's counter finds the objects of its test scenes on WebGPU and on the CPU path alike
+/// (F1 ≥ 0.9), and a counter retrained on WebGPU from the project's stored maps does too.
+#[wasm_bindgen_test]
+async fn a_counter_finds_the_objects_on_webgpu_and_the_cpu_path_and_trains_on_webgpu() {
+    use glimpse::{Point, Prediction, Quiet};
+
+    let images: Vec<_> = COUNTER_SCENES.iter().map(|png| decode(png)).collect();
+    let frames: Vec<Frame> = images.iter().map(|(rgba, w, h)| Frame::new(rgba, *w, *h).unwrap()).collect();
+    let open = |device: &ComputeDevice| {
+        let session = Session::new(Rc::new(Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", device).unwrap()));
+        session.open(COUNTER).unwrap();
+        session
+    };
+    let f1 = |session: &Session, predictions: &[Prediction]| {
+        let ids: Vec<u32> = session.classes().iter().map(|c| c.id).collect();
+        let mut truth = vec![Vec::new(); frames.len()];
+        for line in COUNTER_POINTS.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            let scene: usize = f[0].parse().unwrap();
+            if scene < truth.len() {
+                truth[scene].push(Point { class: ids[f[1].parse::<usize>().unwrap()], x: f[2].parse().unwrap(), y: f[3].parse().unwrap() });
+            }
+        }
+        session.evaluate_counts(&truth, predictions).unwrap().f1
+    };
+    let cpu = open(&ComputeDevice::cpu());
+    let gpu = open(&ComputeDevice::wgpu().await.expect("no WebGPU adapter"));
+    let on_cpu = cpu.predict(&frames).await.unwrap();
+    let mut on_gpu = Vec::new();
+    for batch in frames.chunks(8) {
+        on_gpu.extend(gpu.predict(batch).await.unwrap());
+    }
+    let (cpu_f1, gpu_f1) = (f1(&cpu, &on_cpu), f1(&gpu, &on_gpu));
+    console_log!("the CLI's counter on {} scenes: F1 {cpu_f1:.3} on the CPU path, {gpu_f1:.3} on WebGPU", frames.len());
+    assert!(cpu_f1 >= 0.9 && gpu_f1 >= 0.9, "F1 {cpu_f1} (CPU path), {gpu_f1} (WebGPU)");
+    for (a, b) in on_cpu.iter().zip(&on_gpu) {
+        let (a, b) = (a.objects.as_ref().unwrap(), b.objects.as_ref().unwrap());
+        assert_eq!(a.len(), b.len(), "{a:?} against {b:?}");
+        for (a, b) in a.iter().zip(b) {
+            assert!(a.class == b.class && (a.x - b.x).abs() <= 1e-3 && (a.y - b.y).abs() <= 1e-3 && (a.score - b.score).abs() <= 1e-3, "{a:?} against {b:?}");
+        }
+    }
+
+    let trained = gpu.train(&mut Quiet).await.unwrap();
+    let mut again = Vec::new();
+    for batch in frames.chunks(8) {
+        again.extend(gpu.predict(batch).await.unwrap());
+    }
+    let (held_out, retrained) = (trained.counted.unwrap().f1, f1(&gpu, &again));
+    console_log!("retrained on WebGPU in {} epochs: F1 {held_out:.3} on its held-out frames, {retrained:.3} on the scenes", trained.history.len());
+    assert!(held_out >= 0.9 && retrained >= 0.9, "F1 {held_out} (held out), {retrained} (scenes)");
+}

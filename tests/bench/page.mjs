@@ -2,7 +2,9 @@
 // headless Chromium session. Trains cat vs cup from the video, then measures the live path
 // (grab → worker → prediction → bars): frames per second and ms per frame, with the core's own
 // ms per frame as the reference; page load to first live prediction (after a reload that
-// restores the trained project); and memory after FRAMES live frames against after 100.
+// restores the trained project); memory after FRAMES live frames against after 100; and the
+// live path of a counter beside the classifier's.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { serve, launch, root, BENCH_FILES } from '../browser.mjs';
 import { waitReady, captureCatAndCup, trainAndWait, memory } from '../page.mjs';
@@ -52,6 +54,17 @@ try {
     return page.evaluate(() => ({ ...document.getElementById('live-speed').dataset }));
   };
   const [plain, explained] = [await liveMs(false), await liveMs(true)];
+  // Counting and locating on the same video: the CLI's counter (crate/tests/cli.rs leaves it in
+  // target/fixtures/counting), imported, 10 s live over the whole frame.
+  const counter = path.join(fixtures, 'counting/counter.glimpse');
+  let counting = null;
+  if (existsSync(counter)) {
+    await page.locator('#explain-toggle').setChecked(false);
+    await page.locator('#import').setInputFiles(counter);
+    await page.waitForFunction(() => /^Opened counter\.glimpse/.test(document.getElementById('project-status').textContent));
+    await page.waitForTimeout(10_000);
+    counting = await page.evaluate(() => ({ ...document.getElementById('live-speed').dataset }));
+  }
 
   const mb = (n) => (n / 1e6).toFixed(1);
   console.log(`machine: ${process.env.MACHINE ?? 'this one'}; ${backend}`);
@@ -67,6 +80,12 @@ try {
   console.log(`wasm heap after ${shown} frames\t${mb(atEnd.wasmBytes)} MB\t${(atEnd.wasmBytes / at100.wasmBytes).toFixed(2)}x`);
   console.log(`live ms/frame without the heat map (10 s)\t${Number(plain.ms).toFixed(1)}\t1.00x (reference)`);
   console.log(`live ms/frame with the heat map (10 s)\t${Number(explained.ms).toFixed(1)}\t${(explained.ms / plain.ms).toFixed(2)}x`);
+  if (counting) {
+    console.log(`live ms/frame counting and locating (10 s)\t${Number(counting.ms).toFixed(1)}\t${(counting.ms / plain.ms).toFixed(2)}x`);
+    console.log(`live frames/s counting and locating\t${Number(counting.fps).toFixed(1)}\t${(counting.fps / plain.fps).toFixed(2)}x`);
+  } else {
+    console.log(`(no ${counter}: run crate/tests/cli.rs first to measure counting live)`);
+  }
   console.log(`(${shown - 100} frames in ${elapsed.toFixed(0)} s after the first 100 + 10 s)`);
 } finally {
   await browser.close();

@@ -2,7 +2,9 @@
 //! Only in builds with the `bench` feature: the product build carries none of it.
 
 pub mod backbone;
+pub mod counting;
 pub mod learning;
 
 pub use crate::backbone::CpuKernels;
+pub use crate::learn::tasks::counting::cells::{CUT_BLOCK, RECIPE, Recipe};
 pub use crate::synthetic::textured_frame;

@@ -73,7 +73,7 @@ pub async fn train(lessons: &Lessons, settings: &Settings, model: &Lite0, device
 }
 
 async fn count(frames: &Frames, classes: &[ClassId], settings: &Settings, device: &Device, run: &mut Run<'_, impl Progress>) -> Result<Trained, Error> {
-    let counted = cells::train(frames, classes, settings, device, run).await?;
+    let counted = cells::train(frames, classes, settings, cells::RECIPE, device, run).await?;
     let head = Head { classes: classes.to_vec(), dim: cells::map_shape()[0] as u32, weights: HeadWeights::Cells(counted.cells) };
     let fitted = Fitted { head, history: counted.history, stop: counted.stop, best_epoch: counted.best_epoch, evaluation: None };
     Ok(Trained { fitted, fine_tuned: None, feature_mean: None, transfer: None, auto: None, counted: counted.evaluation })

@@ -362,7 +362,7 @@ impl Project {
         if classes.is_empty() {
             return Err(Error::NoClasses);
         }
-        let mut frames = Frames { maps: Vec::new(), points: Vec::new(), ids: Vec::new(), captures: Vec::new() };
+        let mut frames = Frames { shape: map_shape(), maps: Vec::new(), points: Vec::new(), ids: Vec::new(), captures: Vec::new() };
         for e in self.examples.classes().iter().flat_map(|c| &c.examples) {
             if let Some(scene) = self.scenes.get(&e.id) {
                 frames.maps.extend(scene.map.floats());

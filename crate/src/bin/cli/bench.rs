@@ -1,14 +1,18 @@
 //! `glimpse bench` (backbone speed) and `glimpse bench learn` (learner speed), on the CPU and on
-//! native wgpu, each row with its ratio to a reference measured in the same process.
+//! native wgpu, each row with its ratio to a reference measured in the same process;
+//! `glimpse bench counting TRAIN TEST`, the counter's choices on two YOLO folders.
 
+use std::path::Path;
 use std::rc::Rc;
 
 use glimpse::bench::backbone::{Timing, time_features};
+use glimpse::bench::counting::{Labelled, choices};
 use glimpse::bench::learning::{time_capture, time_learning};
-use glimpse::bench::{CpuKernels, textured_frame};
-use glimpse::{Backbone, Frame};
+use glimpse::bench::{CUT_BLOCK, CpuKernels, RECIPE, Recipe, textured_frame};
+use glimpse::{Backbone, Frame, Point, Settings};
 
-use super::{Model, load_backbone};
+use super::files::{decode, frame};
+use super::{Model, load_backbone, yolo};
 
 /// Runs `body` on the CPU and on native wgpu with the backbone loaded there; a backend this
 /// machine lacks gets a line saying so and is skipped.
@@ -79,4 +83,59 @@ fn learning(model: &Model, iterations: usize) -> Result<(), String> {
         }
         Ok(())
     })
+}
+
+/// The counter's cut (the 1/8 map, block 5's input, beside the chosen 1/16), object weights,
+/// mirrored and moved copies and thresholds, each trained on `train` and scored on `test`; each row's speed as a
+/// ratio to the chosen cut's.
+pub fn counting(model: &Model, train: &Path, test: &Path) -> Result<(), String> {
+    let backbone = load_backbone(&Model { backend: "cpu".into(), ..model.clone() })?;
+    let read = |dir: &Path| -> Result<(usize, Vec<_>), String> {
+        let labelled = yolo::read(dir)?;
+        let images = labelled.images.iter().map(|(path, points)| Ok((path.clone(), decode(path)?, points.clone()))).collect::<Result<Vec<_>, String>>()?;
+        Ok((labelled.classes.len(), images))
+    };
+    let ((classes, train), (test_classes, test)) = (read(train)?, read(test)?);
+    if classes != test_classes {
+        return Err(format!("the folders name {classes} and {test_classes} classes"));
+    }
+    let labelled = |images: &[(std::path::PathBuf, image::RgbaImage, Vec<(usize, f32, f32)>)]| -> Result<Vec<Labelled<'_>>, String> {
+        images
+            .iter()
+            .map(|(path, image, points)| {
+                Ok(Labelled { frame: frame(path, image)?, points: points.iter().map(|&(k, x, y)| Point { class: k as u32, x, y }).collect() })
+            })
+            .collect()
+    };
+    let (train, test) = (labelled(&train)?, labelled(&test)?);
+    let mut recipes = vec![RECIPE, Recipe { mirror: !RECIPE.mirror, ..RECIPE }, Recipe { shift: !RECIPE.shift, ..RECIPE }];
+    recipes.extend([1.0, 3.0, 30.0].map(|object_weight| Recipe { object_weight, ..RECIPE }));
+    let thresholds = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
+    let settings = Settings::default();
+    let outcomes =
+        pollster::block_on(choices(&backbone, (&train, &test), classes, (&[CUT_BLOCK, 5], &recipes, &thresholds), &settings)).map_err(|e| e.to_string())?;
+    println!("{} frames to train on, {} to score on; the learner's threshold is {}", train.len(), test.len(), settings.threshold);
+    println!("cut\tmap\tobject weight\tmirrored\tmoved\tbest epoch\tthreshold\tF1\tprecision\trecall\texact counts\ttrunk ms/frame\thead ms/frame");
+    let reference = outcomes[0].trunk_ms + outcomes[0].head_ms;
+    for o in &outcomes {
+        let [c, side, _] = o.shape;
+        let speed = (o.trunk_ms + o.head_ms) / reference;
+        for (t, e) in &o.scores {
+            println!(
+                "block {}\t{c}×{side}×{side}\t{}\t{}\t{}\t{}\t{t}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.1}\t{:.2} ({speed:.2}x the chosen cut)",
+                o.block,
+                o.recipe.object_weight,
+                o.recipe.mirror,
+                o.recipe.shift,
+                o.best_epoch,
+                e.f1,
+                e.precision,
+                e.recall,
+                e.exact_counts,
+                o.trunk_ms,
+                o.head_ms
+            );
+        }
+    }
+    Ok(())
 }

@@ -133,11 +133,14 @@ enum Command {
     },
     /// Prints a shell's completion script for glimpse
     Completions { shell: clap_complete::Shell },
-    /// Times the backbone (or, with `learn`, the learner) on the CPU and on wgpu
+    /// Times the backbone (or, with `learn`, the learner) on the CPU and on wgpu; `counting
+    /// TRAIN TEST` measures the counter's choices on two YOLO folders
     #[cfg(feature = "bench")]
     Bench {
-        /// `learn` times the learner
+        /// `learn` times the learner; `counting` measures the counter's choices
         what: Option<String>,
+        /// With `counting`: the YOLO folders to train on and to score on
+        folders: Vec<PathBuf>,
         #[arg(long, default_value_t = 10)]
         iterations: usize,
     },
@@ -338,7 +341,11 @@ fn run(command: Command, model: &Model) -> Result<i32, String> {
             Ok(0)
         }
         #[cfg(feature = "bench")]
-        Command::Bench { what, iterations } => bench::run(model, what.as_deref() == Some("learn"), iterations).map(|_| 0),
+        Command::Bench { what, folders, iterations } => match (what.as_deref(), &folders[..]) {
+            (Some("counting"), [train, test]) => bench::counting(model, train, test).map(|_| 0),
+            (Some("counting"), _) => Err("bench counting needs two YOLO folders: the one to train on and the one to score on".into()),
+            (what, _) => bench::run(model, what == Some("learn"), iterations).map(|_| 0),
+        },
     }
 }
 

@@ -9,7 +9,7 @@ use burn::tensor::activation::{relu, softmax};
 use serde::{Deserialize, Serialize};
 
 use super::Point;
-use super::grid::{Found, decode, mirrored, targets};
+use super::grid::{Found, decode, mirrored, shifted, targets};
 use super::score::{CountEvaluation, evaluate};
 use crate::Error;
 use crate::backbone::top::boundary_shape;
@@ -26,10 +26,20 @@ use crate::learn::train::{Objective, Start, Stop, fit};
 pub const CUT_BLOCK: usize = 11;
 /// Channels of the head's hidden layer.
 pub const HIDDEN: usize = 32;
-/// How much more an object cell weighs in the loss than a background cell (measured).
-pub const OBJECT_WEIGHT: f32 = 10.0;
-/// Whether training also learns from each frame mirrored (measured).
-pub const MIRROR_FRAMES: bool = true;
+
+/// How the head learns beside the shared settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recipe {
+    /// How much more an object cell weighs in the loss than a background cell.
+    pub object_weight: f32,
+    /// Whether training also learns from each frame mirrored.
+    pub mirror: bool,
+    /// Whether training also learns from each frame moved by a cell (a crop's effect on the map).
+    pub shift: bool,
+}
+
+/// The recipe the learner uses, chosen by measurement (docs/benchmarks.md, "Counting").
+pub const RECIPE: Recipe = Recipe { object_weight: 10.0, mirror: true, shift: false };
 
 /// `[channels, side, side]` of the map the head reads.
 pub fn map_shape() -> [usize; 3] {
@@ -101,6 +111,8 @@ impl CellNet {
 
 /// Frames to learn counting from: their maps (`[N, C, side, side]`, row-major) and points.
 pub struct Frames {
+    /// `[C, side, side]` of each map: [`map_shape`] in the product.
+    pub shape: [usize; 3],
     pub maps: Vec<f32>,
     pub points: Vec<Vec<Point>>,
     pub ids: Vec<ExampleId>,
@@ -113,7 +125,7 @@ impl Frames {
     }
 
     fn map(&self, i: usize) -> &[f32] {
-        let size: usize = map_shape().iter().product();
+        let size: usize = self.shape.iter().product();
         &self.maps[i * size..(i + 1) * size]
     }
 }
@@ -123,19 +135,36 @@ fn mirror_map(map: &[f32], side: usize) -> Vec<f32> {
     map.chunks(side).flat_map(|row| row.iter().rev().copied()).collect()
 }
 
-/// Rows `rows` of `frames` (and their mirror images, with `mirror`) as tensors.
-fn rows(frames: &Frames, rows: &[usize], classes: &[ClassId], mirror: bool, device: &Device) -> (Tensor<4>, Tensor<2, Int>) {
-    let [c, side, _] = map_shape();
+/// A map moved by whole cells, the cells it uncovers copied from the nearest edge.
+fn shift_map(map: &[f32], side: usize, (dx, dy): (i32, i32)) -> Vec<f32> {
+    let at = |v: usize, d: i32| (v as i32 - d).clamp(0, side as i32 - 1) as usize;
+    map.chunks(side * side).flat_map(|channel| (0..side * side).map(move |i| channel[at(i / side, dy) * side + at(i % side, dx)])).collect()
+}
+
+/// The cell moves `shift` teaches with: each frame gets one, in turn.
+const MOVES: [(i32, i32); 8] = [(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1)];
+
+/// Rows `rows` of `frames` as tensors, with their mirror images and moved copies as `recipe`
+/// (`None`: the rows alone) asks.
+fn rows(frames: &Frames, rows: &[usize], classes: &[ClassId], recipe: Option<Recipe>, device: &Device) -> (Tensor<4>, Tensor<2, Int>) {
+    let [c, side, _] = frames.shape;
     let (mut maps, mut cells) = (Vec::new(), Vec::new());
+    let mut add = |map: Vec<f32>, points: &[Point]| {
+        maps.extend(map);
+        cells.extend(targets(points, classes, side).into_iter().map(|t| t as i64));
+    };
     for &i in rows {
-        maps.extend_from_slice(frames.map(i));
-        cells.extend(targets(&frames.points[i], classes, side).into_iter().map(|t| t as i64));
-        if mirror {
-            maps.extend(mirror_map(frames.map(i), side));
-            cells.extend(targets(&mirrored(&frames.points[i]), classes, side).into_iter().map(|t| t as i64));
+        let (map, points) = (frames.map(i), &frames.points[i]);
+        add(map.to_vec(), points);
+        if recipe.is_some_and(|r| r.mirror) {
+            add(mirror_map(map, side), &mirrored(points));
+        }
+        if recipe.is_some_and(|r| r.shift) {
+            let by = MOVES[i % MOVES.len()];
+            add(shift_map(map, side, by), &shifted(points, by, side));
         }
     }
-    let n = rows.len() * if mirror { 2 } else { 1 };
+    let n = cells.len() / (side * side);
     (Tensor::from_data(TensorData::new(maps, [n, c, side, side]), device), Tensor::from_data(TensorData::new(cells, [n, side * side]), device))
 }
 
@@ -151,11 +180,18 @@ pub struct Counted {
 
 /// Trains the head on `frames` to find `classes`, holding out `settings.validation_fraction` of
 /// the captures to stop early and to score it.
-pub async fn train(frames: &Frames, classes: &[ClassId], settings: &Settings, device: &Device, run: &mut Run<'_, impl Progress>) -> Result<Counted, Error> {
+pub async fn train(
+    frames: &Frames,
+    classes: &[ClassId],
+    settings: &Settings,
+    recipe: Recipe,
+    device: &Device,
+    run: &mut Run<'_, impl Progress>,
+) -> Result<Counted, Error> {
     if frames.len() == 0 {
         return Err(Error::NoFrames);
     }
-    let [channels, side, _] = map_shape();
+    let [channels, side, _] = frames.shape;
     // Frames are split by the class of their first object (frames with none apart), so that
     // every class is held out in proportion.
     let strata: Vec<usize> =
@@ -164,9 +200,9 @@ pub async fn train(frames: &Frames, classes: &[ClassId], settings: &Settings, de
     let autodiff = device.clone().autodiff();
     autodiff.seed(settings.seed as u64);
     let net = CellNet::new(channels, classes.len(), settings.dropout, &autodiff);
-    let train_rows = rows(frames, &split.train, classes, MIRROR_FRAMES, &autodiff);
-    let validation = (!split.validation.is_empty()).then(|| rows(frames, &split.validation, classes, false, device));
-    let weights: Vec<f32> = std::iter::once(1.0).chain(std::iter::repeat_n(OBJECT_WEIGHT, classes.len())).collect();
+    let train_rows = rows(frames, &split.train, classes, Some(recipe), &autodiff);
+    let validation = (!split.validation.is_empty()).then(|| rows(frames, &split.validation, classes, None, device));
+    let weights: Vec<f32> = std::iter::once(1.0).chain(std::iter::repeat_n(recipe.object_weight, classes.len())).collect();
     let objective = Objective { weights: Some(&weights), smoothing: 0.0 };
     let start = Start { epoch: 1, loss: None, learning_rate: settings.learning_rate };
     let fit = fit(net, CellNet::forward, train_rows, validation, start, settings, objective, device, run).await?;
@@ -174,7 +210,7 @@ pub async fn train(frames: &Frames, classes: &[ClassId], settings: &Settings, de
     let evaluation = match split.validation.is_empty() {
         true => None,
         false => {
-            let (maps, _) = rows(frames, &split.validation, classes, false, device);
+            let (maps, _) = rows(frames, &split.validation, classes, None, device);
             let found = find(&fit.net, maps, classes, settings.threshold).await?;
             let truth: Vec<Vec<Point>> = split.validation.iter().map(|&i| frames.points[i].clone()).collect();
             Some(evaluate(classes, &truth, &found))
@@ -189,4 +225,19 @@ pub async fn find(net: &CellNet, maps: Tensor<4>, classes: &[ClassId], threshold
     let probabilities = net.probabilities(maps).await?;
     let per_frame = probabilities.len() / n.max(1);
     Ok(probabilities.chunks(per_frame).map(|p| decode(p, side, classes, threshold)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_moved_map_moves_its_cells_and_repeats_its_edge() {
+        // Two channels of a 3×3 grid, cells numbered 0 to 8 and 9 to 17, row by row.
+        let map: Vec<f32> = (0..18).map(|v| v as f32).collect();
+        let moved = shift_map(&map, 3, (1, 0));
+        assert_eq!(moved[..9], [0.0, 0.0, 1.0, 3.0, 3.0, 4.0, 6.0, 6.0, 7.0]);
+        assert_eq!(moved[9..12], [9.0, 9.0, 10.0]);
+        assert_eq!(shift_map(&map, 3, (0, -1))[..9], [3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 6.0, 7.0, 8.0]);
+    }
 }
