@@ -2,7 +2,8 @@
 //! `[N, C]`, a detector's score `[N, 1]`, or a counter's per-cell probabilities.
 
 use super::graph::{Attr, Graph};
-use crate::learn::heads::stored::{COSINE_SCALE, Dense, Head, HeadWeights};
+use crate::learn::heads::dense::Dense;
+use crate::learn::heads::stored::{COSINE_SCALE, Head, HeadWeights};
 use crate::learn::tasks::anomaly::Detector;
 use crate::learn::tasks::counting::cells::Cells;
 

@@ -99,14 +99,6 @@ pub fn counting(model: &Model, train: &Path, test: &Path) -> Result<(), String> 
     if classes != test_classes {
         return Err(format!("the folders name {classes} and {test_classes} classes"));
     }
-    let labelled = |images: &[(std::path::PathBuf, image::RgbaImage, Vec<(usize, f32, f32)>)]| -> Result<Vec<Labelled<'_>>, String> {
-        images
-            .iter()
-            .map(|(path, image, points)| {
-                Ok(Labelled { frame: frame(path, image)?, points: points.iter().map(|&(k, x, y)| Point { class: k as u32, x, y }).collect() })
-            })
-            .collect()
-    };
     let (train, test) = (labelled(&train)?, labelled(&test)?);
     let mut recipes = vec![RECIPE, Recipe { mirror: !RECIPE.mirror, ..RECIPE }, Recipe { shift: !RECIPE.shift, ..RECIPE }];
     recipes.extend([1.0, 3.0, 30.0].map(|object_weight| Recipe { object_weight, ..RECIPE }));
@@ -138,4 +130,15 @@ pub fn counting(model: &Model, train: &Path, test: &Path) -> Result<(), String> 
         }
     }
     Ok(())
+}
+
+type Decoded = (std::path::PathBuf, image::RgbaImage, Vec<(usize, f32, f32)>);
+
+fn labelled(images: &[Decoded]) -> Result<Vec<Labelled<'_>>, String> {
+    images
+        .iter()
+        .map(|(path, image, points)| {
+            Ok(Labelled { frame: frame(path, image)?, points: points.iter().map(|&(k, x, y)| Point { class: k as u32, x, y }).collect() })
+        })
+        .collect()
 }

@@ -1,8 +1,9 @@
-//! What classifies a feature: the stored form of a head (`stored`) and its form on the device
-//! (`on_device`); the kinds (`softmax`, `instant`), fitting one (`fit`), choosing one by
+//! What classifies a feature: the stored form of a head (`stored`, its layers `dense`) and its
+//! form on the device (`on_device`); the kinds (`softmax`, `instant`), fitting one (`fit`), choosing one by
 //! cross-validation (`auto`), and retraining the network's top layers with it (`fine_tune`).
 
 pub mod auto;
+pub mod dense;
 pub mod fine_tune;
 pub mod fit;
 pub mod instant;

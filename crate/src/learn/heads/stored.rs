@@ -1,14 +1,11 @@
 //! A trained head as the project file stores it: plain numbers, the classes it answers for in
 //! the order of its outputs. `on_device` uploads it for prediction.
 
-use burn::module::Param;
-use burn::nn::Linear;
-use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::device::read_floats;
 use crate::learn::examples::store::ClassId;
+use crate::learn::heads::dense::Dense;
 use crate::learn::settings::{HeadKind, Task};
 use crate::learn::tasks::anomaly::Detector;
 use crate::learn::tasks::counting::cells::Cells;
@@ -16,50 +13,6 @@ use crate::learn::tasks::counting::cells::Cells;
 /// Logit scale of the cosine heads: `softmax(scale · cos)`. 10 turns a cosine margin of 0.3
 /// (typical between distinct objects in Lite0's feature space) into odds of about 20:1.
 pub const COSINE_SCALE: f32 = 10.0;
-
-/// A dense layer's numbers, laid out as Burn's `Linear` holds them: `weight` is
-/// `inputs × outputs`, row-major.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Dense {
-    pub inputs: u32,
-    pub outputs: u32,
-    pub weight: Vec<f32>,
-    pub bias: Vec<f32>,
-}
-
-impl Dense {
-    fn check(&self, inputs: usize, outputs: usize) -> Result<(), Error> {
-        let ok = self.inputs as usize == inputs
-            && self.outputs as usize == outputs
-            && self.weight.len() == inputs * outputs
-            && self.bias.len() == outputs
-            && self.weight.iter().chain(&self.bias).all(|v| v.is_finite());
-        if ok { Ok(()) } else { Err(Error::Inconsistent(format!("a {inputs}→{outputs} layer has the wrong shape or values"))) }
-    }
-
-    pub fn linear(&self, device: &Device) -> Linear {
-        let (i, o) = (self.inputs as usize, self.outputs as usize);
-        Linear {
-            weight: Param::from_tensor(Tensor::from_data(TensorData::new(self.weight.clone(), [i, o]), device)),
-            bias: Some(Param::from_tensor(Tensor::from_data(TensorData::new(self.bias.clone(), [o]), device))),
-        }
-    }
-
-    pub async fn of(linear: &Linear) -> Result<Self, Error> {
-        let [inputs, outputs] = linear.weight.val().dims();
-        let bias = match &linear.bias {
-            Some(b) => read_floats(b.val()).await?,
-            None => vec![0.0; outputs],
-        };
-        Ok(Self { inputs: inputs as u32, outputs: outputs as u32, weight: read_floats(linear.weight.val()).await?, bias })
-    }
-
-    /// The weights as one row per output (`outputs × inputs`).
-    pub fn rows(&self) -> Vec<f32> {
-        let (inputs, outputs) = (self.inputs as usize, self.outputs as usize);
-        (0..outputs).flat_map(|o| (0..inputs).map(move |i| self.weight[i * outputs + o])).collect()
-    }
-}
 
 /// The trained part of a head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,8 @@
 //! autodiff, since the head is two dense layers.
 
 use crate::backbone::heatmap::{HeatMap, Readout, pooled};
-use crate::learn::heads::stored::{COSINE_SCALE, Dense, Head, HeadWeights};
+use crate::learn::heads::dense::Dense;
+use crate::learn::heads::stored::{COSINE_SCALE, Head, HeadWeights};
 use crate::learn::vectors::{length, unit_means};
 
 /// A head prepared for heat maps: per class, what its logit reads from the feature.

@@ -16,7 +16,7 @@ use crate::backbone::top::boundary_shape;
 use crate::device::read_floats;
 use crate::learn::examples::split::stratified;
 use crate::learn::examples::store::{ClassId, ExampleId};
-use crate::learn::heads::stored::Dense;
+use crate::learn::heads::dense::Dense;
 use crate::learn::progress::{EpochStats, Progress, Run};
 use crate::learn::settings::Settings;
 use crate::learn::train::{Objective, Start, Stop, fit};
