@@ -24,12 +24,13 @@ pub struct Labelled<'a> {
     pub points: Vec<Point>,
 }
 
-/// One cut and recipe: what it cost and how well it counted at each threshold.
+/// One cut, recipe and settings: what it cost and how well it counted at each threshold.
 pub struct Outcome {
     pub block: usize,
     /// `[C, side, side]` of the map at the cut.
     pub shape: [usize; 3],
-    pub recipe: Recipe,
+    /// Which of the candidates.
+    pub candidate: usize,
     /// The backbone up to the cut, per frame (batches of 8).
     pub trunk_ms: f64,
     /// The head and its readback, per frame.
@@ -49,14 +50,13 @@ async fn maps(backbone: &Backbone, labelled: &[Labelled<'_>], block: usize) -> R
     Ok((maps, (now_ms() - start) / labelled.len().max(1) as f64))
 }
 
-/// Trains a counter for each block and recipe on `train` and scores it on `test` at each
-/// threshold; `settings` are the learner's otherwise (early stopping on its held-out share).
+/// Trains a counter for each block and candidate (a recipe and the learner's settings: early
+/// stopping on their held-out share) on `train` and scores it on `test` at each threshold.
 pub async fn choices(
     backbone: &Backbone,
     (train, test): (&[Labelled<'_>], &[Labelled<'_>]),
     classes: usize,
-    (blocks, recipes, thresholds): (&[usize], &[Recipe], &[f32]),
-    settings: &Settings,
+    (blocks, candidates, thresholds): (&[usize], &[(Recipe, Settings)], &[f32]),
 ) -> Result<Vec<Outcome>, Error> {
     let ids: Vec<ClassId> = (0..classes as ClassId).collect();
     let truth: Vec<Vec<Point>> = test.iter().map(|l| l.points.clone()).collect();
@@ -73,9 +73,9 @@ pub async fn choices(
             ids: (0..train.len() as u32).collect(),
             captures: (0..train.len() as u32).collect(),
         };
-        for &recipe in recipes {
+        for (candidate, (recipe, settings)) in candidates.iter().enumerate() {
             let interrupter = Interrupter::default();
-            let counted = cells::train(&frames, &ids, settings, recipe, device, &mut Run::new(&mut Quiet, &interrupter)).await?;
+            let counted = cells::train(&frames, &ids, settings, *recipe, device, &mut Run::new(&mut Quiet, &interrupter)).await?;
             let net = CellNet::of(&counted.cells, device);
             let start = now_ms();
             let [c, side, _] = shape;
@@ -89,7 +89,7 @@ pub async fn choices(
                     (t, evaluate(&ids, &truth, &found))
                 })
                 .collect();
-            out.push(Outcome { block, shape, recipe, trunk_ms, head_ms, best_epoch: counted.best_epoch, scores });
+            out.push(Outcome { block, shape, candidate, trunk_ms, head_ms, best_epoch: counted.best_epoch, scores });
         }
     }
     Ok(out)

@@ -173,10 +173,11 @@ impl Default for Settings {
 
 impl Settings {
     /// The most epochs a training with these settings reports: the head's, and as many again
-    /// when fine-tuning.
+    /// when fine-tuning; a counter's.
     pub fn max_epochs(&self) -> u32 {
         match (self.task, self.head) {
             (Task::Classify, HeadChoice::Fixed(HeadKind::Softmax) | HeadChoice::Auto) => self.epochs * if self.fine_tune > 0 { 2 } else { 1 },
+            (Task::Count, _) => self.epochs,
             _ => 1,
         }
     }

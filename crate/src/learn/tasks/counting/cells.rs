@@ -39,7 +39,7 @@ pub struct Recipe {
 }
 
 /// The recipe the learner uses, chosen by measurement (docs/benchmarks.md, "Counting").
-pub const RECIPE: Recipe = Recipe { object_weight: 10.0, mirror: true, shift: false };
+pub const RECIPE: Recipe = Recipe { object_weight: 30.0, mirror: true, shift: false };
 
 /// `[channels, side, side]` of the map the head reads.
 pub fn map_shape() -> [usize; 3] {
