@@ -6,7 +6,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 use glimpse::bench::backbone::{Timing, time_features};
-use glimpse::bench::counting::{Labelled, Outcome, choices};
+use glimpse::bench::counting::{Candidate, Labelled, Outcome, choices};
 use glimpse::bench::learning::{time_capture, time_learning};
 use glimpse::bench::{CUT_BLOCK, CpuKernels, RECIPE, Recipe, textured_frame};
 use glimpse::{Backbone, Frame, Point, Settings};
@@ -103,22 +103,24 @@ pub fn counting(model: &Model, train: &Path, test: &Path) -> Result<(), String> 
     // Each candidate changes one thing from the learner's choice, and is trained with 3 seeds
     // (the held-out split and the initial weights): rows are their means.
     let learner = Settings::default();
-    let mut changes: Vec<(String, Recipe, Settings)> = vec![
-        ("as chosen".into(), RECIPE, learner.clone()),
-        (format!("mirrored {}", !RECIPE.mirror), Recipe { mirror: !RECIPE.mirror, ..RECIPE }, learner.clone()),
-        (format!("moved {}", !RECIPE.shift), Recipe { shift: !RECIPE.shift, ..RECIPE }, learner.clone()),
+    let chosen = Candidate { recipe: RECIPE, settings: learner.clone(), moved: false };
+    let with = |recipe: Recipe, settings: Settings| Candidate { recipe, settings, ..chosen.clone() };
+    let mut changes: Vec<(String, Candidate)> = vec![
+        ("as chosen".into(), chosen.clone()),
+        (format!("mirrored {}", !RECIPE.mirror), with(Recipe { mirror: !RECIPE.mirror, ..RECIPE }, learner.clone())),
+        ("moved by a cell too".into(), Candidate { moved: true, ..chosen.clone() }),
     ];
     for weight in [1.0, 3.0, 10.0, 30.0, 100.0].into_iter().filter(|&w| w != RECIPE.object_weight) {
-        changes.push((format!("object weight {weight}"), Recipe { object_weight: weight, ..RECIPE }, learner.clone()));
+        changes.push((format!("object weight {weight}"), with(Recipe { object_weight: weight, ..RECIPE }, learner.clone())));
     }
     changes.extend([
-        ("batch 8".into(), RECIPE, Settings { batch_size: 8, ..learner.clone() }),
-        ("learning rate 3e-3".into(), RECIPE, Settings { learning_rate: 3e-3, ..learner.clone() }),
-        ("150 epochs".into(), RECIPE, Settings { epochs: 150, ..learner.clone() }),
+        ("batch 8".into(), with(RECIPE, Settings { batch_size: 8, ..learner.clone() })),
+        ("learning rate 3e-3".into(), with(RECIPE, Settings { learning_rate: 3e-3, ..learner.clone() })),
+        ("150 epochs".into(), with(RECIPE, Settings { epochs: 150, ..learner.clone() })),
     ]);
     const SEEDS: [u32; 3] = [1, 2, 3];
-    let candidates: Vec<(Recipe, Settings)> =
-        changes.iter().flat_map(|(_, recipe, settings)| SEEDS.map(|seed| (*recipe, Settings { seed, ..settings.clone() }))).collect();
+    let candidates: Vec<Candidate> =
+        changes.iter().flat_map(|(_, c)| SEEDS.map(|seed| Candidate { settings: Settings { seed, ..c.settings.clone() }, ..c.clone() })).collect();
     let thresholds = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
     let outcomes = pollster::block_on(choices(&backbone, (&train, &test), classes, (&[CUT_BLOCK, 5], &candidates, &thresholds))).map_err(|e| e.to_string())?;
     println!("{} frames to train on, {} to score on; the learner's threshold is {}; means of seeds {SEEDS:?}", train.len(), test.len(), learner.threshold);

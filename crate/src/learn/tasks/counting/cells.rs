@@ -9,7 +9,7 @@ use burn::tensor::activation::{relu, softmax};
 use serde::{Deserialize, Serialize};
 
 use super::Point;
-use super::grid::{Found, decode, mirrored, shifted, targets};
+use super::grid::{Found, decode, mirrored, targets};
 use super::score::{CountEvaluation, evaluate};
 use crate::Error;
 use crate::backbone::top::boundary_shape;
@@ -34,12 +34,10 @@ pub struct Recipe {
     pub object_weight: f32,
     /// Whether training also learns from each frame mirrored.
     pub mirror: bool,
-    /// Whether training also learns from each frame moved by a cell (a crop's effect on the map).
-    pub shift: bool,
 }
 
 /// The recipe the learner uses, chosen by measurement (docs/benchmarks.md, "Counting").
-pub const RECIPE: Recipe = Recipe { object_weight: 30.0, mirror: true, shift: false };
+pub const RECIPE: Recipe = Recipe { object_weight: 30.0, mirror: true };
 
 /// `[channels, side, side]` of the map the head reads.
 pub fn map_shape() -> [usize; 3] {
@@ -135,36 +133,19 @@ fn mirror_map(map: &[f32], side: usize) -> Vec<f32> {
     map.chunks(side).flat_map(|row| row.iter().rev().copied()).collect()
 }
 
-/// A map moved by whole cells, the cells it uncovers copied from the nearest edge.
-fn shift_map(map: &[f32], side: usize, (dx, dy): (i32, i32)) -> Vec<f32> {
-    let at = |v: usize, d: i32| (v as i32 - d).clamp(0, side as i32 - 1) as usize;
-    map.chunks(side * side).flat_map(|channel| (0..side * side).map(move |i| channel[at(i / side, dy) * side + at(i % side, dx)])).collect()
-}
-
-/// The cell moves `shift` teaches with: each frame gets one, in turn.
-const MOVES: [(i32, i32); 8] = [(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1)];
-
-/// Rows `rows` of `frames` as tensors, with their mirror images and moved copies as `recipe`
-/// (`None`: the rows alone) asks.
-fn rows(frames: &Frames, rows: &[usize], classes: &[ClassId], recipe: Option<Recipe>, device: &Device) -> (Tensor<4>, Tensor<2, Int>) {
+/// Rows `rows` of `frames` (and their mirror images, with `mirror`) as tensors.
+fn rows(frames: &Frames, rows: &[usize], classes: &[ClassId], mirror: bool, device: &Device) -> (Tensor<4>, Tensor<2, Int>) {
     let [c, side, _] = frames.shape;
     let (mut maps, mut cells) = (Vec::new(), Vec::new());
-    let mut add = |map: Vec<f32>, points: &[Point]| {
-        maps.extend(map);
-        cells.extend(targets(points, classes, side).into_iter().map(|t| t as i64));
-    };
     for &i in rows {
-        let (map, points) = (frames.map(i), &frames.points[i]);
-        add(map.to_vec(), points);
-        if recipe.is_some_and(|r| r.mirror) {
-            add(mirror_map(map, side), &mirrored(points));
-        }
-        if recipe.is_some_and(|r| r.shift) {
-            let by = MOVES[i % MOVES.len()];
-            add(shift_map(map, side, by), &shifted(points, by, side));
+        maps.extend_from_slice(frames.map(i));
+        cells.extend(targets(&frames.points[i], classes, side).into_iter().map(|t| t as i64));
+        if mirror {
+            maps.extend(mirror_map(frames.map(i), side));
+            cells.extend(targets(&mirrored(&frames.points[i]), classes, side).into_iter().map(|t| t as i64));
         }
     }
-    let n = cells.len() / (side * side);
+    let n = rows.len() * if mirror { 2 } else { 1 };
     (Tensor::from_data(TensorData::new(maps, [n, c, side, side]), device), Tensor::from_data(TensorData::new(cells, [n, side * side]), device))
 }
 
@@ -200,8 +181,8 @@ pub async fn train(
     let autodiff = device.clone().autodiff();
     autodiff.seed(settings.seed as u64);
     let net = CellNet::new(channels, classes.len(), settings.dropout, &autodiff);
-    let train_rows = rows(frames, &split.train, classes, Some(recipe), &autodiff);
-    let validation = (!split.validation.is_empty()).then(|| rows(frames, &split.validation, classes, None, device));
+    let train_rows = rows(frames, &split.train, classes, recipe.mirror, &autodiff);
+    let validation = (!split.validation.is_empty()).then(|| rows(frames, &split.validation, classes, false, device));
     let weights: Vec<f32> = std::iter::once(1.0).chain(std::iter::repeat_n(recipe.object_weight, classes.len())).collect();
     let objective = Objective { weights: Some(&weights), smoothing: 0.0 };
     let start = Start { epoch: 1, loss: None, learning_rate: settings.learning_rate };
@@ -210,7 +191,7 @@ pub async fn train(
     let evaluation = match split.validation.is_empty() {
         true => None,
         false => {
-            let (maps, _) = rows(frames, &split.validation, classes, None, device);
+            let (maps, _) = rows(frames, &split.validation, classes, false, device);
             let found = find(&fit.net, maps, classes, settings.threshold).await?;
             let truth: Vec<Vec<Point>> = split.validation.iter().map(|&i| frames.points[i].clone()).collect();
             Some(evaluate(classes, &truth, &found))
@@ -225,19 +206,4 @@ pub async fn find(net: &CellNet, maps: Tensor<4>, classes: &[ClassId], threshold
     let probabilities = net.probabilities(maps).await?;
     let per_frame = probabilities.len() / n.max(1);
     Ok(probabilities.chunks(per_frame).map(|p| decode(p, side, classes, threshold)).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_moved_map_moves_its_cells_and_repeats_its_edge() {
-        // Two channels of a 3×3 grid, cells numbered 0 to 8 and 9 to 17, row by row.
-        let map: Vec<f32> = (0..18).map(|v| v as f32).collect();
-        let moved = shift_map(&map, 3, (1, 0));
-        assert_eq!(moved[..9], [0.0, 0.0, 1.0, 3.0, 3.0, 4.0, 6.0, 6.0, 7.0]);
-        assert_eq!(moved[9..12], [9.0, 9.0, 10.0]);
-        assert_eq!(shift_map(&map, 3, (0, -1))[..9], [3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 6.0, 7.0, 8.0]);
-    }
 }

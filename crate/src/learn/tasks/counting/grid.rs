@@ -30,13 +30,6 @@ pub fn mirrored(points: &[Point]) -> Vec<Point> {
     points.iter().map(|p| Point { x: 1.0 - p.x, ..*p }).collect()
 }
 
-/// The same points moved by whole cells (`dx`, `dy`) of a `side`-cell grid, those moved out of
-/// the frame left out.
-pub fn shifted(points: &[Point], (dx, dy): (i32, i32), side: usize) -> Vec<Point> {
-    let (dx, dy) = (dx as f32 / side as f32, dy as f32 / side as f32);
-    points.iter().map(|p| Point { x: p.x + dx, y: p.y + dy, ..*p }).filter(|p| (0.0..1.0).contains(&p.x) && (0.0..1.0).contains(&p.y)).collect()
-}
-
 /// An object found in a frame.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Found {
@@ -123,14 +116,5 @@ mod tests {
         assert_eq!(first.score, 1.0);
         assert!(decode(&p, 4, &classes, 1.1).is_empty(), "nothing above the threshold");
         assert_eq!(mirrored(&points[..1])[0].x, 0.9);
-    }
-
-    #[test]
-    fn moved_points_follow_their_cells_and_leave_the_frame() {
-        let points = [Point { class: 7, x: 0.1, y: 0.3 }, Point { class: 9, x: 0.9, y: 0.5 }];
-        let moved = shifted(&points, (1, -1), 4);
-        assert_eq!(moved.len(), 1, "the second one moved out: {moved:?}");
-        assert!((moved[0].x - 0.35).abs() < 1e-6 && (moved[0].y - 0.05).abs() < 1e-6, "{moved:?}");
-        assert_eq!(targets(&moved, &[7, 9], 4)[1], targets(&points, &[7, 9], 4)[4], "one cell right and one up");
     }
 }
