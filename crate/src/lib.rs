@@ -17,6 +17,7 @@ mod device;
 mod error;
 mod export;
 mod learn;
+mod parallel;
 mod preprocess;
 mod project;
 mod session;

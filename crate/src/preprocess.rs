@@ -104,7 +104,7 @@ impl Preprocess {
 
     /// Preprocesses `view` of several frames into one `[N, 3, size, size]` buffer.
     pub fn batch(&self, frames: &[Frame<'_>], view: View) -> Vec<f32> {
-        frames.iter().flat_map(|frame| self.apply_to(*frame, view)).collect()
+        crate::parallel::map_each(frames.to_vec(), |frame| self.apply_to(frame, view)).concat()
     }
 }
 

@@ -98,7 +98,7 @@ async function onnxruntime() {
   const inputs = new Float32Array(await (await fetch(params.get('inputs'))).arrayBuffer());
   const start = performance.now();
   const ort = await import('../../node_modules/onnxruntime-web/dist/ort.all.min.mjs');
-  ort.env.wasm.wasmPaths = new URL('../../node_modules/onnxruntime-web/dist/', location.href).href;
+  ort.env.wasm.wasmPaths = new URL('../../node_modules/onnxruntime-web/dist/', import.meta.url).href;
   // Threads need cross-origin isolation, which the server gives every page (Glimpse's too).
   ort.env.wasm.numThreads = crossOriginIsolated ? navigator.hardwareConcurrency : 1;
   const model = new Uint8Array(await (await fetch(params.get('model'))).arrayBuffer());
@@ -129,7 +129,15 @@ async function main() {
   return onnxruntime();
 }
 
-window.results = main().then(
-  (r) => { document.getElementById('out').textContent = 'done'; return r; },
-  (e) => ({ error: String(e?.stack ?? e?.message ?? e) }),
-);
+// Each engine runs in a dedicated worker, as an app runs it (Glimpse's page and library do; ort
+// offers `env.wasm.proxy`): on the page's own thread a thread pool's caller may not block, so
+// it spins beside the pool and takes a core from it.
+if (typeof window === 'undefined') {
+  main().then((r) => postMessage(r), (e) => postMessage({ error: String(e?.stack ?? e?.message ?? e) }));
+} else {
+  const worker = new Worker(new URL(`versus-page.js${location.search}`, import.meta.url), { type: 'module' });
+  window.results = new Promise((resolve) => {
+    worker.onmessage = (m) => resolve(m.data);
+    worker.onerror = (e) => resolve({ error: `the worker failed: ${e.message}` });
+  }).then((r) => { document.getElementById('out').textContent = r.error ? 'failed' : 'done'; return r; });
+}

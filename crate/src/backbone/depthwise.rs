@@ -9,9 +9,9 @@
 use burn::nn::conv::Conv2d;
 use burn::prelude::{Tensor, TensorData};
 
-use super::parallel;
 use crate::Error;
 use crate::device::read_cpu_floats;
+use crate::parallel;
 
 /// Weights of one depthwise layer, read once from the loaded module.
 #[derive(Debug, Clone)]

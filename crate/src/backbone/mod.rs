@@ -5,7 +5,6 @@ pub mod depthwise;
 pub mod efficientnet;
 pub mod heatmap;
 pub mod imagenet;
-mod parallel;
 pub mod pointwise;
 pub mod top;
 pub mod weights;

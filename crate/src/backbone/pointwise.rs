@@ -1,17 +1,19 @@
-//! Lite0's 1×1 convolutions on the CPU: one matrix product per image, with the folded
-//! BatchNorm's bias written into the output first and accumulated onto, and an optional ReLU6
-//! on the way out.
+//! Lite0's 1×1 convolutions on the CPU: one matrix product per image, cut into blocks for the
+//! threads, each block with the folded BatchNorm's bias written into it first and accumulated
+//! onto, and an optional ReLU6 on the way out.
 //!
 //! Why: Burn's CPU backend keeps a 1×1 conv on one thread below 192³ multiply-adds (every late
-//! layer of Lite0 at batch 1), then adds the bias in a second pass over the output. Here the
-//! product is split across the threads the build has (see `parallel`), and the bias costs no pass.
+//! layer of Lite0 at batch 1), then adds the bias in a second pass over the output; and gemm's
+//! own threading made the 7×7 layers slower on two threads than on one (wasm, 2 cores: 1152→192
+//! took 1.5 ms against 1.1). Here each block is one single-threaded product, cut where packing
+//! costs least.
 
 use burn::nn::conv::Conv2d;
 use burn::prelude::{Tensor, TensorData};
 
-use super::parallel;
 use crate::Error;
 use crate::device::read_cpu_floats;
+use crate::parallel;
 
 /// Weights of one 1×1 layer, read once from the loaded module.
 #[derive(Debug, Clone)]
@@ -51,47 +53,104 @@ impl Pointwise {
     /// The layer on `n` images of `inputs × spatial` values (NCHW); returns `n × outputs × spatial`.
     pub fn apply(&self, x: &[f32], n: usize, spatial: usize) -> Vec<f32> {
         let outputs = self.bias.len();
+        assert_eq!(x.len(), n * self.inputs * spatial, "a 1×1 conv of {} inputs given {} values", self.inputs, x.len());
         let mut out = vec![0.0f32; n * outputs * spatial];
-        // A batch spreads its images across the threads; a single image, its product.
-        let threads = if n == 1 { parallel::gemm_threads() } else { gemm::Parallelism::None };
-        let one_image = |_: &mut (), _, image: &[f32], result: &mut [f32]| {
-            for (row, bias) in result.chunks_exact_mut(spatial).zip(&self.bias) {
-                row.fill(*bias);
-            }
-            // SAFETY: the three matrices are the slices above, with the shapes and strides
-            // given: `result` is outputs × spatial, `weights` outputs × inputs, `image`
-            // inputs × spatial, all row-major; `result` is borrowed mutably and alone.
-            unsafe {
-                gemm::gemm(
-                    outputs,
-                    spatial,
-                    self.inputs,
-                    result.as_mut_ptr(),
-                    1,
-                    spatial as isize,
-                    true, // result := 1 × result (the bias) + 1 × weights · image
-                    self.weights.as_ptr(),
-                    1,
-                    self.inputs as isize,
-                    image.as_ptr(),
-                    1,
-                    spatial as isize,
-                    1.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    threads,
-                );
-            }
-        };
-        parallel::for_each_chunk(x, self.inputs * spatial, &mut out, outputs * spatial, || (), one_image);
+        let split = Split::of(n, outputs, self.inputs, spatial, parallel::threads());
+        let result = parallel::SharedOut::new(&mut out);
+        parallel::for_each_index(n * split.parts, |task| {
+            let (image, part) = (task / split.parts, task % split.parts);
+            let (rows, columns) = split.block(part, outputs, spatial);
+            // SAFETY: each task writes only its own block (rows × columns) of its own image's
+            // output, and the blocks of all tasks partition `out`, which outlives the loop.
+            let result = unsafe { result.at(image * outputs * spatial) };
+            self.block(&x[image * self.inputs * spatial..][..self.inputs * spatial], result, spatial, rows, columns);
+        });
+        out
+    }
+
+    /// Rows `rows` and columns `columns` of one image's output, written at `result`
+    /// (`outputs × spatial`, row-major): the bias, the product onto it, then ReLU6 where asked.
+    fn block(&self, image: &[f32], result: *mut f32, spatial: usize, rows: std::ops::Range<usize>, columns: std::ops::Range<usize>) {
+        let width = columns.len();
+        for row in rows.clone() {
+            // SAFETY: row < outputs and columns ⊂ 0..spatial: inside the image's output.
+            let out = unsafe { std::slice::from_raw_parts_mut(result.add(row * spatial + columns.start), width) };
+            out.fill(self.bias[row]);
+        }
+        // SAFETY: `result` at (rows.start, columns.start) with row stride `spatial` is the
+        // block above, borrowed by this call alone; the weights' rows `rows` (row stride
+        // `inputs`) and the image's columns `columns` (row stride `spatial`) lie in their slices.
+        unsafe {
+            gemm::gemm(
+                rows.len(),
+                width,
+                self.inputs,
+                result.add(rows.start * spatial + columns.start),
+                1,
+                spatial as isize,
+                true, // result := 1 × result (the bias) + 1 × weights · image
+                self.weights.as_ptr().add(rows.start * self.inputs),
+                1,
+                self.inputs as isize,
+                image.as_ptr().add(columns.start),
+                1,
+                spatial as isize,
+                1.0,
+                1.0,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+        }
         if self.relu6 {
-            for v in &mut out {
-                *v = v.clamp(0.0, 6.0);
+            for row in rows {
+                // SAFETY: as for the bias above.
+                let out = unsafe { std::slice::from_raw_parts_mut(result.add(row * spatial + columns.start), width) };
+                for v in out {
+                    *v = v.clamp(0.0, 6.0);
+                }
             }
         }
-        out
+    }
+}
+
+/// How one image's product is cut into blocks for the threads: along the output channels or
+/// along the pixels, whichever leaves the smaller operand to be packed again by every block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Split {
+    parts: usize,
+    by_rows: bool,
+}
+
+impl Split {
+    /// Each block at least this many multiply-adds: below it, a thread's wake-up costs more than
+    /// it saves.
+    const MIN_WORK: usize = 1 << 18;
+    /// Blocks per thread, so that a thread that wakes late takes fewer of them.
+    const PER_THREAD: usize = 2;
+
+    fn of(n: usize, outputs: usize, inputs: usize, spatial: usize, threads: usize) -> Self {
+        // Cutting by rows packs the image again in every block; by columns, the weights.
+        let by_rows = spatial < outputs;
+        let wanted = (threads * Self::PER_THREAD).div_ceil(n);
+        let extent = if by_rows { outputs.div_ceil(Self::ROWS) } else { spatial.div_ceil(Self::COLUMNS) };
+        let parts = if threads <= 1 { 1 } else { wanted.min((outputs * inputs * spatial) / Self::MIN_WORK).min(extent).max(1) };
+        Self { parts, by_rows }
+    }
+
+    /// Blocks keep whole micro-kernel tiles: rows in eights, columns in sixteens.
+    const ROWS: usize = 8;
+    const COLUMNS: usize = 16;
+
+    /// The rows and columns of block `part`.
+    fn block(&self, part: usize, outputs: usize, spatial: usize) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+        let cut = |extent: usize, tile: usize| {
+            let tiles = extent.div_ceil(tile);
+            let (from, to) = (tiles * part / self.parts, tiles * (part + 1) / self.parts);
+            (from * tile).min(extent)..(to * tile).min(extent)
+        };
+        if self.by_rows { (cut(outputs, Self::ROWS), 0..spatial) } else { (0..outputs, cut(spatial, Self::COLUMNS)) }
     }
 }
 
@@ -137,6 +196,42 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Every cut of every Lite0 shape, on 1 to 8 threads and batches of 1 and 8: the blocks
+    /// cover each image's output exactly once, keep whole tiles, and each is worth a thread.
+    #[test]
+    fn blocks_partition_the_output() {
+        for (inputs, outputs, spatial) in [(32, 16, 112 * 112), (16, 96, 112 * 112), (144, 40, 28 * 28), (672, 192, 49), (320, 1280, 49), (4, 4, 9)] {
+            for threads in 1..=8 {
+                for n in [1, 8] {
+                    let split = Split::of(n, outputs, inputs, spatial, threads);
+                    assert!(split.parts >= 1);
+                    if threads == 1 || n >= 2 * threads {
+                        assert_eq!(split.parts, 1, "{inputs}→{outputs} at {spatial} on {threads} threads, batch {n}: the images alone keep the threads busy");
+                    }
+                    let mut covered = vec![0u8; outputs * spatial];
+                    for part in 0..split.parts {
+                        let (rows, columns) = split.block(part, outputs, spatial);
+                        assert!(!rows.is_empty() && !columns.is_empty(), "{inputs}→{outputs} at {spatial}, part {part} of {}: empty", split.parts);
+                        assert!(if split.by_rows { rows.start % Split::ROWS == 0 } else { columns.start % Split::COLUMNS == 0 });
+                        if split.parts > 1 {
+                            assert!(rows.len() * columns.len() * inputs >= Split::MIN_WORK / 2, "part {part}: too little work for a thread");
+                        }
+                        for row in rows {
+                            for column in columns.clone() {
+                                covered[row * spatial + column] += 1;
+                            }
+                        }
+                    }
+                    assert!(covered.iter().all(|&c| c == 1), "{inputs}→{outputs} at {spatial} in {} parts: not covered exactly once", split.parts);
+                }
+            }
+        }
+        // The cut leaves the smaller operand to pack again: pixels at the start, channels late.
+        assert!(!Split::of(1, 96, 16, 112 * 112, 2).by_rows);
+        assert!(Split::of(1, 1152, 192, 49, 2).by_rows);
+        assert!(Split::of(1, 1152, 192, 49, 2).parts > 1);
     }
 
     #[test]
