@@ -39,7 +39,7 @@ pub use session::{Added, ClassSummary, FineTuneEstimate, Hint, Readiness, Sessio
 pub use backbone::concepts::{Meaning, Sense};
 pub use backbone::imagenet::ImagenetClass;
 pub use backbone::weights::{WEIGHTS_FILE, WEIGHTS_SHA256};
-pub use backbone::{Backbone, HeatMap};
+pub use backbone::{Backbone, HeatMap, Threads};
 pub use device::{Backend, ComputeDevice, DeviceChoice};
 pub use learn::examples::augment::{Augment, Image};
 pub use preprocess::{Frame, Preprocess, View};

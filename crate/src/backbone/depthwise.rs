@@ -35,7 +35,7 @@ fn misshapen(problem: String) -> Error {
     Error::Inconsistent(format!("the fused depthwise kernel cannot use {problem}"))
 }
 
-fn relu6_in_place(values: &mut [f32]) {
+pub fn relu6_in_place(values: &mut [f32]) {
     for v in values {
         *v = v.clamp(0.0, 6.0);
     }
@@ -64,16 +64,46 @@ impl Depthwise {
 
     /// The kernel on NCHW values; returns the output and its height and width.
     pub fn apply(&self, x: &[f32], [n, c, h, w]: [usize; 4]) -> (Vec<f32>, [usize; 2]) {
-        let (k, s) = (self.kernel, self.stride);
+        let plan = Plan::new([h, w], self.kernel, self.stride);
+        let [oh, ow] = plan.output();
+        let mut out = vec![0.0f32; n * c * oh * ow];
+        let k = self.kernel;
+        // Planes are independent: spread across the threads the build has, each with its phases.
+        let one_plane = |phases: &mut Vec<f32>, plane_index: usize, plane: &[f32], out_plane: &mut [f32]| {
+            let channel = plane_index % c;
+            out_plane.fill(self.bias[channel]);
+            plan.accumulate(plan.source(plane, phases), &self.weights[channel * k * k..(channel + 1) * k * k], out_plane);
+            relu6_in_place(out_plane);
+        };
+        parallel::for_each_chunk(x, h * w, &mut out, oh * ow, || vec![0.0f32; plan.phases_len()], one_plane);
+        (out, [oh, ow])
+    }
+}
+
+/// How a k×k convolution with stride s and TensorFlow "same" padding reads one input plane,
+/// worked out once per layer: shared by the depthwise stages and the stem.
+///
+/// With stride s, output column ox reads input column ox*s + kx - left. Splitting each input row
+/// into s phases (columns p, p+s, p+2s, ...) makes that a contiguous run of a phase, so every
+/// inner loop is a plain multiply-add over two slices, which compiles to SIMD.
+pub struct Plan {
+    size: [usize; 2],
+    kernel: usize,
+    stride: usize,
+    top: usize,
+    output: [usize; 2],
+    phase_width: usize,
+    /// Per kernel column: the output columns whose input lies inside the row, the phase they
+    /// read and where in it they start.
+    taps: Vec<Option<(usize, usize, usize, usize)>>,
+}
+
+impl Plan {
+    pub fn new([h, w]: [usize; 2], kernel: usize, stride: usize) -> Self {
+        let (k, s) = (kernel, stride);
         let (top, oh) = same_padding(h, k, s);
         let (left, ow) = same_padding(w, k, s);
-        // With stride s, output column ox reads input column ox*s + kx - left. Splitting each
-        // input row into s phases (columns p, p+s, p+2s, ...) makes that a contiguous run of a
-        // phase, so every inner loop is a plain multiply-add over two slices.
-        let phase_width = w.div_ceil(s);
-        // Per kernel column, computed once: the output columns whose input lies inside the row,
-        // the phase they read and where in it they start.
-        let taps: Vec<Option<(usize, usize, usize, usize)>> = (0..k)
+        let taps = (0..k)
             .map(|kx| {
                 let first = left.saturating_sub(kx).div_ceil(s);
                 let end = ow.min((w + left).saturating_sub(kx).div_ceil(s));
@@ -81,43 +111,54 @@ impl Depthwise {
                 (first < end).then_some((first, end, start % s, start / s))
             })
             .collect();
-        let phases_size = if s > 1 { h * s * phase_width } else { 0 };
-        let mut out = vec![0.0f32; n * c * oh * ow];
-        // Planes are independent: spread across the threads the build has, each with its phases.
-        let one_plane = |phases: &mut Vec<f32>, plane_index: usize, plane: &[f32], out_plane: &mut [f32]| {
-            let source: &[f32] = if s == 1 {
-                plane
-            } else {
-                for (iy, row) in plane.chunks_exact(w).enumerate() {
-                    for phase in 0..s {
-                        let split = &mut phases[(iy * s + phase) * phase_width..][..phase_width];
-                        for (to, from) in split.iter_mut().zip(row[phase..].iter().step_by(s)) {
-                            *to = *from;
-                        }
-                    }
+        Self { size: [h, w], kernel, stride, top, output: [oh, ow], phase_width: w.div_ceil(s), taps }
+    }
+
+    /// The output plane's height and width.
+    pub fn output(&self) -> [usize; 2] {
+        self.output
+    }
+
+    /// Values a plane's phases take (none at stride 1, which reads the plane itself).
+    pub fn phases_len(&self) -> usize {
+        let [h, _] = self.size;
+        if self.stride > 1 { h * self.stride * self.phase_width } else { 0 }
+    }
+
+    /// What [`Plan::accumulate`] reads for `plane`: the plane itself at stride 1, else its
+    /// phases, written into `phases` (of [`Plan::phases_len`] values).
+    pub fn source<'a>(&self, plane: &'a [f32], phases: &'a mut [f32]) -> &'a [f32] {
+        let ([_, w], s) = (self.size, self.stride);
+        if s == 1 {
+            return plane;
+        }
+        for (iy, row) in plane.chunks_exact(w).enumerate() {
+            for phase in 0..s {
+                let split = &mut phases[(iy * s + phase) * self.phase_width..][..self.phase_width];
+                for (to, from) in split.iter_mut().zip(row[phase..].iter().step_by(s)) {
+                    *to = *from;
                 }
-                phases
-            };
-            let channel = plane_index % c;
-            let filter = &self.weights[channel * k * k..(channel + 1) * k * k];
-            for (oy, row) in out_plane.chunks_exact_mut(ow).enumerate() {
-                row.fill(self.bias[channel]);
-                for ky in 0..k {
-                    let Some(iy) = (oy * s + ky).checked_sub(top).filter(|&iy| iy < h) else { continue };
-                    for (kx, tap) in taps.iter().enumerate() {
-                        let Some((first, end, phase, offset)) = *tap else { continue };
-                        let weight = filter[ky * k + kx];
-                        let input = &source[(iy * s + phase) * phase_width + offset..][..end - first];
-                        for (o, i) in row[first..end].iter_mut().zip(input) {
-                            *o += weight * i;
-                        }
-                    }
-                }
-                relu6_in_place(row);
             }
-        };
-        parallel::for_each_chunk(x, h * w, &mut out, oh * ow, || vec![0.0f32; phases_size], one_plane);
-        (out, [oh, ow])
+        }
+        phases
+    }
+
+    /// Adds the k×k `filter` (row-major) over `source` (see [`Plan::source`]) onto `out_plane`.
+    pub fn accumulate(&self, source: &[f32], filter: &[f32], out_plane: &mut [f32]) {
+        let ([h, _], [_, ow], k, s) = (self.size, self.output, self.kernel, self.stride);
+        for (oy, row) in out_plane.chunks_exact_mut(ow).enumerate() {
+            for ky in 0..k {
+                let Some(iy) = (oy * s + ky).checked_sub(self.top).filter(|&iy| iy < h) else { continue };
+                for (kx, tap) in self.taps.iter().enumerate() {
+                    let Some((first, end, phase, offset)) = *tap else { continue };
+                    let weight = filter[ky * k + kx];
+                    let input = &source[(iy * s + phase) * self.phase_width + offset..][..end - first];
+                    for (o, i) in row[first..end].iter_mut().zip(input) {
+                        *o += weight * i;
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -14,6 +14,7 @@ use burn::tensor::activation::relu6;
 
 use super::depthwise::Depthwise;
 use super::pointwise::Pointwise;
+use super::stem::Stem;
 use crate::Error;
 use crate::parallel;
 use crate::preprocess::Preprocess;
@@ -30,6 +31,7 @@ pub const PREPROCESS: Preprocess = Preprocess { size: INPUT_SIZE as u32, mean: [
 pub const MAP_SIDE: usize = INPUT_SIZE / 32;
 
 pub(crate) const STEM_CHANNELS: usize = 32;
+const STEM_STRIDE: usize = 2;
 
 /// One stage of the block table: `repeats` blocks, the first of which applies `stride` and
 /// changes the width from `input` to `output` channels.
@@ -197,6 +199,8 @@ pub struct Lite0 {
     /// The head conv with its ReLU6 as a CPU kernel, when the model runs them.
     #[module(skip)]
     cpu_head: Option<Pointwise>,
+    #[module(skip)]
+    cpu_stem: Option<Stem>,
 }
 
 impl Lite0 {
@@ -205,11 +209,12 @@ impl Lite0 {
         let blocks = lite0_blocks();
         let last = blocks.last().map(|b| b.output).unwrap_or(STEM_CHANNELS);
         Self {
-            stem: conv([3, STEM_CHANNELS], 3, 2, 1, device),
+            stem: conv([3, STEM_CHANNELS], 3, STEM_STRIDE, 1, device),
             blocks: blocks.into_iter().map(|shape| MbConv::new(shape, device)).collect(),
             head: conv([last, FEATURE_DIM], 1, 1, 1, device),
             classifier: LinearConfig::new(FEATURE_DIM, IMAGENET_CLASSES).init(device),
             cpu_head: None,
+            cpu_stem: None,
         }
     }
 
@@ -217,6 +222,7 @@ impl Lite0 {
     /// call it once after loading.
     pub fn use_cpu_kernels(&mut self, kernels: CpuKernels) -> Result<(), Error> {
         self.cpu_head = (kernels == CpuKernels::All).then(|| Pointwise::of(&self.head, true)).transpose()?;
+        self.cpu_stem = (kernels == CpuKernels::All).then(|| Stem::of(&self.stem, STEM_STRIDE)).transpose()?;
         self.blocks.iter_mut().try_for_each(|block| block.use_cpu_kernels(kernels))
     }
 
@@ -224,7 +230,7 @@ impl Lite0 {
     /// for reading an intermediate block or for fine-tuning only the blocks above it.
     pub fn trunk(&self, input: Tensor<4>, blocks: usize) -> Tensor<4> {
         self.pass(input, |input| {
-            let x = relu6(self.stem.forward(input));
+            let x = self.stem_stage(input);
             self.blocks[..blocks.min(self.blocks.len())].iter().fold(x, |x, block| block.forward(x))
         })
     }
@@ -258,6 +264,14 @@ impl Lite0 {
                 let images = (0..n).map(|i| input.clone().narrow(0, i, 1)).collect();
                 Tensor::cat(parallel::in_pool(|| parallel::map_each(images, &pass)), 0)
             }
+        }
+    }
+
+    /// The stem with its ReLU6 (one kernel on the CPU).
+    pub fn stem_stage(&self, input: Tensor<4>) -> Tensor<4> {
+        match &self.cpu_stem {
+            Some(fused) => fused.forward(input),
+            None => relu6(self.stem.forward(input)),
         }
     }
 

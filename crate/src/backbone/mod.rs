@@ -6,6 +6,8 @@ pub mod efficientnet;
 pub mod heatmap;
 pub mod imagenet;
 pub mod pointwise;
+pub mod stem;
+pub mod threads;
 pub mod top;
 pub mod weights;
 
@@ -16,6 +18,7 @@ use heatmap::Readout;
 pub use efficientnet::{CpuKernels, FEATURE_DIM, IMAGENET_CLASSES, INPUT_SIZE, Lite0, PREPROCESS};
 pub use heatmap::HeatMap;
 pub use imagenet::ImagenetClass;
+pub use threads::Threads;
 
 use crate::Error;
 use crate::device::{Backend, ComputeDevice, DeviceChoice, read_floats};

@@ -27,5 +27,6 @@ mod fine_tune;
 mod learn;
 mod project;
 mod reference;
+mod threads;
 mod weights;
 mod zero_shot;

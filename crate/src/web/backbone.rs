@@ -25,6 +25,15 @@ impl GlimpseBackbone {
         Ok(Self { inner: Rc::new(backbone) })
     }
 
+    /// On the CPU of a build with threads: times the model on its pool of threads and on one,
+    /// keeps the faster, and resolves to `{threads, pooledMs, aloneMs}` (the times `undefined`
+    /// where there was nothing to choose). About eight passes.
+    #[wasm_bindgen(js_name = chooseThreads)]
+    pub fn choose_threads(&self) -> Promise {
+        let backbone = self.inner.clone();
+        future_to_promise(async move { to_js(&backbone.choose_threads().await?) })
+    }
+
     /// The SHA-256 of the weights this build loads: a key for keeping them between visits.
     #[wasm_bindgen(js_name = weightsSha256, getter)]
     pub fn weights_sha256() -> String {
