@@ -27,7 +27,9 @@ impl GlimpseBackbone {
 
     /// On the CPU of a build with threads: times the model on its pool of threads and on one,
     /// keeps the faster, and resolves to `{threads, pooledMs, aloneMs}` (the times `undefined`
-    /// where there was nothing to choose). About eight passes.
+    /// where there was nothing to choose). About eight passes. Only in the threaded build: the
+    /// others have no pool.
+    #[cfg(feature = "threads")]
     #[wasm_bindgen(js_name = chooseThreads)]
     pub fn choose_threads(&self) -> Promise {
         let backbone = self.inner.clone();
