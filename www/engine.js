@@ -67,7 +67,7 @@ async function keepWeights(key, bytes, notice) {
 /**
  * Loads the build `asked` ('auto', 'cpu' or 'webgpu') leads to and the weights at `weightsUrl`;
  * `progress(stage, loaded, total)` hears what happens, `notice(text)` what the user should know.
- * Resolves to { core, backbone, threads } (threads: what the CPU path uses, 0 without a pool).
+ * Resolves to { core, backbone, threads }.
  */
 export async function startCore({ asked, weightsUrl, progress, notice }) {
   const build = await chooseBuild(asked);
@@ -80,25 +80,16 @@ export async function startCore({ asked, weightsUrl, progress, notice }) {
     progress('Setting up the model', 0, 0);
     return core.GlimpseBackbone.load(weights, build.choice);
   };
-  // The threaded build keeps its pool only where the pool measured faster than one thread.
-  const started = async (backbone) => {
-    if (!build.threads) return { core, backbone, threads: 0 };
-    progress('Measuring this device', 0, 0);
-    const { threads } = await backbone.chooseThreads();
-    return { core, backbone, threads };
-  };
   const cached = await cachedWeights(key);
   if (cached) {
-    let backbone;
     try {
-      backbone = await setUp(cached);
+      return { core, backbone: await setUp(cached), threads: build.threads };
     } catch {
       await caches.delete(WEIGHTS_CACHE);
     }
-    if (backbone) return started(backbone);
   }
   const weights = await fetchWithProgress(weightsUrl, 'Downloading the model', progress);
   const backbone = await setUp(weights);
   await keepWeights(key, weights, notice);
-  return started(backbone);
+  return { core, backbone, threads: build.threads };
 }
