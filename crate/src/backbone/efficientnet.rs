@@ -249,7 +249,6 @@ impl Lite0 {
         })
     }
 
-    /// The head conv and its ReLU6.
     /// Runs `pass` on a batch. On the CPU it runs on the thread pool (see `parallel::in_pool`),
     /// and a batch of several images is split into single images that the threads take whole:
     /// no thread waits on another between ops, and each image's activations stay in cache (a
@@ -275,6 +274,7 @@ impl Lite0 {
         }
     }
 
+    /// The head conv and its ReLU6.
     pub fn head_stage(&self, x: Tensor<4>) -> Tensor<4> {
         match &self.cpu_head {
             Some(fused) => fused.forward(x),

@@ -11,6 +11,7 @@
 use burn::nn::conv::Conv2d;
 use burn::prelude::{Tensor, TensorData};
 
+use super::depthwise::relu6_in_place;
 use crate::Error;
 use crate::device::read_cpu_floats;
 use crate::parallel;
@@ -72,10 +73,11 @@ impl Pointwise {
     /// (`outputs × spatial`, row-major): the bias, the product onto it, then ReLU6 where asked.
     fn block(&self, image: &[f32], result: *mut f32, spatial: usize, rows: std::ops::Range<usize>, columns: std::ops::Range<usize>) {
         let width = columns.len();
+        // SAFETY: row < outputs and columns ⊂ 0..spatial: inside the image's output, in the
+        // block this call alone writes.
+        let row_of = |row: usize| unsafe { std::slice::from_raw_parts_mut(result.add(row * spatial + columns.start), width) };
         for row in rows.clone() {
-            // SAFETY: row < outputs and columns ⊂ 0..spatial: inside the image's output.
-            let out = unsafe { std::slice::from_raw_parts_mut(result.add(row * spatial + columns.start), width) };
-            out.fill(self.bias[row]);
+            row_of(row).fill(self.bias[row]);
         }
         // SAFETY: `result` at (rows.start, columns.start) with row stride `spatial` is the
         // block above, borrowed by this call alone; the weights' rows `rows` (row stride
@@ -105,11 +107,7 @@ impl Pointwise {
         }
         if self.relu6 {
             for row in rows {
-                // SAFETY: as for the bias above.
-                let out = unsafe { std::slice::from_raw_parts_mut(result.add(row * spatial + columns.start), width) };
-                for v in out {
-                    *v = v.clamp(0.0, 6.0);
-                }
+                relu6_in_place(row_of(row));
             }
         }
     }

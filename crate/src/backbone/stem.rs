@@ -56,8 +56,8 @@ impl Stem {
         let [oh, ow] = plan.output();
         let source_len = plan.phases_len().max(h * w);
         let mut sources = vec![0.0f32; n * c * source_len];
+        let mut phases = vec![0.0f32; plan.phases_len()];
         for (plane, source) in x.chunks_exact(h * w).zip(sources.chunks_exact_mut(source_len)) {
-            let mut phases = vec![0.0f32; plan.phases_len()];
             let read = plan.source(plane, &mut phases);
             source[..read.len()].copy_from_slice(read);
         }
