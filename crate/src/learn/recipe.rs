@@ -1,5 +1,5 @@
 //! What one training runs, in order. A classifier: auto's search when asked, the head, the
-//! negative-transfer check, then fine-tuning when asked. An anomaly detector: its fit. A
+//! negative-transfer check, fine-tuning when asked, then the refit on every example. An anomaly detector: its fit. A
 //! counter: its per-cell head.
 
 use burn::prelude::Device;
@@ -11,6 +11,7 @@ use crate::learn::examples::store::ClassId;
 use crate::learn::heads::auto;
 use crate::learn::heads::fine_tune::fine_tune;
 use crate::learn::heads::fit::{Fitted, fit};
+use crate::learn::heads::refit::refit;
 use crate::learn::heads::stored::{Head, HeadWeights};
 use crate::learn::progress::{Progress, Run};
 use crate::learn::settings::{HeadChoice, Settings, Task};
@@ -44,7 +45,7 @@ pub async fn train(lessons: &Lessons, settings: &Settings, model: &Lite0, device
             let detector = anomaly::fit(data, settings.k, device).await?;
             let head = Head { classes: data.classes.clone(), dim: data.dim as u32, weights: HeadWeights::Anomaly(detector) };
             let fitted = Fitted { head, history: Vec::new(), stop: Stop::Finished, best_epoch: 0, evaluation: None };
-            Ok(Trained { fitted, fine_tuned: None, feature_mean: Some(data.mean()), transfer: None, auto: None, counted: None })
+            Ok(Trained { fitted, fine_tuned: None, feature_mean: Some(data.mean()), transfer: None, auto: None, counted: None, refit: None, tuning: None })
         }
         Task::Classify => {
             let (settings, kind, auto) = match settings.head {
@@ -56,17 +57,22 @@ pub async fn train(lessons: &Lessons, settings: &Settings, model: &Lite0, device
                 }
             };
             let fitted = fit(data, kind, &settings, device, run).await?;
+            let head_epochs = fitted.best_epoch;
             let accuracy = fitted.evaluation.as_ref().map(|e| e.accuracy);
             let transfer = negative_transfer::check(accuracy, baselines, kind, &settings, device, run).await?;
-            let mut trained = Trained { fitted, fine_tuned: None, feature_mean: Some(data.mean()), transfer, auto, counted: None };
+            let mut trained = Trained { fitted, fine_tuned: None, feature_mean: Some(data.mean()), transfer, auto, counted: None, refit: None, tuning: None };
+            let mut tuned = None;
             if settings.fine_tune > 0 {
                 let tuning = fine_tune(trained.fitted, data, model, &settings, device, run).await?;
                 trained.fitted = tuning.fitted;
                 trained.fine_tuned = Some(tuning.fine_tuned);
+                trained.tuning = tuning.check;
                 if let Some(mean) = tuning.feature_mean {
                     trained.feature_mean = Some(mean);
                 }
+                tuned = Some(tuning.again);
             }
+            refit(&mut trained, head_epochs, tuned.as_ref(), data, model, &settings, device, run).await?;
             Ok(trained)
         }
     }
@@ -76,5 +82,5 @@ async fn count(frames: &Frames, classes: &[ClassId], settings: &Settings, device
     let counted = cells::train(frames, classes, settings, cells::RECIPE, device, run).await?;
     let head = Head { classes: classes.to_vec(), dim: cells::map_shape()[0] as u32, weights: HeadWeights::Cells(counted.cells) };
     let fitted = Fitted { head, history: counted.history, stop: counted.stop, best_epoch: counted.best_epoch, evaluation: None };
-    Ok(Trained { fitted, fine_tuned: None, feature_mean: None, transfer: None, auto: None, counted: counted.evaluation })
+    Ok(Trained { fitted, fine_tuned: None, feature_mean: None, transfer: None, auto: None, counted: counted.evaluation, refit: None, tuning: None })
 }

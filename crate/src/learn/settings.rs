@@ -145,6 +145,9 @@ pub struct Settings {
     pub fine_tune: u32,
     /// Share of normal frames an anomaly detector may flag: sets its threshold. Since format 5.
     pub false_alarm_rate: f32,
+    /// Once the held-out examples have chosen the epochs (and whether fine-tuning pays), train
+    /// again on every example with those choices (see `heads::refit`). Since format 8.
+    pub refit: bool,
 }
 
 impl Default for Settings {
@@ -167,6 +170,7 @@ impl Default for Settings {
             augment: Augment::default(),
             fine_tune: 0,
             false_alarm_rate: 0.05,
+            refit: true,
         }
     }
 }

@@ -26,22 +26,20 @@ pub enum Stop {
 /// Longest stretch of training steps between two yields to the caller's event loop.
 const YIELD_MS: f64 = 50.0;
 
-/// Where an epoch loop starts: its first epoch's number, the validation loss to beat (that of
-/// what it refines), and its learning rate.
+/// Where an epoch loop starts: its first epoch's number (fine-tuning continues the head's
+/// history), and its learning rate.
 pub struct Start {
     pub epoch: u32,
-    pub loss: Option<f32>,
     pub learning_rate: f32,
 }
 
-/// What an epoch loop gives back: the best epoch's module (for inference), every epoch's
-/// statistics, and whether any epoch beat [`Start::loss`].
+/// What an epoch loop gives back: the best epoch's module (for inference) and every epoch's
+/// statistics.
 pub struct Fit<M> {
     pub net: M,
     pub history: Vec<EpochStats>,
     pub stop: Stop,
     pub best_epoch: u32,
-    pub improved: bool,
 }
 
 /// Rows to learn from: inputs, and the class index of each (`T = 1`) or of each of their cells
@@ -90,7 +88,7 @@ pub async fn fit<M: Module, const D: usize, const T: usize>(
     let rows = train_y.dims()[0];
     let mut history = Vec::new();
     let first = start.epoch;
-    let mut best = (start.loss.unwrap_or(f32::INFINITY), first - 1, net.valid());
+    let mut best = (f32::INFINITY, first - 1, net.valid());
     let mut stop = Stop::Finished;
     let mut order: Vec<usize> = (0..rows).collect();
     let mut yielded = now_ms();
@@ -140,7 +138,7 @@ pub async fn fit<M: Module, const D: usize, const T: usize>(
         yielded = now_ms();
     }
     let (_, best_epoch, net) = best;
-    Ok(Fit { net, history, stop, best_epoch, improved: best_epoch >= first })
+    Ok(Fit { net, history, stop, best_epoch })
 }
 
 pub fn int_tensor(values: &[usize], device: &Device) -> Tensor<1, Int> {

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::backbone::top;
 use crate::learn::examples::store::ClassId;
 use crate::learn::heads::auto::AutoChoice;
-use crate::learn::heads::fine_tune::FineTuned;
+use crate::learn::heads::fine_tune::{FineTuned, TuneCheck};
 use crate::learn::heads::fit::Fitted;
+use crate::learn::heads::refit::Refit;
 use crate::learn::heads::stored::{Head, HeadWeights};
 use crate::learn::metrics::Evaluation;
 use crate::learn::progress::EpochStats;
@@ -34,6 +35,11 @@ pub struct Trained {
     pub auto: Option<AutoChoice>,
     /// How well a counter finds the objects of the frames held out. Since format 7.
     pub counted: Option<CountEvaluation>,
+    /// What was trained again on every example once the held-out ones had chosen (see
+    /// `heads::refit`); `fitted.evaluation` scores the model before. Since format 8.
+    pub refit: Option<Refit>,
+    /// The held-out scores that decided whether fine-tuning was kept. Since format 8.
+    pub tuning: Option<TuneCheck>,
 }
 
 impl Trained {
@@ -57,6 +63,7 @@ impl Trained {
                 first_epoch: f.first_epoch,
                 kept: f.top.is_some(),
                 layers: top::describe(f.depth),
+                check: self.tuning,
             }),
             transfer: self.transfer.map(|t| TransferSummary { accuracy: t, negative: t.negative(), intermediate_better: t.intermediate_better() }),
             normal_examples: match &fitted.head.weights {
@@ -65,6 +72,7 @@ impl Trained {
             },
             auto: self.auto.clone(),
             counted: self.counted.clone(),
+            refit: self.refit,
             report: Report::default(),
         };
         TrainingSummary { report: summary.report(false_alarm_rate), ..summary }
@@ -90,6 +98,8 @@ pub struct TrainingSummary {
     pub auto: Option<AutoChoice>,
     /// For a counter: how well it finds the objects held out.
     pub counted: Option<CountEvaluation>,
+    /// What was trained again on every example; `evaluation` scores the model before.
+    pub refit: Option<Refit>,
     /// The outcome in words.
     pub report: Report,
 }
@@ -111,10 +121,12 @@ pub struct TransferSummary {
 pub struct FineTuneSummary {
     pub depth: u32,
     pub first_epoch: u32,
-    /// False when the head alone did better on the held-out split (and was kept).
+    /// False when the head alone did clearly better on the held-out split (and was kept).
     pub kept: bool,
     /// Which layers were retrained, in words.
     pub layers: String,
+    /// The held-out scores behind `kept`; `None` when nothing was held out (or an older file).
+    pub check: Option<TuneCheck>,
 }
 
 /// A training's outcome in sentences, each empty when there is nothing to say.
@@ -131,6 +143,26 @@ pub struct Report {
     pub transfer_warns: bool,
     /// An intermediate layer did better than the final features.
     pub layer: String,
+}
+
+impl FineTuneSummary {
+    /// Whether fine-tuning was kept and on what evidence, as a clause of the outcome.
+    fn describe(&self) -> String {
+        let scores = |c: &TuneCheck| format!("{} on the {} held-out examples against {} for the head alone", percent(c.tuned), c.examples, percent(c.head));
+        match (self.kept, &self.check) {
+            (true, None) => format!(", fine-tuning {} too", self.layers),
+            (true, Some(c)) => format!(", fine-tuning {} too ({})", self.layers, scores(c)),
+            (false, Some(c)) => format!(
+                "; fine-tuning {} scored {}, more than the margin of {} points (1/√{}) below it, so the head alone is kept",
+                self.layers,
+                scores(c),
+                format!("{:.1}", c.margin() * 100.0),
+                c.examples
+            ),
+            // Older files, whose fine-tuning had to beat the head's held-out loss.
+            (false, None) => format!("; fine-tuning {} did not beat the head alone on the held-out examples, so the head alone is kept", self.layers),
+        }
+    }
 }
 
 fn percent(x: f32) -> String {
@@ -152,8 +184,7 @@ impl TrainingSummary {
                 };
                 let layers = match &self.fine_tuned {
                     None => String::new(),
-                    Some(f) if f.kept => format!(", fine-tuning {} too", f.layers),
-                    Some(f) => format!("; fine-tuning {} did not beat the head alone on the held-out examples, so the head alone is kept", f.layers),
+                    Some(f) => f.describe(),
                 };
                 let score = match (&self.evaluation, &self.counted) {
                     (_, Some(c)) => format!(
@@ -165,7 +196,19 @@ impl TrainingSummary {
                         percent(c.exact_counts)
                     ),
                     (_, None) if self.task == Task::Count => " Too few frames to hold some out to check it: label more frames.".into(),
-                    (Some(e), _) => format!(" It classifies {} of the {} examples held out to check it correctly.", percent(e.accuracy), e.examples),
+                    (Some(e), _) => match &self.refit {
+                        None => format!(" It classifies {} of the {} examples held out to check it correctly.", percent(e.accuracy), e.examples),
+                        Some(r) => {
+                            let tuned = if r.tune_epochs > 0 { format!(" and {} of fine-tuning", r.tune_epochs) } else { String::new() };
+                            format!(
+                                " It classified {} of the {} examples held out to check it correctly; then it learned from all {} examples with the epochs they chose ({} of the head{tuned}).",
+                                percent(e.accuracy),
+                                e.examples,
+                                r.examples,
+                                r.head_epochs
+                            )
+                        }
+                    },
                     (None, _) => " Every class has a single capture, so none was held out to check it.".into(),
                 };
                 format!("Trained{epochs}{layers}.{score}")

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Project;
-use super::older::{ProjectV1, ProjectV2, ProjectV3, ProjectV4, ProjectV5, ProjectV6};
+use super::older::{ProjectV1, ProjectV2, ProjectV3, ProjectV4, ProjectV5, ProjectV6, ProjectV7};
 pub use crate::error::ProjectError;
 use crate::preprocess::Preprocess;
 
@@ -30,10 +30,11 @@ pub const MAGIC: &[u8; 8] = b"GLIMPSE\0";
 /// 5: anomaly detection (its false-alarm rate; its head is a new kind), and what `head: auto`
 /// chose. 6: the task apart from the head in the settings (a detector was a kind of head).
 /// 7: counting and locating objects (the frames' scenes and points, the per-cell head, its
-/// evaluation).
+/// evaluation). 8: the refit on every example (its setting, what it retrained, the held-out
+/// scores behind keeping fine-tuning).
 /// A new format must also read the skeletons and example records the page stored in the last
 /// one (see `stored`), or an upgrade sets every user's saved project aside.
-pub const FORMAT_VERSION: u16 = 7;
+pub const FORMAT_VERSION: u16 = 8;
 pub const HEADER_LEN: usize = 52;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -115,6 +116,7 @@ impl Project {
             4 => decode::<ProjectV4>(body)?.map(Project::from),
             5 => decode::<ProjectV5>(body)?.map(Project::from),
             6 => decode::<ProjectV6>(body)?.map(Project::from),
+            7 => decode::<ProjectV7>(body)?.map(Project::from),
             _ => decode(body)?,
         };
         let project = body.made_for(backbone, preprocess)?;
@@ -148,6 +150,7 @@ pub(super) fn skeleton_from_bytes(bytes: &[u8], backbone: &BackboneId, preproces
     // saved project aside.
     let body: Body<Project> = match version {
         FORMAT_VERSION => decode(body)?,
+        7 => decode::<ProjectV7>(body)?.map(Project::from),
         6 => decode::<ProjectV6>(body)?.map(Project::from),
         5 => decode::<ProjectV5>(body)?.map(Project::from),
         _ => return Err(ProjectError::Inconsistent(format!("stored in format {version}, which this build does not convert"))),

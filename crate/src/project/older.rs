@@ -1,4 +1,4 @@
-//! Projects as formats 1 to 6 wrote them, read into today's [`Project`]. Postcard stores fields
+//! Projects as formats 1 to 7 wrote them, read into today's [`Project`]. Postcard stores fields
 //! in order without names, so every struct that gained a field keeps its old layout here.
 
 use std::collections::BTreeMap;
@@ -13,6 +13,8 @@ use crate::learn::heads::fine_tune::FineTuned;
 use crate::learn::heads::fit::Fitted;
 use crate::learn::settings::{HeadChoice, HeadKind, Settings, Task};
 use crate::learn::tasks::adapt::Adaptation;
+use crate::learn::tasks::counting::score::CountEvaluation;
+use crate::learn::tasks::counting::{Point, Scene};
 use crate::learn::tasks::negative_transfer::Transfer;
 use crate::learn::trained::Trained;
 use crate::learn::vectors::mean;
@@ -55,8 +57,63 @@ pub struct Layout4<S, T> {
     adaptation: Option<Adaptation>,
 }
 
+/// Format 7: without the refit on every example (its setting, what it did, the held-out scores
+/// behind keeping fine-tuning).
+#[derive(Debug, Deserialize)]
+pub struct ProjectV7 {
+    examples: Examples,
+    settings: SettingsV7,
+    trained: Option<TrainedV7>,
+    senses: BTreeMap<ClassId, u32>,
+    activations: BTreeMap<ExampleId, Activation>,
+    adaptation: Option<Adaptation>,
+    scenes: BTreeMap<ExampleId, Scene>,
+    points: BTreeMap<ExampleId, Vec<Point>>,
+}
+
+/// The settings of formats 6 and 7.
+#[derive(Debug, Deserialize)]
+pub struct SettingsV7 {
+    task: Task,
+    head: HeadChoice,
+    common: Common,
+    fine_tune: u32,
+    false_alarm_rate: f32,
+}
+
+impl From<SettingsV7> for Settings {
+    fn from(s: SettingsV7) -> Self {
+        s.common.settings(s.task, s.head, s.fine_tune, s.false_alarm_rate)
+    }
+}
+
+/// The trained head of format 7.
+#[derive(Debug, Deserialize)]
+pub struct TrainedV7 {
+    fitted: Fitted,
+    fine_tuned: Option<FineTuned>,
+    feature_mean: Option<Vec<f32>>,
+    transfer: Option<Transfer>,
+    auto: Option<AutoChoice>,
+    counted: Option<CountEvaluation>,
+}
+
+impl From<TrainedV7> for Trained {
+    fn from(t: TrainedV7) -> Self {
+        let TrainedV7 { fitted, fine_tuned, feature_mean, transfer, auto, counted } = t;
+        Trained { fitted, fine_tuned, feature_mean, transfer, auto, counted, refit: None, tuning: None }
+    }
+}
+
+impl From<ProjectV7> for Project {
+    fn from(p: ProjectV7) -> Self {
+        let ProjectV7 { examples, settings, trained, senses, activations, adaptation, scenes, points } = p;
+        Project { examples, settings: settings.into(), trained: trained.map(Into::into), senses, activations, adaptation, scenes, points }
+    }
+}
+
 /// Format 6: without the frames captured for counting and their points.
-pub type ProjectV6 = Layout4<Settings, TrainedV6>;
+pub type ProjectV6 = Layout4<SettingsV7, TrainedV6>;
 
 /// Format 5: the task (spotting anomalies) was a kind of head.
 pub type ProjectV5 = Layout4<SettingsV5, TrainedV6>;
@@ -74,7 +131,7 @@ pub struct TrainedV6 {
 impl From<TrainedV6> for Trained {
     fn from(t: TrainedV6) -> Self {
         let TrainedV6 { fitted, fine_tuned, feature_mean, transfer, auto } = t;
-        Trained { fitted, fine_tuned, feature_mean, transfer, auto, counted: None }
+        Trained { fitted, fine_tuned, feature_mean, transfer, auto, counted: None, refit: None, tuning: None }
     }
 }
 
@@ -158,6 +215,7 @@ impl Common {
             augment,
             fine_tune,
             false_alarm_rate,
+            refit: Settings::default().refit,
         }
     }
 }

@@ -218,3 +218,46 @@ fn f16_activations_give_the_features_of_f32_ones() {
         assert!(error < 1e-3 * scale.max(1.0), "depth {depth}: {error}");
     }
 }
+
+/// With examples held out, the refit trains the head and the kept layers again on every example,
+/// for the epochs the held-out run kept; the held-out scores stay those of the run before it.
+#[test]
+fn the_refit_learns_from_every_example_with_the_epochs_held_out_ones_chose() {
+    let trained = |refit: bool| {
+        let session = captured_session(1);
+        // No dropout: both runs' held-out halves are then the same computation.
+        let settings = Settings { validation_fraction: 0.25, dropout: 0.0, refit, ..session.settings() };
+        session.set_settings(settings).unwrap();
+        let summary = pollster::block_on(session.train(&mut Quiet)).unwrap();
+        (summary, session.project().trained.clone().unwrap(), session.example_ids().len())
+    };
+    let (once, plain, _) = trained(false);
+    let (summary, refit, examples) = trained(true);
+    assert!(once.refit.is_none() && plain.refit.is_none(), "refit off: the held-out run's model is kept");
+    let done = summary.refit.expect("refit on, with examples held out");
+    let fine_tuned = summary.fine_tuned.as_ref().unwrap();
+    let check = fine_tuned.check.expect("the keep decision rests on held-out scores");
+    assert_eq!(check.kept(), fine_tuned.kept);
+    // The head's kept epoch, by `train::fit`'s rule: the last to lower the held-out loss by 1e-4.
+    let mut head_best = (f32::INFINITY, 0);
+    for e in summary.history.iter().filter(|e| e.epoch < fine_tuned.first_epoch) {
+        if e.validation_loss.unwrap() < head_best.0 - 1e-4 {
+            head_best = (e.validation_loss.unwrap(), e.epoch);
+        }
+    }
+    assert_eq!(done.examples as usize, examples, "every example, the held-out ones among them");
+    assert_eq!(done.head_epochs, head_best.1, "the head's epochs: up to the best on the held-out examples");
+    assert_eq!(done.tune_epochs, if fine_tuned.kept { summary.best_epoch + 1 - fine_tuned.first_epoch } else { 0 });
+    assert_eq!(summary.evaluation, once.evaluation, "the held-out score is that of the run before the refit");
+    assert_eq!(summary.history, once.history);
+    assert!(summary.report.outcome.contains(&format!("learned from all {examples} examples")), "{}", summary.report.outcome);
+    let weights = |t: &crate::learn::trained::Trained| match &t.fitted.head.weights {
+        crate::learn::heads::stored::HeadWeights::Softmax { output, .. } => output.weight.clone(),
+        _ => unreachable!("a softmax head"),
+    };
+    assert!(max_abs_diff(&weights(&refit), &weights(&plain)) > 1e-6, "the refit head is the held-out run's");
+    if fine_tuned.kept {
+        let top = |t: &crate::learn::trained::Trained| t.fine_tuned.clone().unwrap().top.unwrap().tensors;
+        assert!(top(&refit).iter().zip(top(&plain)).any(|(a, b)| max_abs_diff(a, &b) > 1e-6), "the retrained layers were not trained again");
+    }
+}

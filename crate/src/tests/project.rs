@@ -230,16 +230,19 @@ fn random_and_mutated_bytes_never_panic_the_loader() {
 /// commit 0f931f2, `glimpse train --anomaly --false-alarm 0.2` on 8 views of the cat, and
 /// `format-5-anomaly.skeleton` the skeleton the page stored of it (`Session::save_skeleton`).
 /// `format-6.glimpse`: commit 852c39a, `glimpse train --head auto --validation 0.4` on views of
-/// the same two photos.
+/// the same two photos. `format-7.glimpse`: commit 16ba5eb, the same on five crops of each photo
+/// (160×120); `format-7-count.glimpse`: commit 16ba5eb, `glimpse train --detect --epochs 3` on the
+/// first three frames of the YOLO folder `tests/cli.rs` writes (target/fixtures/counting/train).
 /// (file, its format, (photo, the class it shows) for each class in order)
 type OlderFile = (&'static str, u16, &'static [(&'static str, &'static str)]);
-const OLDER_FILES: [OlderFile; 6] = [
+const OLDER_FILES: [OlderFile; 7] = [
     ("format-1.glimpse", 1, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
     ("format-2.glimpse", 2, &[("chelsea.png", "cat"), ("coffee.png", "cup"), ("motorcycle_left.png", "motorcycle")]),
     ("format-3.glimpse", 3, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
     ("format-4.glimpse", 4, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
     ("format-5.glimpse", 5, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
     ("format-6.glimpse", 6, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
+    ("format-7.glimpse", 7, &[("chelsea.png", "cat"), ("coffee.png", "cup")]),
 ];
 
 #[test]
@@ -282,12 +285,13 @@ fn a_file_of_an_older_format_opens(file: &str, version: u16, classes: &[(&str, &
     }
     assert!(trained.counted.is_none() && session.project().scenes.is_empty(), "older files knew no counting");
     match version {
-        5 | 6 => {
+        5..=7 => {
             assert_eq!(session.settings().head, HeadChoice::Auto, "{file} asked for auto");
-            assert_eq!(trained.auto.expect("formats 5 and 6 keep auto's choice").chosen().head, HeadKind::Softmax);
+            assert_eq!(trained.auto.expect("formats 5 to 7 keep auto's choice").chosen().head, HeadKind::Softmax);
         }
         _ => assert!(trained.auto.is_none()),
     }
+    assert!(trained.refit.is_none() && trained.tuning.is_none(), "older files were not refit");
     assert_eq!(session.settings().task, Task::Classify);
     assert_eq!(session.settings().false_alarm_rate, Settings::default().false_alarm_rate, "older files knew no anomaly detection");
     for (photo, expected) in classes {
@@ -301,6 +305,24 @@ fn a_file_of_an_older_format_opens(file: &str, version: u16, classes: &[(&str, &
     assert_eq!(u16::from_le_bytes([saved[8], saved[9]]), FORMAT_VERSION);
     let (_, reopened) = load(&saved).unwrap();
     assert_eq!(&reopened, &*session.project());
+}
+
+/// Format 7's counter opens with its frames, their points and its per-cell head, and finds
+/// objects in a frame it learned from (three epochs: only where, not how well).
+#[test]
+fn a_counter_of_format_7_opens_with_its_frames_and_points() {
+    let bytes = std::fs::read(common::workspace().join("tests/fixtures/format-7-count.glimpse")).unwrap();
+    assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), 7);
+    let session = Session::new(Rc::new(common::backbone(&ComputeDevice::cpu())));
+    session.open(&bytes).unwrap();
+    assert_eq!(session.settings().task, Task::Count);
+    assert!(session.settings().refit, "an older file's settings take the refit's default");
+    let project = session.project().clone();
+    assert_eq!(project.scenes.len(), 3);
+    assert_eq!(project.points.values().map(Vec::len).sum::<usize>(), 6, "the fixture's frames hold six objects");
+    assert_eq!(session.last_training().unwrap().task, Task::Count);
+    let saved = session.save();
+    assert_eq!(&load(&saved).unwrap().1, &project, "saved again in the current format, unchanged");
 }
 
 /// Format 5 wrote a detector as a head of its own kind: it opens as the task of spotting anomalies

@@ -60,15 +60,24 @@ pub fn train(model: &Model, dir: &Path, output: &Output, settings: glimpse::Sett
         println!("anomaly threshold set so that {:.1} % of {n} held-out normal examples are flagged", settings.false_alarm_rate * 100.0);
     }
     if let Some(f) = &summary.fine_tuned {
+        let scores =
+            f.check.map_or(String::new(), |c| format!(" (held out: {:.4} fine-tuned, {:.4} the head alone, margin {:.4})", c.tuned, c.head, c.margin()));
         match f.kept {
-            true => println!("fine-tuned {} from epoch {}", f.layers, f.first_epoch),
-            false => println!("fine-tuning {} did not beat the head alone on the held-out examples: kept the head alone", f.layers),
+            true => println!("fine-tuned {} from epoch {}{scores}", f.layers, f.first_epoch),
+            false => println!("fine-tuning {} scored below the head alone by more than the margin: kept the head alone{scores}", f.layers),
         }
     }
+    let before = if summary.refit.is_some() { " (before the refit)" } else { "" };
     match &summary.evaluation {
-        Some(e) => println!("held-out accuracy: {:.4} on {} examples (macro F1 {:.4})", e.accuracy, e.examples, e.macro_f1),
+        Some(e) => println!("held-out accuracy{before}: {:.4} on {} examples (macro F1 {:.4})", e.accuracy, e.examples, e.macro_f1),
         None if summary.normal_examples.is_some() => {}
         None => println!("no held-out examples (every class has a single capture): nothing to evaluate"),
+    }
+    if let Some(r) = &summary.refit {
+        println!(
+            "refit: learned from all {} examples, {} epochs of the head and {} of fine-tuning, as the held-out examples chose",
+            r.examples, r.head_epochs, r.tune_epochs
+        );
     }
     if let Some(t) = &summary.transfer {
         let accuracy = t.accuracy;

@@ -200,6 +200,9 @@ struct Learning {
     /// Share of each class held out to stop early and to evaluate
     #[arg(long, value_name = "X")]
     validation: Option<f32>,
+    /// Keep the model trained without the held-out examples, instead of training again on every example with the epochs they chose
+    #[arg(long)]
+    no_refit: bool,
     #[arg(long, value_name = "N")]
     patience: Option<u32>,
     #[arg(long, value_name = "N")]
@@ -283,6 +286,7 @@ impl Learning {
         if self.anomaly {
             s.task = Task::SpotAnomalies;
         }
+        s.refit = !self.no_refit;
         macro_rules! set {
             ($($option:ident => $field:ident),*) => { $(if let Some(v) = self.$option { s.$field = v; })* };
         }

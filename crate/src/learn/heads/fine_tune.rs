@@ -3,6 +3,7 @@
 //! of the head's learning rate, from each example's cached activation at the frozen boundary, so
 //! an epoch costs only the retrained layers. Fitting the head first keeps the random-free start
 //! (LP-FT, Kumar et al. 2022): the features are not pulled towards a head that is still random.
+//! `retune` repeats a kept fine-tuning on every example (see `heads::refit`).
 
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -13,14 +14,14 @@ use crate::backbone::{FEATURE_DIM, Lite0};
 use crate::clock::now_ms;
 use crate::device::read_floats;
 use crate::learn::examples::dataset::Dataset;
-use crate::learn::examples::split::stratified;
+use crate::learn::examples::split::{Split, stratified};
 use crate::learn::heads::dense::Dense;
 use crate::learn::heads::fit::Fitted;
 use crate::learn::heads::softmax::SoftmaxNet;
 use crate::learn::heads::stored::HeadWeights;
 use crate::learn::progress::{Progress, Run};
 use crate::learn::settings::Settings;
-use crate::learn::train::{Objective, Start, fit, int_tensor, loss};
+use crate::learn::train::{Fit, Objective, Start, fit, int_tensor, loss};
 use crate::learn::vectors::{argmax, mean};
 
 /// The fine-tuning learning rate as a share of the head's: Keras' EfficientNet recipe and LP-FT
@@ -41,15 +42,41 @@ impl Tuned {
     }
 }
 
-/// How fine-tuning went, and the retrained layers when it beat the head alone.
+/// How fine-tuning went, and the retrained layers when it was kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FineTuned {
     pub depth: u32,
     /// The first fine-tuning epoch in the history (the head's epochs come before).
     pub first_epoch: u32,
-    /// `None` when no fine-tuning epoch beat the head alone on the held-out split, which is
-    /// then kept with the original layers.
+    /// `None` when the head alone did clearly better on the held-out split (see [`TuneCheck`]),
+    /// and was kept with the original layers.
     pub top: Option<TopWeights>,
+}
+
+/// The held-out scores that decided whether fine-tuning was kept. Since format 8.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TuneCheck {
+    /// Held-out accuracy of the head alone.
+    pub head: f32,
+    /// Held-out accuracy with the retrained layers (their best epoch by held-out loss).
+    pub tuned: f32,
+    /// Examples held out.
+    pub examples: u32,
+}
+
+impl TuneCheck {
+    /// How far the head alone must lead to drop the layers the user asked to retrain: 1/√n on n
+    /// held-out examples, about two standard errors of a difference of two accuracies near 0.9
+    /// on the same examples. A couple of examples per class cannot show more, and fine-tuning
+    /// measured better than the head alone once nothing was held out (issue 34).
+    pub fn margin(&self) -> f32 {
+        1.0 / (self.examples.max(1) as f32).sqrt()
+    }
+
+    pub fn kept(&self) -> bool {
+        self.head - self.tuned <= self.margin()
+    }
 }
 
 /// What fine-tuning gives back: the head (refined, or the one given), with the fine-tuning
@@ -59,10 +86,22 @@ pub struct Tuning {
     pub fine_tuned: FineTuned,
     /// The mean feature through the retrained layers, when they were kept.
     pub feature_mean: Option<Vec<f32>>,
+    /// `None` when nothing was held out (the layers are then kept).
+    pub check: Option<TuneCheck>,
+    pub again: Retune,
+}
+
+/// What fine-tuning again on every example needs (see [`retune`]).
+pub struct Retune {
+    depth: u32,
+    /// Fine-tuning epochs up to the one kept; 0 when the layers were dropped.
+    pub epochs: u32,
+    boundary: Boundary,
 }
 
 /// Refines `fitted` (a softmax head fitted on `data`) by retraining the top `settings.fine_tune`
-/// layers of `model` with it. The head alone is kept when no epoch beats it on the held-out split.
+/// layers of `model` with it, on the head's training split; keeps its best epoch by held-out loss
+/// unless the head alone scores clearly higher on the held-out split ([`TuneCheck::kept`]).
 pub async fn fine_tune(
     fitted: Fitted,
     data: &Dataset,
@@ -72,45 +111,96 @@ pub async fn fine_tune(
     run: &mut Run<'_, impl Progress>,
 ) -> Result<Tuning, Error> {
     let depth = settings.fine_tune;
-    let HeadWeights::Softmax { hidden, output } = &fitted.head.weights else {
-        return Err(Error::Settings("fine-tuning trains through the softmax head: choose it, or set fine-tuned layers to 0".into()));
-    };
+    let head = softmax_layers(&fitted.head.weights)?;
     let top = Top::of(model, depth)?;
     let boundary = Boundary::of(data, model, top.first_block(), device).await?;
     // The same split as the head's: the held-out examples never trained either.
     let split = stratified(&data.labels, &data.captures, settings.validation_fraction, settings.seed);
+    let first_epoch = fitted.history.len() as u32 + 1;
+    run.fine_tuning(&describe(depth));
+    let start = Start { epoch: first_epoch, learning_rate: settings.learning_rate * RATE_FACTOR };
+    let fit = train_top(top, head, &boundary, data, &split, start, settings, device, run).await?;
+
+    let mut history = fitted.history.clone();
+    history.extend(fit.history);
+    let evaluation = match split.validation.is_empty() {
+        true => None,
+        false => {
+            let predicted: Vec<usize> =
+                read_floats(fit.net.forward(boundary.rows(&split.validation, device))).await?.chunks(data.classes.len()).map(argmax).collect();
+            Some(data.evaluate(&split.validation, &predicted))
+        }
+    };
+    let check = fitted.evaluation.as_ref().zip(evaluation.as_ref()).map(|(head, tuned)| TuneCheck {
+        head: head.accuracy,
+        tuned: tuned.accuracy,
+        examples: tuned.examples as u32,
+    });
+    if !check.is_none_or(|c| c.kept()) {
+        let fitted = Fitted { history, stop: fit.stop, ..fitted };
+        let again = Retune { depth, epochs: 0, boundary };
+        return Ok(Tuning { fitted, fine_tuned: FineTuned { depth, first_epoch, top: None }, feature_mean: None, check, again });
+    }
+    let mut head = fitted.head.clone();
+    head.weights = fit.net.head.weights().await?;
+    let feature_mean = Some(boundary.mean_features(&fit.net.top, device).await?);
+    let fine_tuned = FineTuned { depth, first_epoch, top: Some(fit.net.top.weights().await?) };
+    let again = Retune { depth, epochs: fit.best_epoch + 1 - first_epoch, boundary };
+    let fitted = Fitted { head, history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation };
+    Ok(Tuning { fitted, fine_tuned, feature_mean, check, again })
+}
+
+/// Fine-tunes again from `head` (refitted on every example) for as many epochs as `again` kept,
+/// on every example: the refit's second half (see `heads::refit`). Gives the head's and the
+/// layers' weights, and the mean feature through them.
+pub async fn retune(
+    head: &HeadWeights,
+    again: &Retune,
+    data: &Dataset,
+    model: &Lite0,
+    settings: &Settings,
+    device: &Device,
+    run: &mut Run<'_, impl Progress>,
+) -> Result<(HeadWeights, TopWeights, Vec<f32>), Error> {
+    let top = Top::of(model, again.depth)?;
+    let every = Split { train: (0..data.len()).collect(), validation: Vec::new() };
+    let settings = Settings { epochs: again.epochs.max(1), ..settings.clone() };
+    let start = Start { epoch: 1, learning_rate: settings.learning_rate * RATE_FACTOR };
+    let fit = train_top(top, softmax_layers(head)?, &again.boundary, data, &every, start, &settings, device, run).await?;
+    let mean = again.boundary.mean_features(&fit.net.top, device).await?;
+    Ok((fit.net.head.weights().await?, fit.net.top.weights().await?, mean))
+}
+
+fn softmax_layers(weights: &HeadWeights) -> Result<(Option<&Dense>, &Dense), Error> {
+    match weights {
+        HeadWeights::Softmax { hidden, output } => Ok((hidden.as_ref(), output)),
+        _ => Err(Error::Settings("fine-tuning trains through the softmax head: choose it, or set fine-tuned layers to 0".into())),
+    }
+}
+
+/// The top layers and `head` trained together on `split.train`, stopping early on
+/// `split.validation` (if any).
+#[allow(clippy::too_many_arguments)]
+async fn train_top(
+    top: Top,
+    (hidden, output): (Option<&Dense>, &Dense),
+    boundary: &Boundary,
+    data: &Dataset,
+    split: &Split,
+    start: Start,
+    settings: &Settings,
+    device: &Device,
+    run: &mut Run<'_, impl Progress>,
+) -> Result<Fit<Tuned>, Error> {
     let autodiff = device.clone().autodiff();
     autodiff.seed(settings.seed as u64 + 1);
-    let net = Tuned { top: top.trainable_on(&autodiff), head: SoftmaxNet::from_dense(hidden.as_ref(), output, settings.dropout, &autodiff) };
+    let net = Tuned { top: top.trainable_on(&autodiff), head: SoftmaxNet::from_dense(hidden, output, settings.dropout, &autodiff) };
     let rows = |indices: &[usize], device: &Device| {
         let y: Vec<usize> = indices.iter().map(|&i| data.labels[i]).collect();
         (boundary.rows(indices, device), int_tensor(&y, device))
     };
     let validation = (!split.validation.is_empty()).then(|| rows(&split.validation, device));
-    let first_epoch = fitted.history.len() as u32 + 1;
-    let head_loss = fitted.history.iter().find(|e| e.epoch == fitted.best_epoch).and_then(|e| e.validation_loss);
-    let start = Start { epoch: first_epoch, loss: head_loss, learning_rate: settings.learning_rate * RATE_FACTOR };
-    run.fine_tuning(&describe(depth));
-    let fit = fit(net, Tuned::forward, rows(&split.train, &autodiff), validation.clone(), start, settings, Objective::plain(settings), device, run).await?;
-
-    let mut history = fitted.history.clone();
-    history.extend(fit.history);
-    if !fit.improved {
-        let fitted = Fitted { history, stop: fit.stop, ..fitted };
-        return Ok(Tuning { fitted, fine_tuned: FineTuned { depth, first_epoch, top: None }, feature_mean: None });
-    }
-    let mut head = fitted.head.clone();
-    head.weights = fit.net.head.weights().await?;
-    let evaluation = match validation {
-        None => None,
-        Some((x, _)) => {
-            let predicted: Vec<usize> = read_floats(fit.net.forward(x)).await?.chunks(data.classes.len()).map(argmax).collect();
-            Some(data.evaluate(&split.validation, &predicted))
-        }
-    };
-    let feature_mean = Some(boundary.mean_features(&fit.net.top, device).await?);
-    let fine_tuned = FineTuned { depth, first_epoch, top: Some(fit.net.top.weights().await?) };
-    Ok(Tuning { fitted: Fitted { head, history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation }, fine_tuned, feature_mean })
+    fit(net, Tuned::forward, rows(&split.train, &autodiff), validation, start, settings, Objective::plain(settings), device, run).await
 }
 
 /// Every row's activation at the top's first block, computed once from the cached ones by the

@@ -91,6 +91,6 @@ pub async fn train(data: &Dataset, split: &Split, settings: &Settings, device: &
     };
     let train = rows(&split.train, &autodiff);
     let validation = (!split.validation.is_empty()).then(|| rows(&split.validation, device));
-    let start = Start { epoch: 1, loss: None, learning_rate: settings.learning_rate };
+    let start = Start { epoch: 1, learning_rate: settings.learning_rate };
     fit(net, SoftmaxNet::forward, train, validation, start, settings, Objective::plain(settings), device, run).await
 }

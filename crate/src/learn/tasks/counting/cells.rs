@@ -185,7 +185,7 @@ pub async fn train(
     let validation = (!split.validation.is_empty()).then(|| rows(frames, &split.validation, classes, false, device));
     let weights: Vec<f32> = std::iter::once(1.0).chain(std::iter::repeat_n(recipe.object_weight, classes.len())).collect();
     let objective = Objective { weights: Some(&weights), smoothing: 0.0 };
-    let start = Start { epoch: 1, loss: None, learning_rate: settings.learning_rate };
+    let start = Start { epoch: 1, learning_rate: settings.learning_rate };
     let fit = fit(net, CellNet::forward, train_rows, validation, start, settings, objective, device, run).await?;
     let cells = Cells { hidden: Dense::of(&fit.net.hidden).await?, output: Dense::of(&fit.net.output).await?, side: side as u32 };
     let evaluation = match split.validation.is_empty() {
