@@ -43,12 +43,28 @@ on('progress', ({ stage, loaded, total }) => {
   report(total ? `${stage}: ${mb(loaded)} of ${mb(total)} MB` : `${stage}…`);
 });
 
-on('ready', ({ backend, adapter, reason, threads, notice, thumbnailSize, adaptMinFrames }) => {
-  $('progress').hidden = true;
+let running;
+function showBackend() {
+  const { backend, adapter, reason, threads, pool } = running;
+  const onThreads = threads > 1 ? `, ${threads} threads` : pool > 1 ? `, 1 thread (measured faster here than ${pool})` : '';
   $('backend').textContent = backend === 'webgpu'
     ? `Running on WebGPU (${adapter}).`
-    : `Running on the CPU${threads > 1 ? `, ${threads} threads` : ''}${reason ? ` (${reason})` : ''}.`;
+    : `Running on the CPU${onThreads}${reason ? ` (${reason})` : ''}.`;
   $('backend').dataset.backend = backend;
+  $('backend').dataset.threads = threads;
+}
+
+// While classifying, the threaded build's core measures whether its pool pays.
+on('threads', ({ threads }) => {
+  if (!running) return;
+  running.threads = threads;
+  showBackend();
+});
+
+on('ready', ({ backend, adapter, reason, threads, notice, thumbnailSize, adaptMinFrames }) => {
+  $('progress').hidden = true;
+  running = { backend, adapter, reason, threads, pool: threads };
+  showBackend();
   thumbnails.setSize(thumbnailSize);
   adapt.setMinFrames(adaptMinFrames);
   classes.setEnabled(true);

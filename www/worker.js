@@ -96,6 +96,7 @@ async function start() {
     notice: (message) => postMessage({ type: 'notice', message }),
   });
   ({ core, backbone } = started);
+  threadsShown = started.threads;
   await ownTheProject();
   learner = new core.GlimpseLearner(backbone);
   const notice = await storage.restore(learner);
@@ -105,6 +106,16 @@ async function start() {
 }
 
 const frame = ({ rgba, width, height }) => [new Uint8Array(rgba), width, height];
+
+// The threaded build's core keeps measuring whether its pool pays while it classifies (one call
+// in a few runs the other way): the page hears when its choice changes.
+let threadsShown;
+function showThreads() {
+  const threads = backbone.threads?.threads;
+  if (threads === undefined || threads === threadsShown) return;
+  threadsShown = threads;
+  postMessage({ type: 'threads', threads });
+}
 
 // Each operation returns its value. `changes` ones alter the project: it is saved after them
 // (at once after `flush` ones) and the page gets the new state.
@@ -139,6 +150,7 @@ const ops = {
   async predict({ image, top3, explain }) {
     const pixels = frame(image);
     const { prediction, map } = explain ? await learner.explain(...pixels) : { prediction: await learner.predict(...pixels) };
+    showThreads();
     const seen = top3 ? (await backbone.imagenetTop5(...pixels)).slice(0, 3) : null;
     return { prediction, seen, map };
   },

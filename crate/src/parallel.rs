@@ -3,7 +3,7 @@
 //! Web Workers); the plain browser build has one thread. The one place that says so.
 //!
 //! A build with a pool can also leave it unused (`set_pooled(false)`): on a device where the
-//! pool measured slower than one thread (see `Backbone::choose_threads`).
+//! pool measures slower than one thread (see `backbone::threads`).
 
 #[cfg(any(not(target_family = "wasm"), feature = "threads"))]
 mod pool {
@@ -19,6 +19,10 @@ mod pool {
 
     pub fn threads() -> usize {
         if POOLED.load(Ordering::Relaxed) { rayon::current_num_threads() } else { 1 }
+    }
+
+    pub fn available() -> usize {
+        rayon::current_num_threads()
     }
 
     pub fn for_each_chunk<S>(
@@ -74,6 +78,10 @@ mod pool {
     pub fn threads() -> usize {
         1
     }
+
+    pub fn available() -> usize {
+        1
+    }
 }
 
 pub use bounds::{Movable, Shared};
@@ -87,6 +95,11 @@ pub fn set_pooled(on: bool) {
 /// How many threads the kernels may use now.
 pub fn threads() -> usize {
     pool::threads()
+}
+
+/// How many threads the build's pool has, used or not.
+pub fn available() -> usize {
+    pool::available()
 }
 
 /// Whether the work below may go to the pool.

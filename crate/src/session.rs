@@ -412,13 +412,13 @@ impl Session {
     /// Classifies frames with the trained head, as one batch.
     pub async fn predict(&self, frames: &[Frame<'_>]) -> Result<Vec<Prediction>, Error> {
         let predictor = self.predictor()?;
-        predictor.predict(&self.backbone, frames).await
+        self.backbone.choosing_threads(frames.len(), predictor.predict(&self.backbone, frames)).await
     }
 
     /// Classifies frames and shows where each one's most probable class was seen.
     pub async fn explain(&self, frames: &[Frame<'_>]) -> Result<Vec<Explained>, Error> {
         let predictor = self.predictor()?;
-        predictor.explain(&self.backbone, frames).await
+        self.backbone.choosing_threads(frames.len(), predictor.explain(&self.backbone, frames)).await
     }
 
     // Adapting to a new camera or scene.

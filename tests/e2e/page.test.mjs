@@ -440,7 +440,7 @@ test('negative transfer: a faint pattern the network cannot see gets the warning
   const browser = await launch({ webcam: 'denied' });
   try {
     const { context, page, problems } = await openPage(browser);
-    // 48×48 crops of one photo, a faint fixed pattern added or subtracted (tests/cli.rs writes them).
+    // 48×48 crops of two photos, a faint fixed pattern added or subtracted (tests/cli.rs writes them).
     const faint = (name) => readdirSync(path.join(fixtures, 'faint', name)).sort().map((f) => path.join(fixtures, 'faint', name, f));
     await rename(page, 0, 'plus');
     await rename(page, 1, 'minus');
@@ -452,7 +452,10 @@ test('negative transfer: a faint pattern the network cannot see gets the warning
     await page.locator('#settings input[name=validationFraction]').fill('0.3');
     await page.locator('#settings input[name=validationFraction]').dispatchEvent('change');
     await page.waitForFunction(() => document.getElementById('settings-error').textContent === '');
-    await train(page);
+    assert.equal(await page.locator('#settings input[name=refit]').isChecked(), true, 'the refit is on by default');
+    const status = await train(page);
+    // Scored on the 12 held out, then trained again on all 40 (the core's words).
+    assert.match(status, /of the 12 examples held out to check it correctly; then it learned from all 40 examples/, status);
     assert.equal(await page.locator('#transfer.error').count(), 1, await page.textContent('#transfer'));
     assert.match(await page.textContent('#transfer'), /^Raw pixels do better than the pretrained features here \(\d+\.\d % against \d+\.\d % for the head alone\)/);
     await page.screenshot({ path: path.join(artifacts, 'negative-transfer.png'), fullPage: true });

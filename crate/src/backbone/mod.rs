@@ -30,6 +30,7 @@ pub struct Backbone {
     model: Lite0,
     device: ComputeDevice,
     preprocess: Preprocess,
+    chooser: threads::Chooser,
 }
 
 impl Backbone {
@@ -39,7 +40,7 @@ impl Backbone {
         if device.backend == Backend::Cpu {
             model.use_cpu_kernels(CpuKernels::All)?;
         }
-        Ok(Self { model, device: device.clone(), preprocess: PREPROCESS })
+        Ok(Self { model, device: device.clone(), preprocess: PREPROCESS, chooser: Default::default() })
     }
 
     /// Chooses the device (see [`ComputeDevice::choose`]) and loads the weights there.

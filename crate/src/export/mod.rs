@@ -109,7 +109,7 @@ channel is that class at or above the threshold, at the probability-weighted cen
             classes.extend(names.into_iter().map(|(_, name)| name));
             let features = match shift {
                 Some(shift) => {
-                    let shift = g.floats("adaptation", &[1, FEATURE_DIM], shift);
+                    let shift = g.floats("shift", &[1, FEATURE_DIM], shift);
                     g.node("Add", &[&features, &shift], vec![]).name().to_string()
                 }
                 None => features.clone(),

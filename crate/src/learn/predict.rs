@@ -121,8 +121,8 @@ pub enum TrainedSource<'a> {
     Nothing,
     /// One class has: it is predicted alone, and its prototype shows where it is seen.
     Lone { id: ClassId, name: String, features: Vec<f32> },
-    /// The trained head, the names of its classes in its order, and what adapting to a new
-    /// camera adds to every feature.
+    /// The trained head, the names of its classes in its order, and what is added to every
+    /// feature before the head reads it (minus its centre, plus any adaptation to a new camera).
     Head { trained: &'a Trained, classes: Vec<(ClassId, String)>, shift: Option<Vec<f32>> },
     /// A per-cell head that counts and locates its classes' objects in the whole frame.
     Cells { cells: &'a Cells, classes: Vec<(ClassId, String)> },
@@ -154,8 +154,8 @@ struct TrainedPart {
     top: Option<Rc<Top>>,
     /// Heat maps of the trained classes (a lone trained class gets its prototype's).
     explainer: Rc<Explainer>,
-    /// Added to every feature (each position of the map) before the head reads it: the
-    /// adaptation to a new domain (see `tasks::adapt`), `[1, C, 1, 1]`.
+    /// Added to every feature (each position of the map) before the head reads it: minus the
+    /// head's centre, plus the adaptation to a new domain (see `tasks::adapt`), `[1, C, 1, 1]`.
     shift: Option<Tensor<4>>,
 }
 

@@ -45,9 +45,22 @@ pub async fn train(lessons: &Lessons, settings: &Settings, model: &Lite0, device
             let detector = anomaly::fit(data, settings.k, device).await?;
             let head = Head { classes: data.classes.clone(), dim: data.dim as u32, weights: HeadWeights::Anomaly(detector) };
             let fitted = Fitted { head, history: Vec::new(), stop: Stop::Finished, best_epoch: 0, evaluation: None };
-            Ok(Trained { fitted, fine_tuned: None, feature_mean: Some(data.mean()), transfer: None, auto: None, counted: None, refit: None, tuning: None })
+            Ok(Trained {
+                fitted,
+                fine_tuned: None,
+                feature_mean: Some(data.mean()),
+                transfer: None,
+                auto: None,
+                counted: None,
+                refit: None,
+                tuning: None,
+                centre: None,
+            })
         }
         Task::Classify => {
+            // Every head learns from, and reads, features centred on the examples' mean.
+            let centre = data.mean();
+            let data = &data.centred(&centre);
             let (settings, kind, auto) = match settings.head {
                 HeadChoice::Fixed(kind) => (settings.clone(), kind, None),
                 HeadChoice::Auto => {
@@ -60,10 +73,11 @@ pub async fn train(lessons: &Lessons, settings: &Settings, model: &Lite0, device
             let head_epochs = fitted.best_epoch;
             let accuracy = fitted.evaluation.as_ref().map(|e| e.accuracy);
             let transfer = negative_transfer::check(accuracy, baselines, kind, &settings, device, run).await?;
-            let mut trained = Trained { fitted, fine_tuned: None, feature_mean: Some(data.mean()), transfer, auto, counted: None, refit: None, tuning: None };
+            let feature_mean = Some(centre.clone());
+            let mut trained = Trained { fitted, fine_tuned: None, feature_mean, transfer, auto, counted: None, refit: None, tuning: None, centre: None };
             let mut tuned = None;
             if settings.fine_tune > 0 {
-                let tuning = fine_tune(trained.fitted, data, model, &settings, device, run).await?;
+                let tuning = fine_tune(trained.fitted, data, &centre, model, &settings, device, run).await?;
                 trained.fitted = tuning.fitted;
                 trained.fine_tuned = Some(tuning.fine_tuned);
                 trained.tuning = tuning.check;
@@ -73,6 +87,7 @@ pub async fn train(lessons: &Lessons, settings: &Settings, model: &Lite0, device
                 tuned = Some(tuning.again);
             }
             refit(&mut trained, head_epochs, tuned.as_ref(), data, model, &settings, device, run).await?;
+            trained.centre = Some(centre);
             Ok(trained)
         }
     }
@@ -82,5 +97,15 @@ async fn count(frames: &Frames, classes: &[ClassId], settings: &Settings, device
     let counted = cells::train(frames, classes, settings, cells::RECIPE, device, run).await?;
     let head = Head { classes: classes.to_vec(), dim: cells::map_shape()[0] as u32, weights: HeadWeights::Cells(counted.cells) };
     let fitted = Fitted { head, history: counted.history, stop: counted.stop, best_epoch: counted.best_epoch, evaluation: None };
-    Ok(Trained { fitted, fine_tuned: None, feature_mean: None, transfer: None, auto: None, counted: counted.evaluation, refit: None, tuning: None })
+    Ok(Trained {
+        fitted,
+        fine_tuned: None,
+        feature_mean: None,
+        transfer: None,
+        auto: None,
+        counted: counted.evaluation,
+        refit: None,
+        tuning: None,
+        centre: None,
+    })
 }

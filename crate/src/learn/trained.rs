@@ -8,7 +8,6 @@ use crate::learn::examples::store::ClassId;
 use crate::learn::heads::auto::AutoChoice;
 use crate::learn::heads::fine_tune::{FineTuned, TuneCheck};
 use crate::learn::heads::fit::Fitted;
-use crate::learn::heads::refit::Refit;
 use crate::learn::heads::stored::{Head, HeadWeights};
 use crate::learn::metrics::Evaluation;
 use crate::learn::progress::EpochStats;
@@ -16,6 +15,18 @@ use crate::learn::settings::{HeadKind, Task};
 use crate::learn::tasks::counting::score::CountEvaluation;
 use crate::learn::tasks::negative_transfer::Transfer;
 use crate::learn::train::Stop;
+
+/// What the refit retrained on every example. Since format 8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Refit {
+    /// Every example, the held-out ones among them.
+    pub examples: u32,
+    /// The head's epochs: up to the one the held-out split kept.
+    pub head_epochs: u32,
+    /// Fine-tuning's epochs, likewise; 0 without fine-tuning, or when it was not kept.
+    pub tune_epochs: u32,
+}
 
 /// A trained head and how training went.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +51,10 @@ pub struct Trained {
     pub refit: Option<Refit>,
     /// The held-out scores that decided whether fine-tuning was kept. Since format 8.
     pub tuning: Option<TuneCheck>,
+    /// Subtracted from every feature before a classifier's head reads it: the mean of the
+    /// features it was trained on (SimpleShot's centring, Wang et al. 2019), fixed at training.
+    /// `None` for detectors, counters and the heads of older files. Since format 8.
+    pub centre: Option<Vec<f32>>,
 }
 
 impl Trained {

@@ -31,7 +31,7 @@ pub const MAGIC: &[u8; 8] = b"GLIMPSE\0";
 /// chose. 6: the task apart from the head in the settings (a detector was a kind of head).
 /// 7: counting and locating objects (the frames' scenes and points, the per-cell head, its
 /// evaluation). 8: the refit on every example (its setting, what it retrained, the held-out
-/// scores behind keeping fine-tuning).
+/// scores behind keeping fine-tuning), and the centre subtracted from the features a head reads.
 /// A new format must also read the skeletons and example records the page stored in the last
 /// one (see `stored`), or an upgrade sets every user's saved project aside.
 pub const FORMAT_VERSION: u16 = 8;

@@ -289,12 +289,20 @@ impl Project {
         self.adaptation.as_ref().map(|a| a.summary(self.head_layers()))
     }
 
-    /// What to add to every feature before the head reads it: `None` without an adaptation that
-    /// applies to the trained head.
+    /// What to add to every feature before the head reads it: minus the head's centre, plus the
+    /// adaptation when one applies to the trained head; `None` when neither is there.
     pub fn feature_shift(&self) -> Option<Vec<f32>> {
-        let trained_mean = self.trained.as_ref()?.feature_mean.as_deref()?;
-        let adaptation = self.adaptation.as_ref().filter(|a| a.layers == self.head_layers())?;
-        Some(adaptation.shift_towards(trained_mean))
+        let trained = self.trained.as_ref()?;
+        let adaptation = self.adaptation.as_ref().filter(|a| a.layers == self.head_layers());
+        let adapted = trained.feature_mean.as_deref().zip(adaptation).map(|(mean, a)| a.shift_towards(mean));
+        if adapted.is_none() && trained.centre.is_none() {
+            return None;
+        }
+        let mut shift = adapted.unwrap_or_else(|| vec![0.0; FEATURE_DIM]);
+        for (s, c) in shift.iter_mut().zip(trained.centre.iter().flatten()) {
+            *s -= c;
+        }
+        Some(shift)
     }
 
     /// Where predictions come from, or why the project cannot predict yet: a class that is
@@ -496,6 +504,9 @@ impl Project {
             head.validate()?;
             if trained.feature_mean.as_ref().is_some_and(|m| m.len() != head.dim as usize || m.iter().any(|v| !v.is_finite())) {
                 return Err(Error::Inconsistent("the trained features' mean does not fit the head".into()));
+            }
+            if trained.centre.as_ref().is_some_and(|c| c.len() != head.dim as usize || c.iter().any(|v| !v.is_finite())) {
+                return Err(Error::Inconsistent("the centre of the head's features does not fit the head".into()));
             }
             if trained.transfer.is_some_and(|t| ![Some(t.features), Some(t.pixels), t.intermediate].iter().flatten().all(|a| (0.0..=1.0).contains(a))) {
                 return Err(Error::Inconsistent("the transfer check holds accuracies outside 0–1".into()));

@@ -58,7 +58,7 @@ pub struct Layout4<S, T> {
 }
 
 /// Format 7: without the refit on every example (its setting, what it did, the held-out scores
-/// behind keeping fine-tuning).
+/// behind keeping fine-tuning) and the centre of the features the head reads.
 #[derive(Debug, Deserialize)]
 pub struct ProjectV7 {
     examples: Examples,
@@ -101,7 +101,7 @@ pub struct TrainedV7 {
 impl From<TrainedV7> for Trained {
     fn from(t: TrainedV7) -> Self {
         let TrainedV7 { fitted, fine_tuned, feature_mean, transfer, auto, counted } = t;
-        Trained { fitted, fine_tuned, feature_mean, transfer, auto, counted, refit: None, tuning: None }
+        Trained { fitted, fine_tuned, feature_mean, transfer, auto, counted, refit: None, tuning: None, centre: None }
     }
 }
 
@@ -131,7 +131,7 @@ pub struct TrainedV6 {
 impl From<TrainedV6> for Trained {
     fn from(t: TrainedV6) -> Self {
         let TrainedV6 { fitted, fine_tuned, feature_mean, transfer, auto } = t;
-        Trained { fitted, fine_tuned, feature_mean, transfer, auto, counted: None, refit: None, tuning: None }
+        Trained { fitted, fine_tuned, feature_mean, transfer, auto, counted: None, refit: None, tuning: None, centre: None }
     }
 }
 

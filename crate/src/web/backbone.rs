@@ -25,15 +25,13 @@ impl GlimpseBackbone {
         Ok(Self { inner: Rc::new(backbone) })
     }
 
-    /// On the CPU of a build with threads: times the model on its pool of threads and on one,
-    /// keeps the faster, and resolves to `{threads, pooledMs, aloneMs}` (the times `undefined`
-    /// where there was nothing to choose). About eight passes. Only in the threaded build: the
-    /// others have no pool.
+    /// The threads the CPU path uses now, as measured while classifying: `{threads, pooledMs,
+    /// aloneMs}` (the times `undefined` until measured, or where there is nothing to choose).
+    /// Only in the threaded build: the others have no pool.
     #[cfg(feature = "threads")]
-    #[wasm_bindgen(js_name = chooseThreads)]
-    pub fn choose_threads(&self) -> Promise {
-        let backbone = self.inner.clone();
-        future_to_promise(async move { to_js(&backbone.choose_threads().await?) })
+    #[wasm_bindgen(getter)]
+    pub fn threads(&self) -> Result<JsValue, JsValue> {
+        Ok(to_js(&self.inner.threads())?)
     }
 
     /// The SHA-256 of the weights this build loads: a key for keeping them between visits.

@@ -95,10 +95,12 @@ pub fn view_folders(dir: &std::path::Path, classes: &[(&str, &str)], n: usize, s
 /// Three clearly different objects from the fixture photos.
 pub const OBJECTS: [(&str, &str); 3] = [("cat", "chelsea.png"), ("coffee", "coffee.png"), ("rocket", "rocket.jpg")];
 
-/// A task built to defeat the pretrained features: 48×48 crops of one photo (the thumbnails'
+/// A task built to defeat the pretrained features: 48×48 crops of two photos (the thumbnails'
 /// size, so that they keep every pixel), each with a fixed faint pattern (±4 of 255, random per
-/// pixel and channel) added for class "plus" and subtracted for class "minus". The network pools
-/// such a pattern away; raw pixels show it. `n` images per class.
+/// pixel and channel) added for class "plus" and subtracted for class "minus"; each class has
+/// crops of both photos. The network's features follow the photos, not the pattern (crops of
+/// one photo alone left the pattern visible in centred features); raw pixels show it. `n`
+/// images per class.
 pub fn faint_pattern(n: usize, seed: u64) -> Vec<(usize, image::RgbaImage)> {
     let mut state = 0x9e37_79b9u32;
     let pattern: Vec<i32> = (0..48 * 48 * 3)
@@ -110,7 +112,9 @@ pub fn faint_pattern(n: usize, seed: u64) -> Vec<(usize, image::RgbaImage)> {
         })
         .collect();
     let mut out = Vec::new();
-    for (i, view) in views("chelsea.png", 2 * n, seed).iter().enumerate() {
+    // Each class gets views of both photos: only the pattern tells them apart.
+    let views: Vec<image::RgbaImage> = ["chelsea.png", "coffee.png"].iter().flat_map(|photo| views(photo, n, seed)).collect();
+    for (i, view) in views.iter().enumerate() {
         let label = i % 2;
         let mut small = image::imageops::resize(view, 48, 48, image::imageops::FilterType::Triangle);
         for (j, p) in small.pixels_mut().enumerate() {

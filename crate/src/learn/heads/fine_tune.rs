@@ -33,12 +33,19 @@ pub const RATE_FACTOR: f32 = 0.1;
 pub struct Tuned {
     pub top: Top,
     pub head: SoftmaxNet,
+    /// `[1, FEATURE_DIM]`, subtracted from the features before the head (a constant: see
+    /// `Trained::centre`).
+    pub centre: Tensor<2>,
 }
 
 impl Tuned {
+    fn new(top: Top, head: SoftmaxNet, centre: &[f32], device: &Device) -> Self {
+        Self { top, head, centre: Tensor::<1>::from_floats(centre, device).reshape([1, centre.len()]) }
+    }
+
     /// Logits from activations at the top's first block.
     pub fn forward(&self, boundary: Tensor<4>) -> Tensor<2> {
-        self.head.forward(SoftmaxNet::input(self.top.features(boundary)))
+        self.head.forward(SoftmaxNet::input(self.top.features(boundary) - self.centre.clone()))
     }
 }
 
@@ -94,17 +101,19 @@ pub struct Tuning {
 /// What fine-tuning again on every example needs (see [`retune`]).
 pub struct Retune {
     depth: u32,
+    centre: Vec<f32>,
     /// Fine-tuning epochs up to the one kept; 0 when the layers were dropped.
     pub epochs: u32,
     boundary: Boundary,
 }
 
-/// Refines `fitted` (a softmax head fitted on `data`) by retraining the top `settings.fine_tune`
-/// layers of `model` with it, on the head's training split; keeps its best epoch by held-out loss
+/// Refines `fitted` (a softmax head fitted on `data`, features less `centre`) by retraining the
+/// top `settings.fine_tune` layers of `model` with it, on the head's training split; keeps its best epoch by held-out loss
 /// unless the head alone scores clearly higher on the held-out split ([`TuneCheck::kept`]).
 pub async fn fine_tune(
     fitted: Fitted,
     data: &Dataset,
+    centre: &[f32],
     model: &Lite0,
     settings: &Settings,
     device: &Device,
@@ -119,7 +128,7 @@ pub async fn fine_tune(
     let first_epoch = fitted.history.len() as u32 + 1;
     run.fine_tuning(&describe(depth));
     let start = Start { epoch: first_epoch, learning_rate: settings.learning_rate * RATE_FACTOR };
-    let fit = train_top(top, head, &boundary, data, &split, start, settings, device, run).await?;
+    let fit = train_top(top, head, centre, &boundary, data, &split, start, settings, device, run).await?;
 
     let mut history = fitted.history.clone();
     history.extend(fit.history);
@@ -138,14 +147,14 @@ pub async fn fine_tune(
     });
     if !check.is_none_or(|c| c.kept()) {
         let fitted = Fitted { history, stop: fit.stop, ..fitted };
-        let again = Retune { depth, epochs: 0, boundary };
+        let again = Retune { depth, centre: centre.to_vec(), epochs: 0, boundary };
         return Ok(Tuning { fitted, fine_tuned: FineTuned { depth, first_epoch, top: None }, feature_mean: None, check, again });
     }
     let mut head = fitted.head.clone();
     head.weights = fit.net.head.weights().await?;
     let feature_mean = Some(boundary.mean_features(&fit.net.top, device).await?);
     let fine_tuned = FineTuned { depth, first_epoch, top: Some(fit.net.top.weights().await?) };
-    let again = Retune { depth, epochs: fit.best_epoch + 1 - first_epoch, boundary };
+    let again = Retune { depth, centre: centre.to_vec(), epochs: fit.best_epoch + 1 - first_epoch, boundary };
     let fitted = Fitted { head, history, stop: fit.stop, best_epoch: fit.best_epoch, evaluation };
     Ok(Tuning { fitted, fine_tuned, feature_mean, check, again })
 }
@@ -166,7 +175,7 @@ pub async fn retune(
     let every = Split { train: (0..data.len()).collect(), validation: Vec::new() };
     let settings = Settings { epochs: again.epochs.max(1), ..settings.clone() };
     let start = Start { epoch: 1, learning_rate: settings.learning_rate * RATE_FACTOR };
-    let fit = train_top(top, softmax_layers(head)?, &again.boundary, data, &every, start, &settings, device, run).await?;
+    let fit = train_top(top, softmax_layers(head)?, &again.centre, &again.boundary, data, &every, start, &settings, device, run).await?;
     let mean = again.boundary.mean_features(&fit.net.top, device).await?;
     Ok((fit.net.head.weights().await?, fit.net.top.weights().await?, mean))
 }
@@ -184,6 +193,7 @@ fn softmax_layers(weights: &HeadWeights) -> Result<(Option<&Dense>, &Dense), Err
 async fn train_top(
     top: Top,
     (hidden, output): (Option<&Dense>, &Dense),
+    centre: &[f32],
     boundary: &Boundary,
     data: &Dataset,
     split: &Split,
@@ -194,7 +204,7 @@ async fn train_top(
 ) -> Result<Fit<Tuned>, Error> {
     let autodiff = device.clone().autodiff();
     autodiff.seed(settings.seed as u64 + 1);
-    let net = Tuned { top: top.trainable_on(&autodiff), head: SoftmaxNet::from_dense(hidden, output, settings.dropout, &autodiff) };
+    let net = Tuned::new(top.trainable_on(&autodiff), SoftmaxNet::from_dense(hidden, output, settings.dropout, &autodiff), centre, &autodiff);
     let rows = |indices: &[usize], device: &Device| {
         let y: Vec<usize> = indices.iter().map(|&i| data.labels[i]).collect();
         (boundary.rows(indices, device), int_tensor(&y, device))
@@ -267,7 +277,7 @@ pub async fn probe(model: &Lite0, depth: u32, device: &Device) -> Result<f64, Er
     let [c, h, w] = boundary_shape(top.first_block());
     let autodiff = device.clone().autodiff();
     let head = Dense { inputs: 1280, outputs: 2, weight: vec![0.01; 2560], bias: vec![0.0; 2] };
-    let mut net = Tuned { top: top.trainable_on(&autodiff), head: SoftmaxNet::from_dense(None, &head, 0.0, &autodiff) };
+    let mut net = Tuned::new(top.trainable_on(&autodiff), SoftmaxNet::from_dense(None, &head, 0.0, &autodiff), &[0.0; FEATURE_DIM], &autodiff);
     let mut optimizer = burn::optim::AdamWConfig::new().init();
     let x = Tensor::<4>::random([BATCH, c, h, w], burn::tensor::Distribution::Uniform(0.0, 1.0), &autodiff);
     let y = int_tensor(&[0, 1].repeat(BATCH / 2), &autodiff);

@@ -5,7 +5,6 @@
 //! two points (issue 34). The held-out scores stay those of the model that did not see them.
 
 use burn::prelude::Device;
-use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::backbone::Lite0;
@@ -16,19 +15,7 @@ use crate::learn::heads::softmax;
 use crate::learn::heads::stored::HeadWeights;
 use crate::learn::progress::{Progress, Run};
 use crate::learn::settings::Settings;
-use crate::learn::trained::Trained;
-
-/// What the refit retrained on every example. Since format 8.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Refit {
-    /// Every example, the held-out ones among them.
-    pub examples: u32,
-    /// The head's epochs: up to the one the held-out split kept.
-    pub head_epochs: u32,
-    /// Fine-tuning's epochs, likewise; 0 without fine-tuning, or when it was not kept.
-    pub tune_epochs: u32,
-}
+use crate::learn::trained::{Refit, Trained};
 
 /// Retrains `trained` on every example of `data` when `settings.refit` asks, its head is a
 /// softmax (the instant heads already keep every example) and some examples were held out.
