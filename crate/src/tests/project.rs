@@ -233,7 +233,8 @@ fn random_and_mutated_bytes_never_panic_the_loader() {
 /// `format-6.glimpse`: commit 852c39a, `glimpse train --head auto --validation 0.4` on views of
 /// the same two photos. `format-7.glimpse`: commit 16ba5eb, the same on five crops of each photo
 /// (160×120); `format-7-count.glimpse`: commit 16ba5eb, `glimpse train --detect --epochs 3` on the
-/// first three frames of the YOLO folder `tests/cli.rs` writes (target/fixtures/counting/train).
+/// first three frames of the YOLO folder `tests/cli.rs` writes (target/fixtures/counting/train), and
+/// `format-7-count.skeleton` the skeleton that commit's page would have stored of it.
 /// (file, its format, (photo, the class it shows) for each class in order)
 type OlderFile = (&'static str, u16, &'static [(&'static str, &'static str)]);
 const OLDER_FILES: [OlderFile; 7] = [
@@ -324,6 +325,15 @@ fn a_counter_of_format_7_opens_with_its_frames_and_points() {
     assert_eq!(session.last_training().unwrap().task, Task::Count);
     let saved = session.save();
     assert_eq!(&load(&saved).unwrap().1, &project, "saved again in the current format, unchanged");
+
+    // The page's stored form of format 7 (`format-7-count.skeleton`: the skeleton commit 16ba5eb's
+    // `Session::save_skeleton` wrote of this file), with records as this build writes them.
+    let skeleton = std::fs::read(common::workspace().join("tests/fixtures/format-7-count.skeleton")).unwrap();
+    assert_eq!(u16::from_le_bytes([skeleton[8], skeleton[9]]), 7);
+    let records: Vec<Vec<u8>> = session.example_ids().iter().map(|&id| session.example_record(id).unwrap()).collect();
+    let stored = Session::new(Rc::new(common::backbone(&ComputeDevice::cpu())));
+    stored.open_stored(&skeleton, &records).unwrap();
+    assert_eq!(&*stored.project(), &project, "the stored form of format 7 joins back into the same project");
 }
 
 /// Format 5 wrote a detector as a head of its own kind: it opens as the task of spotting anomalies
