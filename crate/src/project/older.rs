@@ -46,7 +46,7 @@ pub struct ProjectV3 {
     activations: BTreeMap<ExampleId, Activation>,
 }
 
-/// Formats 4 and 5, which differ in their settings and trained head.
+/// Formats 4 to 6 (and the start of 7), which differ in their settings and trained head.
 #[derive(Debug, Deserialize)]
 pub struct Layout4<S, T> {
     examples: Examples,
@@ -59,14 +59,11 @@ pub struct Layout4<S, T> {
 
 /// Format 7: without the refit on every example (its setting, what it did, the held-out scores
 /// behind keeping fine-tuning) and the centre of the features the head reads.
+/// Postcard writes a struct's fields in order with nothing around them, so format 6's layout
+/// followed by the counting fields is format 7's.
 #[derive(Debug, Deserialize)]
 pub struct ProjectV7 {
-    examples: Examples,
-    settings: SettingsV7,
-    trained: Option<TrainedV7>,
-    senses: BTreeMap<ClassId, u32>,
-    activations: BTreeMap<ExampleId, Activation>,
-    adaptation: Option<Adaptation>,
+    layout: Layout4<SettingsV7, TrainedV7>,
     scenes: BTreeMap<ExampleId, Scene>,
     points: BTreeMap<ExampleId, Vec<Point>>,
 }
@@ -107,7 +104,7 @@ impl From<TrainedV7> for Trained {
 
 impl From<ProjectV7> for Project {
     fn from(p: ProjectV7) -> Self {
-        let ProjectV7 { examples, settings, trained, senses, activations, adaptation, scenes, points } = p;
+        let ProjectV7 { layout: Layout4 { examples, settings, trained, senses, activations, adaptation }, scenes, points } = p;
         Project { examples, settings: settings.into(), trained: trained.map(Into::into), senses, activations, adaptation, scenes, points }
     }
 }
