@@ -1,6 +1,7 @@
 //! What one training runs, in order. A classifier: auto's search when asked, the head, the
-//! negative-transfer check, fine-tuning when asked, then the refit on every example. An anomaly detector: its fit. A
-//! counter: its per-cell head.
+//! negative-transfer check, fine-tuning when asked, then the refit on every example, all on
+//! features centred on the examples' mean. An anomaly detector: its fit. A counter: its per-cell
+//! head.
 
 use burn::prelude::Device;
 
