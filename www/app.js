@@ -51,7 +51,6 @@ function showBackend() {
     ? `Running on WebGPU (${adapter}).`
     : `Running on the CPU${onThreads}${reason ? ` (${reason})` : ''}.`;
   $('backend').dataset.backend = backend;
-  $('backend').dataset.threads = threads;
 }
 
 // While classifying, the threaded build's core measures whether its pool pays.

@@ -385,7 +385,7 @@ impl Session {
             (project.lessons()?, project.settings.clone())
         };
         let mut run = Run::new(progress, &self.interrupter);
-        let trained = recipe::train(&lessons, &settings, self.backbone.model(), self.backbone.device(), &mut run).await?;
+        let trained = recipe::train(lessons, &settings, self.backbone.model(), self.backbone.device(), &mut run).await?;
         let summary = trained.summary(settings.false_alarm_rate);
         self.edit(|s| {
             s.project.set_trained(trained)?;

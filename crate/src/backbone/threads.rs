@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::Backbone;
 use crate::Error;
+use crate::clock::now_ms;
 use crate::device::Backend;
 use crate::parallel;
 
@@ -93,9 +94,9 @@ impl Backbone {
         }
         let pooled = self.chooser.next();
         parallel::set_pooled(pooled);
-        let start = crate::clock::now_ms();
+        let start = now_ms();
         let done = work.await;
-        let ms = (crate::clock::now_ms() - start) / frames as f64;
+        let ms = (now_ms() - start) / frames as f64;
         parallel::set_pooled(self.chooser.pool_pays());
         if done.is_ok() {
             self.chooser.record(pooled, ms);

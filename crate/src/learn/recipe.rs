@@ -32,10 +32,11 @@ pub enum Lessons {
 }
 
 /// Trains what `settings` ask for on `lessons`, on `device`; `model` is the backbone
-/// fine-tuning retrains the top of.
-pub async fn train(lessons: &Lessons, settings: &Settings, model: &Lite0, device: &Device, run: &mut Run<'_, impl Progress>) -> Result<Trained, Error> {
+/// fine-tuning retrains the top of. Takes the lessons: a classifier centres their features in
+/// place (a copy would double a fine-tuning's cached activations).
+pub async fn train(mut lessons: Lessons, settings: &Settings, model: &Lite0, device: &Device, run: &mut Run<'_, impl Progress>) -> Result<Trained, Error> {
     settings.check()?;
-    let (data, baselines) = match (lessons, settings.task) {
+    let (data, baselines) = match (&mut lessons, settings.task) {
         (Lessons::Scenes { frames, classes }, Task::Count) => return count(frames, classes, settings, device, run).await,
         (Lessons::Examples { data, baselines }, Task::Classify | Task::SpotAnomalies) => (data, baselines.as_ref()),
         _ => return Err(Error::Inconsistent("the lessons do not fit the task".into())),
@@ -61,7 +62,8 @@ pub async fn train(lessons: &Lessons, settings: &Settings, model: &Lite0, device
         Task::Classify => {
             // Every head learns from, and reads, features centred on the examples' mean.
             let centre = data.mean();
-            let data = &data.centred(&centre);
+            data.centre(&centre);
+            let data = &*data;
             let (settings, kind, auto) = match settings.head {
                 HeadChoice::Fixed(kind) => (settings.clone(), kind, None),
                 HeadChoice::Auto => {

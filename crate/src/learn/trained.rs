@@ -168,10 +168,10 @@ impl FineTuneSummary {
             (true, None) => format!(", fine-tuning {} too", self.layers),
             (true, Some(c)) => format!(", fine-tuning {} too ({})", self.layers, scores(c)),
             (false, Some(c)) => format!(
-                "; fine-tuning {} scored {}, more than the margin of {} points (1/√{}) below it, so the head alone is kept",
+                "; fine-tuning {} scored {}, more than the margin of {:.1} points (1/√{}) below it, so the head alone is kept",
                 self.layers,
                 scores(c),
-                format!("{:.1}", c.margin() * 100.0),
+                c.margin() * 100.0,
                 c.examples
             ),
             // Older files, whose fine-tuning had to beat the head's held-out loss.

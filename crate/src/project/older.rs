@@ -84,21 +84,16 @@ impl From<SettingsV7> for Settings {
     }
 }
 
-/// The trained head of format 7.
+/// The trained head of format 7: format 6's and a counter's evaluation.
 #[derive(Debug, Deserialize)]
 pub struct TrainedV7 {
-    fitted: Fitted,
-    fine_tuned: Option<FineTuned>,
-    feature_mean: Option<Vec<f32>>,
-    transfer: Option<Transfer>,
-    auto: Option<AutoChoice>,
+    trained: TrainedV6,
     counted: Option<CountEvaluation>,
 }
 
 impl From<TrainedV7> for Trained {
     fn from(t: TrainedV7) -> Self {
-        let TrainedV7 { fitted, fine_tuned, feature_mean, transfer, auto, counted } = t;
-        Trained { fitted, fine_tuned, feature_mean, transfer, auto, counted, refit: None, tuning: None, centre: None }
+        Trained { counted: t.counted, ..t.trained.into() }
     }
 }
 

@@ -19,7 +19,7 @@ fn train(project: &Project) -> Result<Trained, Error> {
     let interrupter = Interrupter::default();
     let mut quiet = Quiet;
     let mut run = Run::new(&mut quiet, &interrupter);
-    pollster::block_on(recipe::train(&lessons, &project.settings, backbone.model(), backbone.device(), &mut run))
+    pollster::block_on(recipe::train(lessons, &project.settings, backbone.model(), backbone.device(), &mut run))
 }
 
 mod explain;

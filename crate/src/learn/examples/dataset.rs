@@ -100,13 +100,11 @@ impl Dataset {
         mean(&self.features, self.dim)
     }
 
-    /// The same rows, `centre` subtracted from each.
-    pub fn centred(&self, centre: &[f32]) -> Self {
-        let mut centred = self.clone();
-        for row in centred.features.chunks_mut(self.dim) {
+    /// Subtracts `centre` from every row.
+    pub fn centre(&mut self, centre: &[f32]) {
+        for row in self.features.chunks_mut(self.dim) {
             row.iter_mut().zip(centre).for_each(|(v, c)| *v -= c);
         }
-        centred
     }
 
     pub fn len(&self) -> usize {

@@ -11,6 +11,13 @@ pub struct Split {
     pub validation: Vec<usize>,
 }
 
+impl Split {
+    /// Every one of `len` rows to train on, none held out (the refit's).
+    pub fn every(len: usize) -> Self {
+        Split { train: (0..len).collect(), validation: Vec::new() }
+    }
+}
+
 /// Holds out about `fraction` of each class's captures (never a class's last one), keeping all
 /// views of a capture on one side so that validation never sees a mirror of a training image.
 pub fn stratified(labels: &[usize], groups: &[u32], fraction: f32, seed: u32) -> Split {

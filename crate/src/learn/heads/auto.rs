@@ -157,7 +157,7 @@ fn best(candidates: &[Candidate], examples: usize) -> usize {
 }
 
 /// The standard error of an accuracy `p` measured on `n` examples.
-pub fn standard_error(p: f32, n: usize) -> f32 {
+fn standard_error(p: f32, n: usize) -> f32 {
     (p * (1.0 - p) / n.max(1) as f32).sqrt()
 }
 

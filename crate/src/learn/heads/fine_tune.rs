@@ -108,8 +108,9 @@ pub struct Retune {
 }
 
 /// Refines `fitted` (a softmax head fitted on `data`, features less `centre`) by retraining the
-/// top `settings.fine_tune` layers of `model` with it, on the head's training split; keeps its best epoch by held-out loss
-/// unless the head alone scores clearly higher on the held-out split ([`TuneCheck::kept`]).
+/// top `settings.fine_tune` layers of `model` with it, on the head's training split; keeps its
+/// best epoch by held-out loss unless the head alone scores clearly higher on the held-out split
+/// ([`TuneCheck::kept`]).
 pub async fn fine_tune(
     fitted: Fitted,
     data: &Dataset,
@@ -172,7 +173,7 @@ pub async fn retune(
     run: &mut Run<'_, impl Progress>,
 ) -> Result<(HeadWeights, TopWeights, Vec<f32>), Error> {
     let top = Top::of(model, again.depth)?;
-    let every = Split { train: (0..data.len()).collect(), validation: Vec::new() };
+    let every = Split::every(data.len());
     let settings = Settings { epochs: again.epochs.max(1), ..settings.clone() };
     let start = Start { epoch: 1, learning_rate: settings.learning_rate * RATE_FACTOR };
     let fit = train_top(top, softmax_layers(head)?, &again.centre, &again.boundary, data, &every, start, &settings, device, run).await?;

@@ -39,7 +39,7 @@ pub async fn refit(
     let tune_epochs = tuned.map_or(0, |t| t.epochs);
     let fine_tuning = if tune_epochs > 0 { format!(", then {tune_epochs} of fine-tuning") } else { String::new() };
     run.stage(&format!("Learning from all {} examples: {head_epochs} epochs of the head{fine_tuning}, as the held-out ones chose", data.len()));
-    let every = Split { train: (0..data.len()).collect(), validation: Vec::new() };
+    let every = Split::every(data.len());
     let head_settings = Settings { epochs: head_epochs, ..settings.clone() };
     let head = softmax::train(data, &every, &head_settings, device, &mut run.unreported()).await?;
     trained.fitted.head.weights = head.net.weights().await?;
