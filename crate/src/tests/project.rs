@@ -487,3 +487,23 @@ fn the_stored_form_joins_back_exactly_and_refuses_what_is_missing() {
     // A skeleton is never a file to open: importing one says what it is.
     assert_eq!(load(&skeleton).unwrap_err(), ProjectError::Skeleton);
 }
+
+/// A classifier's head learns from, and reads, features centred on its examples' mean: the centre
+/// stored is that mean, the prototypes are the centred examples' class means, and what is added to
+/// every feature before the head reads it is minus the centre (without an adaptation).
+#[test]
+fn a_classifier_reads_features_centred_on_its_examples_mean() {
+    let project = trained_project(HeadKind::Prototype);
+    let crate::learn::recipe::Lessons::Examples { mut data, .. } = project.lessons().unwrap() else { unreachable!("a classifier's lessons") };
+    let mean = data.mean();
+    let trained = project.trained.as_ref().unwrap();
+    let centre = trained.centre.as_ref().expect("a classifier's head is centred");
+    assert!(common::max_abs_diff(centre, &mean) < 1e-6);
+    data.centre(&mean);
+    let all: Vec<usize> = (0..data.len()).collect();
+    let HeadWeights::Prototype { prototypes } = &trained.head().weights else { unreachable!("a prototype head") };
+    let HeadWeights::Prototype { prototypes: expected } = crate::learn::heads::instant::prototypes(&data, &all) else { unreachable!() };
+    assert!(common::max_abs_diff(prototypes, &expected) < 1e-6, "the prototypes are not the centred features' class means");
+    let shift = project.feature_shift().expect("a centred head shifts every feature");
+    assert!(shift.iter().zip(centre).all(|(s, c)| (s + c).abs() < 1e-6), "without an adaptation the shift is minus the centre");
+}

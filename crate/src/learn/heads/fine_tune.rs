@@ -294,3 +294,20 @@ pub async fn probe(model: &Lite0, depth: u32, device: &Device) -> Result<f64, Er
     }
     Ok(ms / BATCH as f64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::TuneCheck;
+
+    #[test]
+    fn fine_tuning_is_dropped_only_when_the_head_alone_leads_by_more_than_the_margin() {
+        // 20 held out: a margin of 1/√20 ≈ 0.224.
+        let check = |head, tuned| TuneCheck { head, tuned, examples: 20 };
+        assert!((check(0.9, 0.9).margin() - 0.2236).abs() < 1e-4);
+        assert!(check(0.9, 0.95).kept(), "fine-tuning ahead");
+        assert!(check(0.95, 0.75).kept(), "behind by 0.20, within the margin");
+        assert!(!check(1.0, 0.7).kept(), "behind by 0.30, more than the margin");
+        // 400 held out: a margin of 0.05.
+        assert!(!TuneCheck { head: 0.9, tuned: 0.84, examples: 400 }.kept());
+    }
+}
