@@ -1,21 +1,22 @@
 // The library's worker: the wasm core with one model-only file open. Messages {id, op, args} in,
 // {id, ok, value|error} out; ops: open (a model or project file → its class names), predict (an
 // RGBA frame → the core's prediction).
-import { startCore } from './engine.js';
+import { loadNetwork, startCore } from './engine.js';
 
-const WEIGHTS_URL = new URL('./models/efficientnet-lite0.bpk', import.meta.url);
+const MODELS_URL = new URL('./models/', import.meta.url);
 
 let learner = null;
-const ready = startCore({
-  asked: new URL(self.location).searchParams.get('backend') ?? 'auto',
-  weightsUrl: WEIGHTS_URL,
-  progress: () => {},
-  notice: () => {},
-}).then(({ core, backbone }) => { learner = new core.GlimpseLearner(backbone); });
+const core = startCore({ asked: new URL(self.location).searchParams.get('backend') ?? 'auto', progress: () => {} });
 
 const ops = {
-  open({ bytes }) {
-    learner.open(new Uint8Array(bytes));
+  // The network the file was made with is loaded first (its weights downloaded once, then cached).
+  async open({ bytes }) {
+    const started = await core;
+    const file = new Uint8Array(bytes);
+    const id = started.core.GlimpseLearner.networkOf(file);
+    const backbone = await loadNetwork({ ...started, id, modelsUrl: MODELS_URL, progress: () => {}, notice: () => {} });
+    learner = new started.core.GlimpseLearner(backbone);
+    learner.open(file);
     const { ready, hint } = learner.readiness;
     if (!ready) throw new Error(hint.text);
     return learner.headClasses();
@@ -25,7 +26,7 @@ const ops = {
 
 onmessage = async ({ data: { id, op, args } }) => {
   try {
-    await ready;
+    await core;
     postMessage({ id, ok: true, value: await ops[op](args) });
   } catch (e) {
     postMessage({ id, ok: false, error: e.message ?? String(e) });

@@ -86,7 +86,7 @@ write_dist() {
   cp -pr www/pkg-threads/snippets dist/www/pkg-threads/   # the thread pool's worker script
   cp -p www/vendor/* dist/www/vendor/
   # The weights with their licences and notice (the weights barely compress: sent as they are).
-  cp models/efficientnet-lite0.bpk models/LICENSE-* models/NOTICE dist/models/
+  cp models/efficientnet-lite*.bpk models/LICENSE-* models/NOTICE dist/models/
   # The policy as scripts/serve.py sends it: the <meta> in index.html cannot cover the worker.
   local csp
   csp=$(python3 -c 'import importlib.util, sys; sys.argv = ["serve.py"]; spec = importlib.util.spec_from_file_location("serve", "scripts/serve.py"); m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); print(m.CSP)')
@@ -114,6 +114,6 @@ write_lib() {
   cp -p www/pkg/glimpse.js www/pkg/glimpse_bg.wasm $out/pkg/
   cp -p www/pkg-threads/glimpse.js www/pkg-threads/glimpse_bg.wasm $out/pkg-threads/
   cp -pr www/pkg-threads/snippets $out/pkg-threads/
-  cp models/efficientnet-lite0.bpk models/LICENSE-* models/NOTICE $out/models/
+  cp models/efficientnet-lite*.bpk models/LICENSE-* models/NOTICE $out/models/
   du -sh $out | awk '{print "    dist/glimpse-lib/: " $1}'
 }

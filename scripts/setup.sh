@@ -68,9 +68,9 @@ need_python_reference() {
 # reference from the original checkpoint.
 need_reference_onnx() {
   if [ ! -f target/reference/efficientnet-lite0.onnx ]; then
-    say "building the reference ONNX graph of Lite0 (tests/reference/lite0_reference.py onnx)"
+    say "building the reference ONNX graph of Lite0 (tests/reference/lite_reference.py onnx)"
     mkdir -p target/reference
-    .venv/bin/python tests/reference/lite0_reference.py onnx target/fixtures/efficientnet-lite0.pth target/reference/efficientnet-lite0.onnx
+    .venv/bin/python tests/reference/lite_reference.py onnx target/fixtures/efficientnet-lite0.pth target/reference/efficientnet-lite0.onnx
   fi
 }
 

@@ -1,5 +1,5 @@
 // The page: wires the panels to the worker. It draws, captures and stores; no ML happens here.
-import { on, restart } from './rpc.js';
+import { call, on, restart } from './rpc.js';
 import { decode } from './frames.js';
 import { createCamera } from './camera.js';
 import { createClasses } from './classes.js';
@@ -70,6 +70,34 @@ on('ready', ({ backend, adapter, reason, threads, notice, thumbnailSize, adaptMi
   report(notice ?? recovered ?? 'Ready.', !!(notice ?? recovered));
   document.body.dataset.ready = 'true';
   showStorage();
+});
+
+// The network the project reads images with, and what each costs here. Changing it is the core's
+// call (refused while the project has examples); a first use downloads the weights.
+let currentNetwork;
+on('network', ({ network, networks, frameMs }) => {
+  currentNetwork = network;
+  const select = $('network');
+  const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
+  select.replaceChildren(...networks.map((n) => new Option(`${n.title}: ${n.imagenetTop1} % on ImageNet, ${n.input}×${n.input} input, ${mb(n.weightsBytes)}`, n.id)));
+  select.value = network;
+  const cost = networks.map((n) => `${n.title} ${frameMs[n.id] ? `${Math.round(frameMs[n.id])} ms per live frame` : 'not timed yet'}`);
+  $('network-help').textContent = `Measured on this device: ${cost.join('; ')}. The larger network sees more and takes longer per frame. A project keeps the network its examples were captured with: choose before capturing, or start a new project.`;
+});
+$('network').addEventListener('change', async (e) => {
+  const select = e.target;
+  select.disabled = true;
+  $('progress').hidden = false;
+  try {
+    await call('useNetwork', { id: select.value });
+    report(`Now reading images with ${select.selectedOptions[0].text.split(':')[0]}.`);
+  } catch (err) {
+    select.value = currentNetwork;
+    report(err.message, true);
+  } finally {
+    $('progress').hidden = true;
+    select.disabled = false;
+  }
 });
 
 on('state', (state) => {

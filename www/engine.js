@@ -1,6 +1,6 @@
 // Starting the wasm core in a worker, shared by the page's worker and the library's: which of
-// the two builds to download, and the weights, fetched with a byte count and kept in Cache
-// Storage under their SHA-256 so that a reload reads them from disk.
+// the two builds to download, and a network's weights, fetched with a byte count and kept in
+// Cache Storage under their SHA-256 so that a reload reads them from disk.
 
 // pkg/ has WebGPU beside a single-threaded CPU path; pkg-threads/ has the CPU path alone on a
 // pool of threads, which needs shared memory and so a cross-origin-isolated page. Which one is
@@ -52,11 +52,13 @@ async function cachedWeights(key) {
   }
 }
 
+// Keeps each network's weights; a network's older weights (another SHA-256) make way.
 async function keepWeights(key, bytes, notice) {
   if (!self.caches) return;
   try {
     const cache = await caches.open(WEIGHTS_CACHE);
-    for (const old of await cache.keys()) if (old.url !== key.href) await cache.delete(old);
+    const file = (url) => new URL(url).pathname;
+    for (const old of await cache.keys()) if (file(old.url) === key.pathname && old.url !== key.href) await cache.delete(old);
     await cache.put(key, new Response(bytes));
   } catch (e) {
     // A full quota only costs the next load a download.
@@ -65,31 +67,43 @@ async function keepWeights(key, bytes, notice) {
 }
 
 /**
- * Loads the build `asked` ('auto', 'cpu' or 'webgpu') leads to and the weights at `weightsUrl`;
- * `progress(stage, loaded, total)` hears what happens, `notice(text)` what the user should know.
- * Resolves to { core, backbone, threads }.
+ * Loads the build `asked` ('auto', 'cpu' or 'webgpu') leads to; `progress(stage, loaded, total)`
+ * hears what happens. Resolves to { core, build, threads }: what `loadNetwork` needs.
  */
-export async function startCore({ asked, weightsUrl, progress, notice }) {
+export async function startCore({ asked, progress }) {
   const build = await chooseBuild(asked);
   progress('Loading the wasm core', 0, 0);
   const core = await import(build.url);
   await core.default({});
   if (build.threads) await core.initThreadPool(build.threads);
-  const key = new URL(`?sha256=${core.GlimpseBackbone.weightsSha256}`, weightsUrl);
+  return { core, build, threads: build.threads };
+}
+
+/**
+ * Loads network `id` (one of `core.GlimpseBackbone.networks`; the first, the default, when
+ * null) with its weights from `modelsUrl`, or from Cache Storage after the first time;
+ * `notice(text)` hears what the user should know. Resolves to a `GlimpseBackbone`.
+ */
+export async function loadNetwork({ core, build, id, modelsUrl, progress, notice }) {
+  const networks = core.GlimpseBackbone.networks;
+  const network = id ? networks.find((n) => n.id === id) : networks[0];
+  if (!network) throw new Error(`This build has no network "${id}".`);
+  const url = new URL(network.weightsFile, modelsUrl);
+  const key = new URL(`?sha256=${network.weightsSha256}`, url);
   const setUp = (weights) => {
-    progress('Setting up the model', 0, 0);
-    return core.GlimpseBackbone.load(weights, build.choice);
+    progress(`Setting up ${network.title}`, 0, 0);
+    return core.GlimpseBackbone.load(weights, build.choice, network.id);
   };
   const cached = await cachedWeights(key);
   if (cached) {
     try {
-      return { core, backbone: await setUp(cached), threads: build.threads };
+      return await setUp(cached);
     } catch {
-      await caches.delete(WEIGHTS_CACHE);
+      await (await caches.open(WEIGHTS_CACHE)).delete(key);
     }
   }
-  const weights = await fetchWithProgress(weightsUrl, 'Downloading the model', progress);
+  const weights = await fetchWithProgress(url, `Downloading ${network.title}`, progress);
   const backbone = await setUp(weights);
   await keepWeights(key, weights, notice);
-  return { core, backbone, threads: build.threads };
+  return backbone;
 }

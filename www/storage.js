@@ -47,6 +47,22 @@ export async function save(learner) {
   return { examples: ids.length, written: records.length, bytes: skeleton.length + records.reduce((n, [, r]) => n + r.length, 0), coreMs };
 }
 
+// The network the saved project was made with (`networkOf` reads it from the core's bytes), or
+// null: none saved, or unreadable (then `restore` sets it aside).
+export async function storedNetwork(networkOf) {
+  const [skeleton, legacy] = await store('readonly', (s) => Promise.all([promisifyRequest(s.get(SKELETON)), promisifyRequest(s.get(LEGACY))]));
+  try {
+    return skeleton || legacy ? networkOf(skeleton ?? legacy) : null;
+  } catch {
+    return null;
+  }
+}
+
+// Each network's measured milliseconds per live frame on this device: `{lite0: 41.5, …}`.
+const FRAME_MS = 'frame-ms';
+export const frameTimes = async () => (await store('readonly', (s) => promisifyRequest(s.get(FRAME_MS)))) ?? {};
+export const keepFrameTimes = (times) => store('readwrite', (s) => { s.put(times, FRAME_MS); return promisifyRequest(s.transaction); });
+
 // Opens the saved project into `learner`, or starts a new one. A saved project that cannot be
 // opened is set aside (kept, not overwritten) and the reason returned.
 export async function restore(learner) {

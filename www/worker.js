@@ -4,12 +4,13 @@
 // plus unsolicited {type: 'progress' | 'ready' | 'state' | 'epoch' | 'saved' | 'notice' | 'waiting' |
 // 'gpuLost' | 'fatal'} events.
 import * as storage from './storage.js';
-import { startCore } from './engine.js';
+import { loadNetwork, startCore } from './engine.js';
 
-const WEIGHTS_URL = new URL('../models/efficientnet-lite0.bpk', import.meta.url);
+const MODELS_URL = new URL('../models/', import.meta.url);
 const SAVE_DELAY_MS = 300;
 
 let core = null; // the chosen build's module (see engine.js)
+let started = null; // what engine.js's loadNetwork needs
 let backbone = null;
 let learner = null;
 let broken = false;
@@ -87,22 +88,52 @@ async function gpuLost(info) {
   postMessage({ type: 'gpuLost', message: info.message || info.reason || 'device lost' });
 }
 
+const progress = (stage, loaded, total) => postMessage({ type: 'progress', stage, loaded, total });
+const network = (id) => loadNetwork({ ...started, id, modelsUrl: MODELS_URL, progress, notice: (message) => postMessage({ type: 'notice', message }) });
+
 async function start() {
   watchGpu();
-  const started = await startCore({
-    asked: new URL(self.location).searchParams.get('backend') ?? 'auto',
-    weightsUrl: WEIGHTS_URL,
-    progress: (stage, loaded, total) => postMessage({ type: 'progress', stage, loaded, total }),
-    notice: (message) => postMessage({ type: 'notice', message }),
-  });
-  ({ core, backbone } = started);
+  started = await startCore({ asked: new URL(self.location).searchParams.get('backend') ?? 'auto', progress });
+  core = started.core;
   threadsShown = started.threads;
   await ownTheProject();
+  // The saved project's network, so that its features and the new frames' agree.
+  backbone = await network(await storage.storedNetwork(core.GlimpseLearner.networkOf));
   learner = new core.GlimpseLearner(backbone);
   const notice = await storage.restore(learner);
+  frameMs = await storage.frameTimes().catch(() => ({}));
   // The state first, so that the page shows the classes by the time it says it is ready.
   postMessage(state());
   postMessage({ type: 'ready', backend: backbone.backend, adapter: backbone.adapter, reason: backbone.fallbackReason, threads: started.threads, notice, thumbnailSize: core.GlimpseLearner.thumbnailSize, adaptMinFrames: core.GlimpseLearner.adaptMinFrames });
+  showNetwork();
+}
+
+// The networks the page offers, with what each measured per live frame on this device.
+let frameMs = {};
+let timed = 0;
+function showNetwork() {
+  postMessage({ type: 'network', network: backbone.network, networks: core.GlimpseBackbone.networks, frameMs });
+}
+function timeFrame(ms) {
+  if (!(ms > 0)) return;
+  const id = backbone.network;
+  frameMs[id] = frameMs[id] ? 0.9 * frameMs[id] + 0.1 * ms : ms;
+  if (++timed % 30 === 0) {
+    showNetwork();
+    storage.keepFrameTimes(frameMs).catch(() => {});
+  }
+}
+
+// Another network for the open project (refused by the core while it has examples), or for a
+// file made with another network: loaded beside the current one, which stays until it is ready.
+async function useNetwork(id, move) {
+  if (id === backbone.network) return move(learner);
+  const next = await network(id);
+  const moved = move(learner, next);
+  backbone = next;
+  learner = moved;
+  storage.replaced();
+  showNetwork();
 }
 
 const frame = ({ rgba, width, height }) => [new Uint8Array(rgba), width, height];
@@ -151,6 +182,7 @@ const ops = {
     const pixels = frame(image);
     const { prediction, map } = explain ? await learner.explain(...pixels) : { prediction: await learner.predict(...pixels) };
     showThreads();
+    timeFrame(prediction?.ms);
     const seen = top3 ? (await backbone.imagenetTop5(...pixels)).slice(0, 3) : null;
     return { prediction, seen, map };
   },
@@ -160,7 +192,18 @@ const ops = {
   save: () => learner.save(),
   exportModel: () => learner.exportModel(),
   exportOnnx: () => learner.exportOnnx(),
-  open: changes(({ bytes }) => { const kind = learner.open(new Uint8Array(bytes)); storage.replaced(); return kind; }, { flush: true }),
+  open: changes(async ({ bytes }) => {
+    const file = new Uint8Array(bytes);
+    let kind;
+    await useNetwork(core.GlimpseLearner.networkOf(file), (current, next) => {
+      const into = next ? new core.GlimpseLearner(next) : current;
+      kind = into.open(file);
+      return into;
+    });
+    storage.replaced();
+    return kind;
+  }, { flush: true }),
+  useNetwork: changes(({ id }) => useNetwork(id, (current, next) => (next ? current.movedTo(next) : current)), { flush: true }),
   flush: () => flush(),
   reset: changes(() => { learner.newProject(); storage.replaced(); }, { flush: true }),
 };

@@ -1,20 +1,21 @@
 //! Measures what storing the weights as f16 would cost: rounds every weight of the committed
 //! f32 file to f16 and back, and compares features and logits on the fixture photos.
 //!
-//!     cargo run --release --example f16_tradeoff -- target/fixtures/*.png
+//!     cargo run --release --example f16_tradeoff -- lite0 target/fixtures/*.png
 
 use burn::prelude::*;
 use burn::store::{BurnpackStore, ModuleSnapshot, ModuleStore, bridge};
 use burn::tensor::{Bytes, f16};
-use glimpse::Lite0;
 use glimpse::{Backbone, ComputeDevice, Frame};
+use glimpse::{EfficientNet, Network};
 
 fn main() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/efficientnet-lite0.bpk");
-    let bytes = std::fs::read(path).unwrap();
+    let network = Network::find(&std::env::args().nth(1).expect("a network: lite0 or lite2")).unwrap();
+    let path = format!("{}/../models/{}", env!("CARGO_MANIFEST_DIR"), network.weights_file);
+    let bytes = std::fs::read(&path).unwrap();
     let cpu = ComputeDevice::cpu();
     let device = cpu.device.clone();
-    let full = Backbone::load(&bytes, path, &cpu).unwrap();
+    let full = Backbone::load(network, &bytes, &path, &cpu).unwrap();
 
     let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.clone())));
     let halved: Vec<_> = store
@@ -26,11 +27,11 @@ fn main() {
             bridge::from_data(data, t.name.clone(), None)
         })
         .collect();
-    let mut half = Lite0::new(&device);
+    let mut half = EfficientNet::new(network, &device);
     let result = half.apply(halved, None, None, false);
     assert!(result.errors.is_empty() && result.missing.is_empty());
 
-    let images: Vec<_> = std::env::args().skip(1).map(|p| image::open(p).unwrap().into_rgba8()).collect();
+    let images: Vec<_> = std::env::args().skip(2).map(|p| image::open(p).unwrap().into_rgba8()).collect();
     let frames: Vec<Frame> = images.iter().map(|i| Frame::new(i.as_raw(), i.width(), i.height()).unwrap()).collect();
     let input = full.input(&frames).unwrap();
     let read = |t: Tensor<2>| t.into_data().try_into_vec::<f32>().unwrap();

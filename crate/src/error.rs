@@ -8,6 +8,12 @@ pub enum Error {
     FrameSize { width: u32, height: u32, len: usize },
     #[error("weights file {file}: {problem}")]
     Weights { file: String, problem: String },
+    #[error("no network called “{name}”: this build runs {known}")]
+    NoSuchNetwork { name: String, known: String },
+    #[error(
+        "the network cannot change while the project has examples: they were read by {0}, and another network's features mean nothing to its head. Start a new project (export this one first to keep it)"
+    )]
+    NetworkHasExamples(&'static str),
     #[error("no usable GPU: {0}")]
     Gpu(String),
     #[error("reading a result back from the device failed: {0}")]

@@ -1,4 +1,4 @@
-//! Glimpse's core: an EfficientNet-Lite0 backbone that turns camera frames into features, on
+//! Glimpse's core: an EfficientNet-Lite backbone (Lite0 or Lite2) that turns camera frames into features, on
 //! WebGPU in the browser, natively on wgpu, or on the CPU; and a learner that trains a small
 //! head on those features from a few examples per class.
 //!
@@ -38,8 +38,9 @@ pub use session::{Added, ClassSummary, FineTuneEstimate, Hint, Readiness, Sessio
 // The network, the device it runs on, and the frames it reads.
 pub use backbone::concepts::{Meaning, Sense};
 pub use backbone::imagenet::ImagenetClass;
-pub use backbone::weights::{WEIGHTS_FILE, WEIGHTS_SHA256};
+pub use backbone::weights::sha256_hex;
 pub use backbone::{Backbone, HeatMap, Threads};
+pub use backbone::{LITE0, LITE2, NETWORKS, Network};
 pub use device::{Backend, ComputeDevice, DeviceChoice};
 pub use learn::examples::augment::{Augment, Image};
 pub use preprocess::{Frame, Preprocess, View};
@@ -59,11 +60,10 @@ pub use learn::tasks::anomaly::{AnomalyEvaluation, AnomalyScore};
 pub use learn::tasks::counting::score::{ClassFinding, CountEvaluation};
 pub use learn::tasks::counting::{Picture, Point};
 pub use learn::tasks::grouping::adjusted_rand_index;
-pub use project::{FORMAT_VERSION, HeadState, Kind, Proposal};
+pub use project::{FORMAT_VERSION, HeadState, Kind, Proposal, network_of};
 
 // Every refusal, in words for the user.
 pub use error::{Error, ProjectError};
 
 // The network itself, for the weights' converter (models/convert) and its measurements.
-pub use backbone::efficientnet::{Lite0, lite0_blocks};
-pub use backbone::weights::sha256_hex;
+pub use backbone::efficientnet::EfficientNet;

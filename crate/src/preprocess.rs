@@ -128,7 +128,7 @@ mod tests {
     #[test]
     fn solid_colour_normalises_per_channel() {
         let buf = solid(640, 480, [255, 127, 0]);
-        let p = crate::backbone::PREPROCESS;
+        let p = crate::backbone::LITE0.preprocess();
         let out = p.apply(Frame::new(&buf, 640, 480).unwrap());
         let plane = 224 * 224;
         assert_eq!(out.len(), 3 * plane);

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::backbone::concepts::{Meaning, Sense, meaning};
 use crate::backbone::top;
-use crate::backbone::{Backbone, FEATURE_DIM};
+use crate::backbone::{Backbone, FEATURE_DIM, Network};
 use crate::clock::now_ms;
 use crate::device::read_floats;
 use crate::export::Exported;
@@ -135,6 +135,25 @@ impl Session {
 
     pub fn backbone(&self) -> &Backbone {
         &self.backbone
+    }
+
+    /// The network the project's features come from.
+    pub fn network(&self) -> &'static Network {
+        self.backbone.network()
+    }
+
+    /// This project on another backbone: its classes and settings, without its trained head.
+    /// Refused while it has examples: their features came from this network, and its pictures
+    /// are kept only as thumbnails, too small to read again.
+    pub fn moved_to(&self, backbone: Rc<Backbone>) -> Result<Session, Error> {
+        self.idle(Error::Busy("Cancel the training first."))?;
+        let project = self.project();
+        if project.examples.classes().iter().any(|c| !c.examples.is_empty()) {
+            return Err(Error::NetworkHasExamples(self.network().title));
+        }
+        let moved = Session::new(backbone);
+        moved.replace(Project { trained: None, adaptation: None, ..project.clone() });
+        Ok(moved)
     }
 
     /// The project as it is now. Do not hold it across an await.
@@ -359,7 +378,7 @@ impl Session {
     /// The last training, without the head's weights.
     pub fn last_training(&self) -> Option<TrainingSummary> {
         let project = self.project();
-        project.trained.as_ref().map(|t| t.summary(project.settings.false_alarm_rate))
+        project.trained.as_ref().map(|t| t.summary(self.network(), project.settings.false_alarm_rate))
     }
 
     /// The most epochs a training with the current settings reports (for a progress bar).
@@ -382,11 +401,11 @@ impl Session {
     async fn run_training(&self, progress: &mut impl Progress) -> Result<TrainingSummary, Error> {
         let (lessons, settings) = {
             let project = self.project();
-            (project.lessons()?, project.settings.clone())
+            (project.lessons(self.network())?, project.settings.clone())
         };
         let mut run = Run::new(progress, &self.interrupter);
         let trained = recipe::train(lessons, &settings, self.backbone.model(), self.backbone.device(), &mut run).await?;
-        let summary = trained.summary(settings.false_alarm_rate);
+        let summary = trained.summary(self.network(), settings.false_alarm_rate);
         self.edit(|s| {
             s.project.set_trained(trained)?;
             s.head = None;
@@ -453,7 +472,7 @@ impl Session {
     /// Whether the project can predict live, and otherwise what to do, in words: an invitation
     /// where nothing is wrong yet (a new project, a head to train), a warning otherwise.
     pub fn readiness(&self) -> Readiness {
-        let trainable = self.project().lessons().is_ok();
+        let trainable = self.project().lessons(self.network()).is_ok();
         let hint = match self.unready() {
             None => Hint::invite(""),
             Some(Error::EmptyClass(name)) if Examples::is_unnamed(&name) => {
@@ -517,12 +536,12 @@ impl Session {
 
     /// The whole project as a `.glimpse` file.
     pub fn save(&self) -> Vec<u8> {
-        self.project().save()
+        self.project().to_bytes(self.network())
     }
 
     /// Classes and trained head only, for classifying elsewhere.
     pub fn export_model(&self) -> Result<Vec<u8>, Error> {
-        self.project().export_model()
+        self.project().export_model(self.network())
     }
 
     /// The model as an ONNX file (see `export`): what `predict` does, for any ONNX engine.
@@ -534,7 +553,7 @@ impl Session {
     /// The project as the page stores it: a skeleton, and a record per example written once
     /// (see `project::stored`).
     pub fn save_skeleton(&self) -> Vec<u8> {
-        self.project().save_skeleton()
+        self.project().skeleton_bytes(self.network())
     }
 
     pub fn example_ids(&self) -> Vec<ExampleId> {
@@ -550,7 +569,7 @@ impl Session {
     /// changes.
     pub fn open_stored(&self, skeleton: &[u8], records: &[impl AsRef<[u8]>]) -> Result<(), Error> {
         self.idle(Error::Busy("wait for training to finish (or cancel it) before opening a project"))?;
-        let project = Project::open_stored(skeleton, records)?;
+        let project = Project::from_stored(skeleton, records, self.network())?;
         self.replace(project);
         Ok(())
     }
@@ -559,7 +578,7 @@ impl Session {
     /// with the same names; see [`Project::open`]). On error nothing changes.
     pub fn open(&self, bytes: &[u8]) -> Result<Kind, Error> {
         self.idle(Error::Busy("wait for training to finish (or cancel it) before opening a file"))?;
-        let (kind, project) = self.project().open(bytes)?;
+        let (kind, project) = self.project().open(bytes, self.network())?;
         self.replace(project);
         Ok(kind)
     }
@@ -580,7 +599,7 @@ impl Session {
 async fn extract(backbone: &Backbone, frame: Frame<'_>, augment: &Augment, fine_tune: u32, rng: &mut Rng) -> Result<Vec<Captured>, Error> {
     let extra = views(frame, augment, rng);
     let frames: Vec<Frame<'_>> = std::iter::once(frame).chain(extra.iter().map(|v| v.frame())).collect();
-    let block = top::cached_block(fine_tune.max(1));
+    let block = top::cached_block(backbone.network(), fine_tune.max(1));
     let trunk = backbone.trunk(&frames, block)?;
     let features = read_floats(backbone.model().features_from(trunk.clone(), block)).await?;
     let trunk = read_floats(trunk).await?;

@@ -16,9 +16,9 @@ fn the_profiled_pass_gives_the_features_of_the_product_pass() {
     let want = pollster::block_on(backbone.features(&frames)).unwrap();
     let (ops, got) = pollster::block_on(profile_pass(&backbone, &frames)).unwrap();
     let diff = max_abs_diff(&want, &got);
-    // Not bit for bit: the product runs a batch image by image (see `Lite0::pass`), whose 1×1
+    // Not bit for bit: the product runs a batch image by image (see `EfficientNet::pass`), whose 1×1
     // products are cut differently and sum in another order (measured: 3.6e-6).
-    assert!(diff <= 1e-5, "the profiled pass differs from Lite0::features by {diff}");
+    assert!(diff <= 1e-5, "the profiled pass differs from EfficientNet::features by {diff}");
     assert!(ops.pointwise > 0.0 && ops.depthwise > 0.0, "every kind of op was timed: {ops:?}");
     // Layer by layer: 15 expansions, 16 projections and the head; the steps add up to the kinds.
     let count = |kind| ops.steps.iter().filter(|s| s.kind == kind).count();

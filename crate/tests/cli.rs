@@ -267,6 +267,88 @@ fn train_fine_tunes_the_top_layers_and_eval_and_predict_use_them() {
     }
 }
 
+/// `--backbone lite2` for every command that starts from images, and the project's own network
+/// for every command that opens one: fine-tuning, anomaly detection, adapting, zero-shot, heat
+/// maps and grouping on Lite2's 260-pixel input and 9×9 map.
+#[test]
+fn lite2_runs_every_command_and_its_projects_open_with_it() {
+    let root = common::workspace().join("target/fixtures/lite2");
+    let _ = std::fs::remove_dir_all(&root);
+    let train_dir = common::view_folders(&root.join("train"), &common::OBJECTS, 4, 1);
+    let test_dir = common::view_folders(&root.join("test"), &common::OBJECTS, 3, 2);
+    let project = root.join("lite2.glimpse");
+    let out = glimpse(&[
+        "train",
+        train_dir.to_str().unwrap(),
+        "-o",
+        project.to_str().unwrap(),
+        "--backbone",
+        "lite2",
+        "--fine-tune",
+        "2",
+        "--epochs",
+        "4",
+        "--validation",
+        "0",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("fine-tuning the last 1×1 conv and block 21 of 21 with the head"), "Lite2 has 21 blocks: {stderr}");
+
+    // No --backbone: the project's own network.
+    let out = glimpse(&["eval", project.to_str().unwrap(), test_dir.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(text.lines().last(), Some("accuracy: 1.0000"), "{text}");
+    let coffee = test_dir.join("coffee/00.png");
+    let out = glimpse(&["explain", project.to_str().unwrap(), coffee.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.trim().split('\t').nth(1) == Some("coffee"), "{text}");
+    // Another network named for it: refused, saying which it needs.
+    let out = glimpse(&["predict", "--backbone", "lite0", project.to_str().unwrap(), coffee.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("made with lite2, so --backbone lite0 cannot read it"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Adapting a Lite2 project to other views (its eight frames read by Lite2).
+    let camera = common::view_folders(&root.join("camera"), &common::OBJECTS, 3, 5);
+    let frames = root.join("frames");
+    std::fs::create_dir_all(&frames).unwrap();
+    let images: Vec<_> =
+        ["cat", "coffee", "rocket"].iter().flat_map(|c| (0..3).map(|k| camera.join(c).join(format!("{k:02}.png"))).collect::<Vec<_>>()).collect();
+    for (i, image) in images.iter().enumerate() {
+        std::fs::copy(image, frames.join(format!("{i}.png"))).unwrap();
+    }
+    let adapted = root.join("adapted.glimpse");
+    let out = glimpse(&["adapt", project.to_str().unwrap(), frames.to_str().unwrap(), "-o", adapted.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = glimpse(&["predict", adapted.to_str().unwrap(), coffee.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // An anomaly detector, zero-shot classes, ImageNet's heat map and grouping, on Lite2.
+    let normal = common::view_folders(&root.join("normal"), &common::OBJECTS[..1], 8, 6);
+    let detector = root.join("detector.glimpse");
+    let out = glimpse(&["train", normal.to_str().unwrap(), "-o", detector.to_str().unwrap(), "--anomaly", "--backbone", "lite2"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let cat = test_dir.join("cat/00.png");
+    let out = glimpse(&["predict", detector.to_str().unwrap(), cat.to_str().unwrap(), coffee.to_str().unwrap()]);
+    let verdicts: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(|l| l.split('\t').nth(1).unwrap().to_string()).collect();
+    assert_eq!(verdicts, ["normal", "anomaly"]);
+    let photo = fixture("chelsea.png");
+    let out = glimpse(&["zero-shot", "--backbone", "lite2", "--classes", "cat,cup", photo.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.trim().split('\t').nth(1) == Some("cat"), "{text}");
+    let out = glimpse(&["explain", "--backbone", "lite2", "--json", photo.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success() && text.contains("cat\","), "the cat's ImageNet class: {text}");
+    let out = glimpse(&["group", "--backbone", "lite2", test_dir.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("adjusted Rand index against the folders: 1.0000"), "{text}");
+
+    let out = glimpse(&["imagenet", "--backbone", "b7", photo.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lite0 and lite2"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// `glimpse train --anomaly` on one folder of normal photos, `eval` on normal/ and anomaly/,
 /// `predict` saying normal or anomaly with the score; a detector given two classes is refused.
 #[test]
@@ -354,7 +436,9 @@ fn each_command_has_its_help_and_the_program_its_version_and_completions() {
     let out = glimpse(&["--version"]);
     let version = String::from_utf8(out.stdout).unwrap();
     assert!(
-        out.status.success() && version.contains(&format!("project format {}", glimpse::FORMAT_VERSION)) && version.contains("efficientnet-lite0"),
+        out.status.success()
+            && version.contains(&format!("project format {}", glimpse::FORMAT_VERSION))
+            && version.contains("efficientnet-lite0, efficientnet-lite2"),
         "{version}"
     );
 

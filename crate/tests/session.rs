@@ -80,3 +80,32 @@ fn while_training_runs_files_wait_and_cancelling_keeps_the_previous_head() {
     assert_eq!(s.head_state(), HeadState::Current);
     assert_eq!(s.last_training(), Some(summary));
 }
+
+/// A project keeps the network its examples came from: it moves to another only while empty,
+/// its files say which network they need, and another network's session refuses them.
+#[test]
+fn a_project_changes_network_only_while_it_has_no_examples() {
+    let cpu = ComputeDevice::cpu();
+    let s = session();
+    s.new_project().unwrap();
+    s.rename_class(s.classes()[0].id, "mug").unwrap();
+    let lite2 = Rc::new(common::network_backbone(&glimpse::LITE2, &cpu));
+    let moved = s.moved_to(lite2).unwrap();
+    assert_eq!(moved.network().id, "lite2");
+    assert_eq!(names(&moved), ["mug", "Class 2"], "classes and names move along");
+    let file = moved.save();
+    assert_eq!(glimpse::network_of(&file).unwrap().id, "lite2");
+    assert_eq!(glimpse::network_of(&s.save()).unwrap().id, "lite0");
+    let before = s.save();
+    let refused = s.open(&file).unwrap_err().to_string();
+    assert!(refused.contains("efficientnet-lite2"), "{refused}");
+    assert_eq!(s.save(), before, "a refused file changed nothing");
+
+    let image = noise(1, 64, 48);
+    pollster::block_on(moved.capture(moved.classes()[0].id, image.frame())).unwrap();
+    match moved.moved_to(Rc::new(common::backbone(&cpu))) {
+        Err(e @ Error::NetworkHasExamples(_)) => assert!(e.to_string().contains("EfficientNet-Lite2"), "{e}"),
+        other => panic!("a project with examples changed network: {:?}", other.map(|_| ())),
+    }
+    assert!(glimpse::network_of(b"not a project").is_err());
+}

@@ -10,12 +10,13 @@ mod digits;
 #[path = "common/quadrant.rs"]
 mod quadrant;
 
-use glimpse::{Backbone, Backend, ComputeDevice, Frame, Session};
+use glimpse::{Backbone, Backend, ComputeDevice, Frame, LITE0, LITE2, Session};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 static WEIGHTS: &[u8] = include_bytes!("../../models/efficientnet-lite0.bpk");
+static LITE2_WEIGHTS: &[u8] = include_bytes!("../../models/efficientnet-lite2.bpk");
 static CAT: &[u8] = include_bytes!("../../target/fixtures/chelsea.png");
 static COFFEE: &[u8] = include_bytes!("../../target/fixtures/coffee.png");
 static DIGITS: &str = include_str!("../../target/fixtures/digits.csv");
@@ -47,8 +48,8 @@ async fn webgpu_and_cpu_fallback_agree_on_real_photos() {
     let odd = pattern(300, 200);
     let frames = [Frame::new(&cat, cw, ch).unwrap(), Frame::new(&coffee, fw, fh).unwrap(), Frame::new(&odd, 300, 200).unwrap()];
 
-    let on_gpu = Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &gpu).unwrap();
-    let on_cpu = Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &ComputeDevice::cpu()).unwrap();
+    let on_gpu = Backbone::load(&LITE0, WEIGHTS, "efficientnet-lite0.bpk", &gpu).unwrap();
+    let on_cpu = Backbone::load(&LITE0, WEIGHTS, "efficientnet-lite0.bpk", &ComputeDevice::cpu()).unwrap();
     let gpu_features = on_gpu.features(&frames).await.unwrap();
     let cpu_features = on_cpu.features(&frames).await.unwrap();
     let diff = max_abs_diff(&gpu_features, &cpu_features);
@@ -58,6 +59,22 @@ async fn webgpu_and_cpu_fallback_agree_on_real_photos() {
     let top = on_gpu.imagenet_top_k(&frames[..2], 1).await.unwrap();
     assert!([281, 282, 283, 285].contains(&top[0][0].index), "cat photo seen as {:?}", top[0][0]);
     assert_eq!(top[1][0].index, 967, "coffee photo seen as {:?}", top[1][0]);
+}
+
+/// Lite2's 260-pixel input and odd map sides (65, 33, 17, 9) through WebGPU's kernels.
+#[wasm_bindgen_test]
+async fn lite2_on_webgpu_agrees_with_the_cpu() {
+    let gpu = ComputeDevice::wgpu().await.expect("this browser offers no WebGPU adapter");
+    let (cat, cw, ch) = decode(CAT);
+    let odd = pattern(300, 200);
+    let frames = [Frame::new(&cat, cw, ch).unwrap(), Frame::new(&odd, 300, 200).unwrap()];
+    let on_gpu = Backbone::load(&LITE2, LITE2_WEIGHTS, "efficientnet-lite2.bpk", &gpu).unwrap();
+    let on_cpu = Backbone::load(&LITE2, LITE2_WEIGHTS, "efficientnet-lite2.bpk", &ComputeDevice::cpu()).unwrap();
+    let diff = max_abs_diff(&on_gpu.features(&frames).await.unwrap(), &on_cpu.features(&frames).await.unwrap());
+    console_log!("Lite2: max |webgpu - cpu| feature difference: {diff:.2e}");
+    assert!(diff <= 1e-3, "WebGPU and CPU features differ by {diff}");
+    let top = on_gpu.imagenet_top_k(&frames[..1], 1).await.unwrap();
+    assert!([281, 282, 283, 285].contains(&top[0][0].index), "cat photo seen as {:?}", top[0][0]);
 }
 
 #[wasm_bindgen_test]
@@ -70,7 +87,7 @@ async fn the_webgpu_device_is_initialised_once() {
 #[wasm_bindgen_test]
 fn bad_input_is_refused_in_the_browser() {
     let cpu = ComputeDevice::cpu();
-    let err = Backbone::load(&WEIGHTS[..1000], "cut.bpk", &cpu).unwrap_err().to_string();
+    let err = Backbone::load(&LITE0, &WEIGHTS[..1000], "cut.bpk", &cpu).unwrap_err().to_string();
     assert!(err.starts_with("weights file cut.bpk:"), "{err}");
     let err = Frame::new(&[0; 10], 2, 2).unwrap_err().to_string();
     assert!(err.contains("2×2"), "{err}");
@@ -106,7 +123,7 @@ fn crop(photo: &(Vec<u8>, u32, u32), frac: [f32; 4]) -> (Vec<u8>, u32, u32) {
 async fn learns_three_objects_on(device: ComputeDevice, fine_tune: u32) {
     use glimpse::{Quiet, Settings};
 
-    let backbone = Rc::new(Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &device).unwrap());
+    let backbone = Rc::new(Backbone::load(&LITE0, WEIGHTS, "efficientnet-lite0.bpk", &device).unwrap());
     let photos = [("cat", decode(CAT)), ("coffee", decode(COFFEE)), ("astronaut", decode(ASTRONAUT))];
     let session = Session::new(backbone.clone());
     let augment = glimpse::Augment { flip: true, ..Default::default() };
@@ -176,7 +193,7 @@ async fn webgpu_and_cpu_fine_tune_to_the_same_predictions() {
     let frames: Vec<Frame> = unseen.iter().map(|(rgba, w, h)| Frame::new(rgba, *w, *h).unwrap()).collect();
     let (mut probabilities, mut losses) = (Vec::new(), Vec::new());
     for device in [ComputeDevice::cpu(), ComputeDevice::wgpu().await.expect("no WebGPU adapter")] {
-        let session = Session::new(Rc::new(Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &device).unwrap()));
+        let session = Session::new(Rc::new(Backbone::load(&LITE0, WEIGHTS, "efficientnet-lite0.bpk", &device).unwrap()));
         let settings = Settings { fine_tune: 1, epochs: 2, dropout: 0.0, validation_fraction: 0.0, ..Settings::default() };
         session.set_settings(settings).unwrap();
         for (i, photo) in photos.iter().enumerate() {
@@ -216,7 +233,7 @@ async fn a_project_fine_tuned_by_the_cli_predicts_the_same_in_the_browser() {
         .collect();
     for device in [ComputeDevice::cpu(), ComputeDevice::wgpu().await.expect("no WebGPU adapter")] {
         let backend = device.backend;
-        let session = Session::new(Rc::new(Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &device).unwrap()));
+        let session = Session::new(Rc::new(Backbone::load(&LITE0, WEIGHTS, "efficientnet-lite0.bpk", &device).unwrap()));
         session.open(CLI_TUNED).unwrap();
         assert!(session.last_training().unwrap().fine_tuned.unwrap().kept);
         let predictions = session.predict(&frames).await.unwrap();
@@ -231,7 +248,7 @@ async fn a_project_fine_tuned_by_the_cli_predicts_the_same_in_the_browser() {
 
 #[wasm_bindgen_test]
 async fn a_project_trained_by_the_cli_opens_in_the_browser() {
-    let backbone = Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &ComputeDevice::cpu()).unwrap();
+    let backbone = Backbone::load(&LITE0, WEIGHTS, "efficientnet-lite0.bpk", &ComputeDevice::cpu()).unwrap();
     let session = Session::new(Rc::new(backbone));
     session.open(CLI_PROJECT).unwrap();
     let names: Vec<String> = session.classes().into_iter().map(|c| c.name).collect();
@@ -254,7 +271,7 @@ async fn heat_maps_peak_where_the_photo_is() {
     let (cat, w, h) = decode(CAT);
     let photo = image::RgbaImage::from_raw(w, h, cat).unwrap();
     for device in [ComputeDevice::cpu(), ComputeDevice::wgpu().await.expect("no WebGPU adapter")] {
-        let backbone = Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &device).unwrap();
+        let backbone = Backbone::load(&LITE0, WEIGHTS, "efficientnet-lite0.bpk", &device).unwrap();
         for q in 0..4 {
             let canvas = quadrant::in_quadrant(&photo, q);
             let frame = Frame::new(canvas.as_raw(), canvas.width(), canvas.height()).unwrap();
@@ -274,7 +291,7 @@ async fn zero_shot_classes_mix_with_trained_ones() {
     use glimpse::{Quiet, Settings};
 
     for device in [ComputeDevice::cpu(), ComputeDevice::wgpu().await.unwrap()] {
-        let backbone = Rc::new(Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &device).unwrap());
+        let backbone = Rc::new(Backbone::load(&LITE0, WEIGHTS, "efficientnet-lite0.bpk", &device).unwrap());
         let session = Session::new(backbone.clone());
         session.set_settings(Settings { validation_fraction: 0.0, epochs: 20, ..Settings::default() }).unwrap();
         let coffee = decode(COFFEE);
@@ -317,7 +334,7 @@ async fn adapting_to_another_camera_recovers_accuracy_on_the_cpu_path_and_webgpu
     let images = |from, n, shifted| -> Vec<(usize, glimpse::Image)> {
         take(&rows, from, n).into_iter().map(|(label, values)| (label, render(values, shifted))).collect()
     };
-    let cpu = Rc::new(Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &ComputeDevice::cpu()).unwrap());
+    let cpu = Rc::new(Backbone::load(&LITE0, WEIGHTS, "efficientnet-lite0.bpk", &ComputeDevice::cpu()).unwrap());
     let session = Session::new(cpu);
     session.set_settings(Settings { validation_fraction: 0.0, ..Settings::default() }).unwrap();
     let classes: Vec<u32> = (0..10).map(|d| session.add_class(Some(&d.to_string())).unwrap()).collect();
@@ -340,7 +357,7 @@ async fn adapting_to_another_camera_recovers_accuracy_on_the_cpu_path_and_webgpu
     console_log!("digits from another camera: accuracy {before:.3} before adapting, {after:.3} after");
     assert!(after >= before + 0.05, "adapting did not recover accuracy: {before} → {after}");
 
-    let gpu = Rc::new(Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", &ComputeDevice::wgpu().await.expect("no WebGPU adapter")).unwrap());
+    let gpu = Rc::new(Backbone::load(&LITE0, WEIGHTS, "efficientnet-lite0.bpk", &ComputeDevice::wgpu().await.expect("no WebGPU adapter")).unwrap());
     let on_gpu = Session::new(gpu);
     on_gpu.open(&session.save()).unwrap();
     let some = &frames[..4];
@@ -371,7 +388,7 @@ async fn a_counter_finds_the_objects_on_webgpu_and_the_cpu_path_and_trains_on_we
     let images: Vec<_> = COUNTER_SCENES.iter().map(|png| decode(png)).collect();
     let frames: Vec<Frame> = images.iter().map(|(rgba, w, h)| Frame::new(rgba, *w, *h).unwrap()).collect();
     let open = |device: &ComputeDevice| {
-        let session = Session::new(Rc::new(Backbone::load(WEIGHTS, "efficientnet-lite0.bpk", device).unwrap()));
+        let session = Session::new(Rc::new(Backbone::load(&LITE0, WEIGHTS, "efficientnet-lite0.bpk", device).unwrap()));
         session.open(COUNTER).unwrap();
         session
     };

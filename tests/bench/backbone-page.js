@@ -1,4 +1,4 @@
-// Runs in the page: times Lite0 feature extraction on WebGPU and on the CPU fallback, batch 1
+// Runs in the page: times each network's feature extraction on WebGPU and on the CPU fallback, batch 1
 // and 8, on a real photo (op kind by op kind too), and leaves the results in window.results for the runner.
 // Uses the bench builds of the core (target/bench-pkg; target/bench-pkg-threads for the backend
 // `cpu-threads`, the threaded CPU build), which add `GlimpseBench` to the page's API.
@@ -18,23 +18,27 @@ async function benchOf(backend) {
 }
 
 async function run() {
-  const weights = new Uint8Array(await (await fetch('../../models/efficientnet-lite0.bpk')).arrayBuffer());
+  const params = new URLSearchParams(location.search);
   const photo = await decode(await (await fetch(new URLSearchParams(location.search).get('photo'))).blob());
-  const iterations = Number(new URLSearchParams(location.search).get('iterations') ?? 5);
+  const iterations = Number(params.get('iterations') ?? 5);
   const rows = [];
   const learning = [];
-  for (const backend of (new URLSearchParams(location.search).get('backends') ?? 'cpu,webgpu').split(',')) {
-    const bench = await benchOf(backend);
-    const { GlimpseBench } = bench;
-    const backbone = await GlimpseBench.backbone(weights, bench.backend);
-    for (const batch of [1, 8]) {
-      const t = await GlimpseBench.features(backbone, new Uint8Array(photo.rgba), photo.width, photo.height, batch, iterations);
-      rows.push({ backend, adapter: backbone.adapter, ...t });
-    }
-    const learns = new URLSearchParams(location.search).get('learning') !== '0' && backend !== 'cpu-burn-depthwise';
-    for (const examples of learns ? [100, 1000] : []) {
-      const t = await GlimpseBench.learning(backbone, examples);
-      learning.push({ backend, ...t });
+  for (const network of (params.get('networks') ?? 'lite0').split(',')) {
+    const weights = new Uint8Array(await (await fetch(`../../models/efficientnet-${network}.bpk`)).arrayBuffer());
+    for (const backend of (params.get('backends') ?? 'cpu,webgpu').split(',')) {
+      const bench = await benchOf(backend);
+      const { GlimpseBench } = bench;
+      const backbone = await GlimpseBench.backbone(weights, bench.backend, network);
+      for (const batch of [1, 8]) {
+        const t = await GlimpseBench.features(backbone, new Uint8Array(photo.rgba), photo.width, photo.height, batch, iterations);
+        rows.push({ network, backend, adapter: backbone.adapter, ...t });
+      }
+      const learns = params.get('learning') !== '0' && backend !== 'cpu-burn-depthwise' && network === 'lite0';
+      for (const examples of learns ? [100, 1000] : []) {
+        const t = await GlimpseBench.learning(backbone, examples);
+        learning.push({ backend, ...t });
+      }
+      backbone.free();
     }
   }
   return { rows, learning };

@@ -9,7 +9,7 @@ async function run() {
   const weights = new Uint8Array(await (await fetch('../../models/efficientnet-lite0.bpk')).arrayBuffer());
   const photo = await decode(await (await fetch(params.get('photo'))).blob());
   const images = [{ rgba: new Uint8Array(photo.rgba), width: photo.width, height: photo.height }];
-  const backbone = await build.GlimpseBackbone.load(weights, 'webgpu');
+  const backbone = await build.GlimpseBackbone.load(weights, 'webgpu', 'lite0');
   // The first call compiles the shaders; the second lets the wasm engine tier up what runs.
   await backbone.features(images);
   await backbone.features(images);

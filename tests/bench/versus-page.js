@@ -62,7 +62,7 @@ async function glimpse(images) {
   await init();
   if (threaded) await initThreadPool(navigator.hardwareConcurrency);
   const weights = new Uint8Array(await (await fetch('../../models/efficientnet-lite0.bpk')).arrayBuffer());
-  const backbone = await GlimpseBench.backbone(weights, threaded ? 'cpu' : backend);
+  const backbone = await GlimpseBench.backbone(weights, threaded ? 'cpu' : backend, 'lite0');
   const one = [images[0]];
   const first = await backbone.features(one);
   const cold = performance.now() - start;

@@ -328,6 +328,70 @@ test('typed names only: the page shows what each name covers, picks a sense, and
   }
 });
 
+test('the larger network: chosen in Settings, downloaded once with a byte count, classifies the webcam live, kept across a reload; refused once the project has examples', async () => {
+  const browser = await launch({ webcam });
+  try {
+    const { context, page, problems, foreign } = await openPage(browser);
+    const weights = [];
+    context.on('request', (r) => { if (r.url().endsWith('.bpk')) weights.push(path.basename(new URL(r.url()).pathname)); });
+    await page.click('#advanced summary');
+    const select = page.locator('#network');
+    assert.equal(await select.inputValue(), 'lite0', 'the smaller network by default');
+    const options = await select.locator('option').allTextContents();
+    assert.equal(options.length, 2, options.join(' | '));
+    assert.match(options[1], /^EfficientNet-Lite2: 77\.6 % on ImageNet, 260×260 input, 24\.3 MB$/);
+    assert.match(await page.textContent('#network-help'), /^Measured on this device: EfficientNet-Lite0 /);
+
+    // Chosen from the keyboard: the download is shown, then the page says what reads the images.
+    const progress = [];
+    await page.exposeFunction('noteProgress', (text) => progress.push(text));
+    await page.evaluate(() => new MutationObserver(() => window.noteProgress(document.getElementById('status').textContent)).observe(document.getElementById('status'), { childList: true, characterData: true, subtree: true }));
+    await select.focus();
+    await select.selectOption('lite2');
+    await page.waitForFunction(() => /^Now reading images with EfficientNet-Lite2\.$/.test(document.getElementById('status').textContent), null, { timeout: 120_000 });
+    assert.ok(progress.some((t) => /^Downloading EfficientNet-Lite2: [\d.]+ of 24\.3 MB$/.test(t)), progress.join(' | '));
+    assert.deepEqual(weights, ['efficientnet-lite2.bpk'], 'the chosen network downloaded once');
+
+    // Named classes classify the video live on Lite2, which the page times.
+    await rename(page, 0, 'cat');
+    await rename(page, 1, 'cup');
+    await page.waitForFunction(() => document.getElementById('live-state').dataset.class, null, { timeout: 60_000 });
+    let right = 0, total = 0, lastChange = Date.now(), shown = await onScreen(page);
+    for (const started = Date.now(); Date.now() - started < 20_000;) {
+      const now = await onScreen(page);
+      if (now !== shown) { shown = now; lastChange = Date.now(); }
+      if (Date.now() - lastChange > 2000) {
+        total++;
+        if ((await page.getAttribute('#live-state', 'data-class')) === now) right++;
+      }
+      await page.waitForTimeout(200);
+    }
+    assert.ok(total > 15 && right / total > 0.8, `Lite2's named classes matched the video in ${right} of ${total} samples`);
+    await page.waitForFunction(() => /EfficientNet-Lite2 \d+ ms per live frame/.test(document.getElementById('network-help').textContent), null, { timeout: 60_000 });
+
+    // With an example captured the network stays: the core says why, the menu shows Lite2 again.
+    await card(page, 0).locator('.capture').click();
+    await page.waitForFunction(() => document.querySelector('.class-card .count').textContent.startsWith('1'));
+    await select.selectOption('lite0');
+    await page.waitForFunction(() => /cannot change while the project has examples/.test(document.getElementById('status').textContent));
+    assert.equal(await select.inputValue(), 'lite2');
+
+    // A reload opens the project on Lite2, its weights from the browser's cache.
+    await page.waitForTimeout(1500);
+    await page.reload();
+    await waitReady(page);
+    await page.click('#advanced summary');
+    assert.equal(await page.locator('#network').inputValue(), 'lite2');
+    assert.deepEqual(await classState(page), [['cat', '1 example'], ['cup', '0 examples']]);
+    assert.deepEqual(weights, ['efficientnet-lite2.bpk'], 'nothing downloaded again');
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
+
 test('camera refused: the page says so, and upload, training and classifying files still work', async () => {
   const browser = await launch({ webcam: 'denied' });
   try {

@@ -179,7 +179,7 @@ mod tests {
         assert_eq!(same_padding(7, 3, 1), (1, 7));
     }
 
-    /// The kernel against Burn's own convolution and ReLU6, at every Lite0 kernel and stride and
+    /// The kernel against Burn's own convolution and ReLU6, at every EfficientNet kernel and stride and
     /// at odd sizes, with inputs that go below 0 and above 6.
     #[test]
     fn matches_burn_at_every_kernel_stride_and_odd_sizes() {

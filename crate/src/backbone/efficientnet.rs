@@ -13,71 +13,17 @@ use burn::prelude::*;
 use burn::tensor::activation::relu6;
 
 use super::depthwise::Depthwise;
+use super::network::{BlockShape, Network, STEM_CHANNELS, STEM_STRIDE};
 use super::pointwise::Pointwise;
 use super::stem::Stem;
 use crate::Error;
 use crate::parallel;
-use crate::preprocess::Preprocess;
 
-/// Width of the pooled feature vector that heads train on.
+/// Width of the pooled feature vector that heads train on: the head conv's width, which every
+/// EfficientNet-Lite keeps at 1280 (Lite does not scale its stem and head).
 pub const FEATURE_DIM: usize = 1280;
 /// Number of ImageNet classes of the pretrained classifier.
 pub const IMAGENET_CLASSES: usize = 1000;
-/// Side of the square input image.
-pub const INPUT_SIZE: usize = 224;
-/// What EfficientNet-Lite was trained with in TensorFlow: `(x - 127) / 128` on 0..255.
-pub const PREPROCESS: Preprocess = Preprocess { size: INPUT_SIZE as u32, mean: [127.0 / 255.0; 3], std: [128.0 / 255.0; 3] };
-/// Side of the last feature map: the input shrunk by the network's total stride of 32.
-pub const MAP_SIDE: usize = INPUT_SIZE / 32;
-
-pub(crate) const STEM_CHANNELS: usize = 32;
-const STEM_STRIDE: usize = 2;
-
-/// One stage of the block table: `repeats` blocks, the first of which applies `stride` and
-/// changes the width from `input` to `output` channels.
-#[derive(Debug, Clone, Copy)]
-pub struct Stage {
-    pub repeats: usize,
-    pub kernel: usize,
-    pub stride: usize,
-    pub expand: usize,
-    pub input: usize,
-    pub output: usize,
-}
-
-/// Lite0's stages, as in TensorFlow's `efficientnet_lite_builder` (width and depth 1.0).
-pub const LITE0_STAGES: [Stage; 7] = [
-    Stage { repeats: 1, kernel: 3, stride: 1, expand: 1, input: 32, output: 16 },
-    Stage { repeats: 2, kernel: 3, stride: 2, expand: 6, input: 16, output: 24 },
-    Stage { repeats: 2, kernel: 5, stride: 2, expand: 6, input: 24, output: 40 },
-    Stage { repeats: 3, kernel: 3, stride: 2, expand: 6, input: 40, output: 80 },
-    Stage { repeats: 3, kernel: 5, stride: 1, expand: 6, input: 80, output: 112 },
-    Stage { repeats: 4, kernel: 5, stride: 2, expand: 6, input: 112, output: 192 },
-    Stage { repeats: 1, kernel: 3, stride: 1, expand: 6, input: 192, output: 320 },
-];
-
-/// The shape of one inverted-residual block, derived from the stage table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BlockShape {
-    pub input: usize,
-    pub hidden: usize,
-    pub output: usize,
-    pub kernel: usize,
-    pub stride: usize,
-}
-
-/// Every block of Lite0, in order (16 of them).
-pub fn lite0_blocks() -> Vec<BlockShape> {
-    LITE0_STAGES
-        .iter()
-        .flat_map(|stage| {
-            (0..stage.repeats).map(move |i| {
-                let input = if i == 0 { stage.input } else { stage.output };
-                BlockShape { input, hidden: input * stage.expand, output: stage.output, kernel: stage.kernel, stride: if i == 0 { stage.stride } else { 1 } }
-            })
-        })
-        .collect()
-}
 
 fn conv(channels: [usize; 2], kernel: usize, stride: usize, groups: usize, device: &Device) -> Conv2d {
     Conv2dConfig::new(channels, [kernel, kernel])
@@ -189,9 +135,10 @@ impl MbConv {
     }
 }
 
-/// The whole network. Inputs are normalised `[N, 3, 224, 224]` images (see `preprocess`).
+/// A whole network, as its [`Network`] describes it. Inputs are normalised `[N, 3, S, S]` images
+/// (see `preprocess`; S is the network's input side).
 #[derive(Module, Debug)]
-pub struct Lite0 {
+pub struct EfficientNet {
     pub stem: Conv2d,
     pub blocks: Vec<MbConv>,
     pub head: Conv2d,
@@ -201,12 +148,14 @@ pub struct Lite0 {
     cpu_head: Option<Pointwise>,
     #[module(skip)]
     cpu_stem: Option<Stem>,
+    #[module(skip)]
+    network: &'static Network,
 }
 
-impl Lite0 {
+impl EfficientNet {
     /// A network with random weights; load real ones with `weights::load`.
-    pub fn new(device: &Device) -> Self {
-        let blocks = lite0_blocks();
+    pub fn new(network: &'static Network, device: &Device) -> Self {
+        let blocks = network.blocks();
         let last = blocks.last().map(|b| b.output).unwrap_or(STEM_CHANNELS);
         Self {
             stem: conv([3, STEM_CHANNELS], 3, STEM_STRIDE, 1, device),
@@ -215,7 +164,13 @@ impl Lite0 {
             classifier: LinearConfig::new(FEATURE_DIM, IMAGENET_CLASSES).init(device),
             cpu_head: None,
             cpu_stem: None,
+            network,
         }
+    }
+
+    /// What this network is.
+    pub fn network(&self) -> &'static Network {
+        self.network
     }
 
     /// Chooses the CPU kernels (for a model on the CPU) or Burn's ops. Reads the weights, so
@@ -241,7 +196,7 @@ impl Lite0 {
     }
 
     /// Runs blocks `from..` and the head on a trunk output: the last feature map before pooling,
-    /// `[N, 1280, 7, 7]`, which heat maps read.
+    /// `[N, 1280, side, side]`, which heat maps read.
     pub fn feature_map_from(&self, trunk: Tensor<4>, from: usize) -> Tensor<4> {
         self.pass(trunk, |trunk| {
             let x = self.blocks[from.min(self.blocks.len())..].iter().fold(trunk, |x, block| block.forward(x));
@@ -293,7 +248,7 @@ impl Lite0 {
         Self::pool(self.feature_map_from(trunk, from))
     }
 
-    /// The last feature map before pooling, `[N, 1280, 7, 7]`.
+    /// The last feature map before pooling, `[N, 1280, side, side]`.
     pub fn feature_map(&self, input: Tensor<4>) -> Tensor<4> {
         self.feature_map_from(self.trunk(input, 0), 0)
     }
@@ -312,27 +267,21 @@ impl Lite0 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backbone::network::NETWORKS;
 
     #[test]
-    fn block_table_matches_lite0() {
-        let blocks = lite0_blocks();
-        assert_eq!(blocks.len(), 16);
-        assert_eq!(blocks[0], BlockShape { input: 32, hidden: 32, output: 16, kernel: 3, stride: 1 });
-        assert_eq!(blocks[1], BlockShape { input: 16, hidden: 96, output: 24, kernel: 3, stride: 2 });
-        assert_eq!(blocks[2].stride, 1);
-        assert_eq!(blocks[15], BlockShape { input: 192, hidden: 1152, output: 320, kernel: 3, stride: 1 });
-        let strides: usize = blocks.iter().map(|b| b.stride).product();
-        assert_eq!(strides * 2, 32, "224 input must reach a 7x7 map");
-    }
-
-    #[test]
-    fn shapes_flow_through_the_network() {
+    fn shapes_flow_through_each_network() {
         let device = Device::flex();
-        let model = Lite0::new(&device);
-        let input = Tensor::<4>::zeros([2, 3, INPUT_SIZE, INPUT_SIZE], &device);
-        assert_eq!(model.trunk(input.clone(), 1).dims(), [2, 16, 112, 112]);
-        let features = model.features(input);
-        assert_eq!(features.dims(), [2, FEATURE_DIM]);
-        assert_eq!(model.classify(features).dims(), [2, IMAGENET_CLASSES]);
+        for network in NETWORKS {
+            let model = EfficientNet::new(network, &device);
+            let input = Tensor::<4>::zeros([2, 3, network.input, network.input], &device);
+            let half = network.input / 2;
+            assert_eq!(model.trunk(input.clone(), 1).dims(), [2, 16, half, half]);
+            let side = network.map_side();
+            assert_eq!(model.feature_map(input.clone()).dims(), [2, FEATURE_DIM, side, side], "{}", network.id);
+            let features = model.features(input);
+            assert_eq!(features.dims(), [2, FEATURE_DIM]);
+            assert_eq!(model.classify(features).dims(), [2, IMAGENET_CLASSES]);
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! Heat maps: where in a frame the evidence for a class lies.
 //!
-//! Every head reads the backbone's last feature map (1280 channels on a 7×7 grid over the
-//! centre square of the frame) after global average pooling. For a head that is linear in the
-//! pooled feature, the class's logit is therefore the mean over the 49 cells of the same linear
+//! Every head reads the backbone's last feature map (1280 channels on a square grid over the
+//! centre square of the frame: 7×7 for EfficientNet, 9×9 for Lite2) after global average pooling. For
+//! a head that is linear in the pooled feature, the class's logit is therefore the mean over the
+//! cells of the same linear
 //! map applied to each cell: a class activation map (Zhou et al. 2016), exact and without a
 //! backward pass. Heads that scale the feature to unit length first divide by one number per
 //! image, which keeps them exact too.
@@ -11,10 +12,9 @@ use image::imageops::{self, FilterType};
 use image::{ImageBuffer, Luma, RgbaImage};
 use serde::Serialize;
 
-use super::efficientnet::MAP_SIDE;
 use crate::preprocess::Frame;
 
-/// One value per cell of the 7×7 grid over the frame's centre square, row-major.
+/// One value per cell of the square grid over the frame's centre square, row-major.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HeatMap {
     pub side: usize,
@@ -39,10 +39,11 @@ pub fn pooled(map: &[f32], channels: usize) -> Vec<f32> {
 }
 
 impl HeatMap {
-    /// The map of one image's feature map (`channels × 7 × 7`, as the backbone gives it).
+    /// The map of one image's feature map (`channels × side × side`, as the backbone gives it).
     pub fn of(map: &[f32], channels: usize, readout: Readout<'_>) -> Self {
-        let cells = MAP_SIDE * MAP_SIDE;
-        debug_assert_eq!(map.len(), channels * cells);
+        let cells = map.len() / channels;
+        let side = cells.isqrt();
+        debug_assert_eq!(map.len(), channels * side * side);
         let dot = |weight: &[f32], cell: usize| weight.iter().enumerate().map(|(k, w)| w * map[k * cells + cell]).sum::<f32>();
         let values = match readout {
             Readout::Linear { weight, bias } => (0..cells).map(|i| dot(weight, i) + bias).collect(),
@@ -52,7 +53,7 @@ impl HeatMap {
             }
             Readout::Gradient { gradient } => (0..cells).map(|i| (dot(gradient, i) / cells as f32).max(0.0)).collect(),
         };
-        Self { side: MAP_SIDE, values }
+        Self { side, values }
     }
 
     /// Values scaled to 0..1 (a flat map is all zero).
@@ -144,7 +145,7 @@ mod tests {
     #[test]
     fn a_linear_map_averages_to_the_pooled_score_and_peaks_where_the_evidence_is() {
         // Two channels; channel 0 is strong in the bottom-right cell only.
-        let cells = MAP_SIDE * MAP_SIDE;
+        let cells = 7 * 7;
         let mut map = vec![0.1f32; 2 * cells];
         map[cells - 1] = 5.0;
         let weight = [2.0, -1.0];

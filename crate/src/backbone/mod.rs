@@ -5,6 +5,7 @@ pub mod depthwise;
 pub mod efficientnet;
 pub mod heatmap;
 pub mod imagenet;
+pub mod network;
 pub mod pointwise;
 pub mod stem;
 pub mod threads;
@@ -15,37 +16,38 @@ use burn::prelude::{Device, Tensor, TensorData};
 
 use heatmap::Readout;
 
-pub use efficientnet::{CpuKernels, FEATURE_DIM, IMAGENET_CLASSES, INPUT_SIZE, Lite0, PREPROCESS};
+pub use efficientnet::{CpuKernels, EfficientNet, FEATURE_DIM, IMAGENET_CLASSES};
 pub use heatmap::HeatMap;
 pub use imagenet::ImagenetClass;
+pub use network::{LITE0, LITE2, NETWORKS, Network};
 pub use threads::Threads;
 
 use crate::Error;
 use crate::device::{Backend, ComputeDevice, DeviceChoice, read_floats};
 use crate::preprocess::{Frame, Preprocess, View};
 
-/// Lite0 with its weights, on one device, with the preprocessing it was trained with.
+/// A network with its weights, on one device, with the preprocessing it was trained with.
 #[derive(Debug)]
 pub struct Backbone {
-    model: Lite0,
+    model: EfficientNet,
     device: ComputeDevice,
     preprocess: Preprocess,
     chooser: threads::Chooser,
 }
 
 impl Backbone {
-    /// Loads the weights file `bytes` (named `source` in errors) onto `device`.
-    pub fn load(bytes: &[u8], source: &str, device: &ComputeDevice) -> Result<Self, Error> {
-        let mut model = weights::load(bytes, source, &device.device)?;
+    /// Loads `network` from its weights file `bytes` (named `source` in errors) onto `device`.
+    pub fn load(network: &'static Network, bytes: &[u8], source: &str, device: &ComputeDevice) -> Result<Self, Error> {
+        let mut model = weights::load(bytes, source, network, &device.device)?;
         if device.backend == Backend::Cpu {
             model.use_cpu_kernels(CpuKernels::All)?;
         }
-        Ok(Self { model, device: device.clone(), preprocess: PREPROCESS, chooser: Default::default() })
+        Ok(Self { model, device: device.clone(), preprocess: network.preprocess(), chooser: Default::default() })
     }
 
     /// Chooses the device (see [`ComputeDevice::choose`]) and loads the weights there.
-    pub async fn load_on(choice: DeviceChoice, bytes: &[u8], source: &str) -> Result<Self, Error> {
-        Self::load(bytes, source, &ComputeDevice::choose(choice).await?)
+    pub async fn load_on(choice: DeviceChoice, network: &'static Network, bytes: &[u8], source: &str) -> Result<Self, Error> {
+        Self::load(network, bytes, source, &ComputeDevice::choose(choice).await?)
     }
 
     /// Runs fewer of the CPU kernels (Burn's ops instead): the benchmarks' "before".
@@ -54,8 +56,13 @@ impl Backbone {
         self.model.use_cpu_kernels(kernels)
     }
 
-    pub fn model(&self) -> &Lite0 {
+    pub fn model(&self) -> &EfficientNet {
         &self.model
+    }
+
+    /// Which network this is.
+    pub fn network(&self) -> &'static Network {
+        self.model.network()
     }
 
     pub fn device(&self) -> &Device {
@@ -71,7 +78,7 @@ impl Backbone {
         &self.preprocess
     }
 
-    /// Preprocesses frames and uploads them as one `[N, 3, 224, 224]` batch.
+    /// Preprocesses frames and uploads them as one `[N, 3, S, S]` batch.
     pub fn input(&self, frames: &[Frame<'_>]) -> Result<Tensor<4>, Error> {
         self.input_of(frames, View::CentreSquare)
     }
@@ -111,7 +118,7 @@ impl Backbone {
         read_floats(self.model.classify(self.features_tensor(frames)?)).await
     }
 
-    /// The last feature map of each frame before pooling, `[N, 1280, 7, 7]`, on the device.
+    /// The last feature map of each frame before pooling, `[N, 1280, side, side]`, on the device.
     pub fn feature_map_tensor(&self, frames: &[Frame<'_>]) -> Result<Tensor<4>, Error> {
         Ok(self.model.feature_map(self.input(frames)?))
     }
@@ -120,7 +127,7 @@ impl Backbone {
     /// is linear in the pooled feature).
     pub async fn explain_imagenet(&self, frames: &[Frame<'_>]) -> Result<Vec<(ImagenetClass, HeatMap)>, Error> {
         let maps = self.feature_map_tensor(frames)?;
-        let logits = read_floats(self.model.classify(Lite0::pool(maps.clone()))).await?;
+        let logits = read_floats(self.model.classify(EfficientNet::pool(maps.clone()))).await?;
         let maps = read_floats(maps).await?;
         let per_frame = maps.len() / frames.len();
         let mut out = Vec::with_capacity(frames.len());
@@ -132,7 +139,7 @@ impl Backbone {
         Ok(out)
     }
 
-    /// The heat map of ImageNet class `index` on one frame's feature map (`1280 × 7 × 7`).
+    /// The heat map of ImageNet class `index` on one frame's feature map (`1280 × side × side`).
     pub async fn imagenet_map(&self, index: usize, map: &[f32]) -> Result<HeatMap, Error> {
         let classifier = &self.model.classifier;
         let weight = read_floats(classifier.weight.val().slice([0..FEATURE_DIM, index..index + 1])).await?;

@@ -3,7 +3,7 @@
 //! onto, and an optional ReLU6 on the way out.
 //!
 //! Why: Burn's CPU backend keeps a 1×1 conv on one thread below 192³ multiply-adds (every late
-//! layer of Lite0 at batch 1), then adds the bias in a second pass over the output; and gemm's
+//! layer of EfficientNet at batch 1), then adds the bias in a second pass over the output; and gemm's
 //! own threading made the 7×7 layers slower on two threads than on one (wasm, 2 cores: 1152→192
 //! took 1.5 ms against 1.1). Here each block is one single-threaded product, cut where packing
 //! costs least.
@@ -156,29 +156,33 @@ impl Split {
 mod tests {
     use super::*;
     use crate::backbone::FEATURE_DIM;
-    use crate::backbone::efficientnet::{STEM_CHANNELS, lite0_blocks};
+    use crate::backbone::NETWORKS;
+    use crate::backbone::network::STEM_CHANNELS;
     use burn::nn::conv::Conv2dConfig;
     use burn::prelude::Device;
     use burn::tensor::Distribution;
     use burn::tensor::activation::relu6;
 
-    /// The kernel against Burn's convolution (and ReLU6) at every 1×1 shape of Lite0 — each
-    /// block's expansion and projection at its own resolution, and the head — at batch 1 and 2.
+    /// The kernel against Burn's convolution (and ReLU6) at every 1×1 shape of every network —
+    /// each block's expansion and projection at its own resolution, and the head — at batch 1 and 2.
     #[test]
-    fn matches_burn_at_every_lite0_shape() {
+    fn matches_burn_at_every_shape() {
         let device = Device::flex();
         let mut shapes = Vec::new(); // (inputs, outputs, size)
-        let mut size: usize = 112;
-        let mut channels = STEM_CHANNELS;
-        for block in lite0_blocks() {
-            if block.hidden != block.input {
-                shapes.push((block.input, block.hidden, size));
+        for network in NETWORKS {
+            let mut size = network.input / 2;
+            let mut channels = STEM_CHANNELS;
+            for block in network.blocks() {
+                if block.hidden != block.input {
+                    shapes.push((block.input, block.hidden, size));
+                }
+                size = size.div_ceil(block.stride);
+                shapes.push((block.hidden, block.output, size));
+                channels = block.output;
             }
-            size = size.div_ceil(block.stride);
-            shapes.push((block.hidden, block.output, size));
-            channels = block.output;
+            shapes.push((channels, FEATURE_DIM, size));
         }
-        shapes.push((channels, FEATURE_DIM, size));
+        shapes.sort();
         shapes.dedup();
         for (inputs, outputs, size) in shapes {
             let conv = Conv2dConfig::new([inputs, outputs], [1, 1]).with_bias(true).init(&device);
@@ -196,7 +200,7 @@ mod tests {
         }
     }
 
-    /// Every cut of every Lite0 shape, on 1 to 8 threads and batches of 1 and 8: the blocks
+    /// Every cut of every EfficientNet shape, on 1 to 8 threads and batches of 1 and 8: the blocks
     /// cover each image's output exactly once, keep whole tiles, and each is worth a thread.
     #[test]
     fn blocks_partition_the_output() {

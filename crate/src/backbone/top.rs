@@ -1,4 +1,4 @@
-//! The top of Lite0 that fine-tuning retrains: the 1×1 head conv and, above depth 1, the last
+//! The top of a network that fine-tuning retrains: the 1×1 head conv and, above depth 1, the last
 //! blocks below it. Everything under the top stays frozen and runs once per example (its output
 //! is cached, see [`cached_block`]); the top runs with Burn's differentiable ops.
 
@@ -8,47 +8,51 @@ use burn::prelude::*;
 use burn::tensor::activation::relu6;
 use serde::{Deserialize, Serialize};
 
-use super::efficientnet::{CpuKernels, Lite0, MbConv, lite0_blocks};
+use super::efficientnet::{CpuKernels, EfficientNet, MbConv};
+use super::network::Network;
 use crate::Error;
 use crate::device::read_floats;
 
-/// The deepest top that can be fine-tuned: the head conv, the 192→320 block and the whole last
-/// stage of 192-channel blocks.
+/// The deepest top that can be fine-tuned: the head conv, the last block and the four below it
+/// (in EfficientNet, the whole last stride-2 stage).
 pub const MAX_DEPTH: u32 = 6;
 
 /// The first block a top of `depth` layers retrains (depth 1: none, only the head conv).
-pub fn first_block(depth: u32) -> usize {
-    lite0_blocks().len() + 1 - depth.clamp(1, MAX_DEPTH) as usize
+pub fn first_block(network: &Network, depth: u32) -> usize {
+    network.blocks().len() + 1 - depth.clamp(1, MAX_DEPTH) as usize
 }
 
 /// The block whose input is cached for a top of `depth` layers. Above the last stride-2 block
-/// every boundary is a 7×7 map, the smallest being the last stride-2 block's output (192×7×7,
-/// 18.8 KB per example in f16): one cache there serves every depth that starts above it, with
-/// the few frozen 7×7 blocks between re-run once per training. Depth 6 starts at the stride-2
-/// block itself and needs its 112×14×14 input (43.9 KB).
-pub fn cached_block(depth: u32) -> usize {
-    let after_last_stride = lite0_blocks().iter().rposition(|b| b.stride == 2).map_or(0, |i| i + 1);
-    first_block(depth).min(after_last_stride)
+/// every boundary is a map of the last side, the smallest being the last stride-2 block's output
+/// (Lite0: 192×7×7, 18.8 KB per example in f16): one cache there serves every depth that starts
+/// above it, with the few frozen blocks between re-run once per training. In EfficientNet, depth 6
+/// starts at the stride-2 block itself and needs its 112×14×14 input (43.9 KB).
+pub fn cached_block(network: &Network, depth: u32) -> usize {
+    first_block(network, depth).min(last_stride_block(network) + 1)
+}
+
+/// The last block that halves the map: its input is the deepest map at 1/16 of the input.
+pub fn last_stride_block(network: &Network) -> usize {
+    network.blocks().iter().rposition(|b| b.stride == 2).unwrap_or(0)
 }
 
 /// The layers a top of `depth` retrains, in words for people.
-pub fn describe(depth: u32) -> String {
-    let blocks = lite0_blocks().len();
+pub fn describe(network: &Network, depth: u32) -> String {
+    let shapes = network.blocks();
+    let blocks = shapes.len();
     match depth {
         0 => "none (the head alone)".into(),
-        1 => "the last 1×1 conv (320→1280)".into(),
+        1 => format!("the last 1×1 conv ({}→{})", shapes[blocks - 1].output, super::FEATURE_DIM),
         2 => format!("the last 1×1 conv and block {blocks} of {blocks}"),
-        d => format!("the last 1×1 conv and blocks {}–{blocks} of {blocks}", first_block(d) + 1),
+        d => format!("the last 1×1 conv and blocks {}–{blocks} of {blocks}", first_block(network, d) + 1),
     }
 }
 
-/// The shape `[channels, side, side]` of block `index`'s input (index 16: the head conv's input).
-pub fn boundary_shape(index: usize) -> [usize; 3] {
-    let blocks = lite0_blocks();
-    let mut side = super::INPUT_SIZE / 2; // after the stem
-    for b in &blocks[..index.min(blocks.len())] {
-        side /= b.stride;
-    }
+/// The shape `[channels, side, side]` of block `index`'s input (index = the block count: the
+/// head conv's input).
+pub fn boundary_shape(network: &Network, index: usize) -> [usize; 3] {
+    let blocks = network.blocks();
+    let side = network.side_at(index);
     let channels = match blocks.get(index) {
         Some(b) => b.input,
         None => blocks.last().map_or(0, |b| b.output),
@@ -61,6 +65,8 @@ pub fn boundary_shape(index: usize) -> [usize; 3] {
 pub struct Top {
     pub blocks: Vec<MbConv>,
     pub head: Conv2d,
+    #[module(skip)]
+    network: &'static Network,
 }
 
 /// A top's numbers as the project file keeps them: each conv's weight then bias, blocks first
@@ -72,13 +78,13 @@ pub struct TopWeights {
 }
 
 impl TopWeights {
-    /// Refuses weights whose count or sizes do not fit a top of their depth.
-    pub fn check(&self) -> Result<(), Error> {
+    /// Refuses weights whose count or sizes do not fit a top of their depth in `network`.
+    pub fn check(&self, network: &Network) -> Result<(), Error> {
         let bad = |why: String| Err(Error::Inconsistent(format!("the fine-tuned layers' weights {why}")));
         if !(1..=MAX_DEPTH).contains(&self.depth) {
             return bad(format!("are for {} layers; at most {MAX_DEPTH} can be fine-tuned", self.depth));
         }
-        let shapes = param_shapes(self.depth);
+        let shapes = param_shapes(network, self.depth);
         if shapes.len() != self.tensors.len() {
             return bad(format!("hold {} tensors, {} layers need {}", self.tensors.len(), self.depth, shapes.len()));
         }
@@ -96,10 +102,10 @@ impl TopWeights {
 }
 
 /// Shapes of a top's parameters, in [`TopWeights`] order.
-fn param_shapes(depth: u32) -> Vec<Vec<usize>> {
-    let blocks = lite0_blocks();
+fn param_shapes(network: &Network, depth: u32) -> Vec<Vec<usize>> {
+    let blocks = network.blocks();
     let mut shapes = Vec::new();
-    for b in &blocks[first_block(depth)..] {
+    for b in &blocks[first_block(network, depth)..] {
         if b.hidden != b.input {
             shapes.extend([vec![b.hidden, b.input, 1, 1], vec![b.hidden]]);
         }
@@ -113,21 +119,21 @@ fn param_shapes(depth: u32) -> Vec<Vec<usize>> {
 
 impl Top {
     /// The top `depth` layers of `model`, with Burn's depthwise ops (differentiable).
-    pub fn of(model: &Lite0, depth: u32) -> Result<Self, Error> {
+    pub fn of(model: &EfficientNet, depth: u32) -> Result<Self, Error> {
         if !(1..=MAX_DEPTH).contains(&depth) {
             return Err(Error::Settings(format!("between 1 and {MAX_DEPTH} layers can be fine-tuned, not {depth}")));
         }
-        let mut blocks = model.blocks[first_block(depth)..].to_vec();
+        let mut blocks = model.blocks[first_block(model.network(), depth)..].to_vec();
         blocks.iter_mut().try_for_each(|b| b.use_cpu_kernels(CpuKernels::None))?;
-        Ok(Self { blocks, head: model.head.clone() })
+        Ok(Self { blocks, head: model.head.clone(), network: model.network() })
     }
 
     /// A top of `model`'s shape with stored weights, on `device`. With `fused`, its depthwise
     /// stages and 1×1 convs run the CPU kernels (for prediction on the CPU; not differentiable).
-    pub fn load(model: &Lite0, weights: &TopWeights, device: &Device, fused: bool) -> Result<Self, Error> {
-        weights.check()?;
+    pub fn load(model: &EfficientNet, weights: &TopWeights, device: &Device, fused: bool) -> Result<Self, Error> {
+        weights.check(model.network())?;
         let mut top = Self::of(model, weights.depth)?;
-        let shapes = param_shapes(weights.depth);
+        let shapes = param_shapes(model.network(), weights.depth);
         let mut values = weights.tensors.iter().zip(&shapes);
         for conv in top.convs_mut() {
             let (w, shape) = values.next().expect("checked: one tensor per parameter");
@@ -154,7 +160,7 @@ impl Top {
 
     /// The index of the block whose input the top reads.
     pub fn first_block(&self) -> usize {
-        first_block(self.depth())
+        first_block(self.network, self.depth())
     }
 
     fn convs_mut(&mut self) -> Vec<&mut Conv2d> {
@@ -181,13 +187,13 @@ impl Top {
         let mut tensors = Vec::new();
         for conv in self.convs() {
             tensors.push(read_floats(conv.weight.val()).await?);
-            let bias = conv.bias.as_ref().expect("Lite0's convs carry the folded BatchNorm's bias");
+            let bias = conv.bias.as_ref().expect("the convs carry the folded BatchNorm's bias");
             tensors.push(read_floats(bias.val()).await?);
         }
         Ok(TopWeights { depth: self.depth(), tensors })
     }
 
-    /// The last feature map `[N, 1280, 7, 7]` from the input of the top's first block.
+    /// The last feature map `[N, 1280, side, side]` from the input of the top's first block.
     pub fn feature_map(&self, boundary: Tensor<4>) -> Tensor<4> {
         let x = self.blocks.iter().fold(boundary, |x, block| block.forward(x));
         relu6(self.head.forward(x))
@@ -195,7 +201,7 @@ impl Top {
 
     /// Pooled features `[N, 1280]` from the input of the top's first block.
     pub fn features(&self, boundary: Tensor<4>) -> Tensor<2> {
-        Lite0::pool(self.feature_map(boundary))
+        EfficientNet::pool(self.feature_map(boundary))
     }
 }
 
@@ -206,31 +212,40 @@ mod tests {
 
     #[test]
     fn depths_map_to_blocks_and_caches() {
-        assert_eq!(first_block(1), 16, "depth 1 retrains the head conv only");
-        assert_eq!(first_block(2), 15);
-        assert_eq!(first_block(6), 11);
-        assert_eq!((1..=5).map(cached_block).collect::<Vec<_>>(), vec![12; 5], "one 7×7 cache serves depths 1-5");
-        assert_eq!(cached_block(6), 11);
-        assert_eq!(boundary_shape(12), [192, 7, 7]);
-        assert_eq!(boundary_shape(11), [112, 14, 14]);
-        assert_eq!(boundary_shape(16), [320, 7, 7]);
+        use crate::backbone::{LITE0, LITE2};
+        assert_eq!(first_block(&LITE0, 1), 16, "depth 1 retrains the head conv only");
+        assert_eq!(first_block(&LITE0, 2), 15);
+        assert_eq!(first_block(&LITE0, 6), 11);
+        assert_eq!((1..=5).map(|d| cached_block(&LITE0, d)).collect::<Vec<_>>(), vec![12; 5], "one 7×7 cache serves depths 1-5");
+        assert_eq!(cached_block(&LITE0, 6), 11);
+        assert_eq!(boundary_shape(&LITE0, 12), [192, 7, 7]);
+        assert_eq!(boundary_shape(&LITE0, 11), [112, 14, 14]);
+        assert_eq!(boundary_shape(&LITE0, 16), [320, 7, 7]);
+        assert_eq!(last_stride_block(&LITE0), 11);
+        // Lite2: 21 blocks, the last stride-2 one is block 15 (120→208), on a 17×17 map.
+        assert_eq!(first_block(&LITE2, 6), 16);
+        assert_eq!((1..=6).map(|d| cached_block(&LITE2, d)).collect::<Vec<_>>(), vec![16; 6]);
+        assert_eq!(boundary_shape(&LITE2, 15), [120, 17, 17]);
+        assert_eq!(boundary_shape(&LITE2, 16), [208, 9, 9]);
+        assert_eq!(describe(&LITE2, 1), "the last 1×1 conv (352→1280)");
     }
 
     #[test]
     fn weights_round_trip_and_bad_ones_are_refused() {
         let device = Device::flex();
-        let model = Lite0::new(&device);
+        let model = EfficientNet::new(&crate::backbone::LITE0, &device);
         let top = Top::of(&model, 3).unwrap();
         let weights = pollster::block_on(top.weights()).unwrap();
-        weights.check().unwrap();
+        weights.check(&crate::backbone::LITE0).unwrap();
+        assert!(weights.check(&crate::backbone::LITE2).is_err(), "Lite2's blocks are wider");
         let again = Top::load(&model, &weights, &device, false).unwrap();
         assert_eq!(pollster::block_on(again.weights()).unwrap(), weights);
         let mut short = weights.clone();
         short.tensors[2].pop();
-        assert!(short.check().unwrap_err().to_string().contains("cut short"));
+        assert!(short.check(&crate::backbone::LITE0).unwrap_err().to_string().contains("cut short"));
         let mut fewer = weights.clone();
         fewer.tensors.pop();
-        assert!(fewer.check().is_err());
-        assert!(TopWeights { depth: 9, ..weights }.check().is_err());
+        assert!(fewer.check(&crate::backbone::LITE0).is_err());
+        assert!(TopWeights { depth: 9, ..weights }.check(&crate::backbone::LITE0).is_err());
     }
 }

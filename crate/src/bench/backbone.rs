@@ -127,7 +127,7 @@ async fn sync(x: &Tensor<4>) -> Result<(), Error> {
     read_floats(x.clone().slice([0..1, 0..1, 0..1, 0..1])).await.map(drop)
 }
 
-/// One forward pass, op by op, the same as `Lite0::features` (a test holds their outputs
+/// One forward pass, op by op, the same as `EfficientNet::features` (a test holds their outputs
 /// equal), adding each op's time to its kind. Returns the times and the features.
 pub async fn profile_pass(backbone: &Backbone, frames: &[Frame<'_>]) -> Result<(OpKinds, Vec<f32>), Error> {
     let mut o = OpKinds::default();

@@ -104,7 +104,7 @@ pub async fn choices(
     let device = backbone.device();
     let mut out = Vec::new();
     for &block in blocks {
-        let shape = boundary_shape(block);
+        let shape = boundary_shape(backbone.network(), block);
         let (train_maps, _) = maps(backbone, train, block).await?;
         let (test_maps, trunk_ms) = maps(backbone, test, block).await?;
         let frames = Frames {

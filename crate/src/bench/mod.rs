@@ -6,5 +6,5 @@ pub mod counting;
 pub mod learning;
 
 pub use crate::backbone::CpuKernels;
-pub use crate::learn::tasks::counting::cells::{CUT_BLOCK, RECIPE, Recipe};
+pub use crate::learn::tasks::counting::cells::{RECIPE, Recipe, cut_block};
 pub use crate::synthetic::textured_frame;

@@ -21,7 +21,7 @@ use crate::backbone::top::Top;
 use crate::backbone::{Backbone, FEATURE_DIM};
 use crate::learn::heads::stored::HeadWeights;
 use crate::learn::predict::{Sources, TrainedSource};
-use crate::learn::tasks::counting::cells::CUT_BLOCK;
+use crate::learn::tasks::counting::cells::cut_block;
 use crate::learn::tasks::zero_shot::ZeroShot;
 use crate::project::Project;
 
@@ -53,12 +53,12 @@ pub async fn onnx(project: &Project, backbone: &Backbone) -> Result<Exported, Er
 
     let Sources { trained, zero_shot, threshold, false_alarm_rate } = sources;
     let mut metadata = vec![
-        ("backbone".to_string(), "efficientnet-lite0".to_string()),
-        ("weights_sha256".to_string(), crate::backbone::weights::expected_sha256().to_string()),
+        ("backbone".to_string(), backbone.network().name.to_string()),
+        ("weights_sha256".to_string(), backbone.network().weights_sha256().to_string()),
         ("input_size".to_string(), side.to_string()),
     ];
     if let TrainedSource::Cells { cells, classes } = trained {
-        let map = network::trunk(&mut g, &input, model, CUT_BLOCK).await?;
+        let map = network::trunk(&mut g, &input, model, cut_block(backbone.network())).await?;
         let probabilities = heads::cells(&mut g, &map, cells);
         let grid = cells.side as i64;
         g.output(&probabilities, "cells", vec![Dim::Named("N"), Dim::Fixed(classes.len() as i64 + 1), Dim::Fixed(grid), Dim::Fixed(grid)]);

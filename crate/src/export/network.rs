@@ -6,7 +6,7 @@ use burn::nn::conv::Conv2d;
 
 use super::graph::{Attr, Graph};
 use crate::Error;
-use crate::backbone::efficientnet::{Lite0, MbConv};
+use crate::backbone::efficientnet::{EfficientNet, MbConv};
 use crate::backbone::top::Top;
 use crate::device::read_floats;
 use crate::preprocess::Preprocess;
@@ -56,7 +56,7 @@ async fn block(g: &mut Graph, x: &str, block: &MbConv) -> Result<String, Error> 
 }
 
 /// The stem and the first `blocks` blocks: the trunk below a fine-tuned top.
-pub async fn trunk(g: &mut Graph, x: &str, model: &Lite0, blocks: usize) -> Result<String, Error> {
+pub async fn trunk(g: &mut Graph, x: &str, model: &EfficientNet, blocks: usize) -> Result<String, Error> {
     let stem = conv(g, x, &model.stem, 2, 1).await?;
     let mut x = relu6(g, &stem);
     for b in &model.blocks[..blocks] {
@@ -67,7 +67,7 @@ pub async fn trunk(g: &mut Graph, x: &str, model: &Lite0, blocks: usize) -> Resu
 
 /// Blocks `from..` and the head conv of `model`, or of `top` when it retrained them, then global
 /// average pooling: the pooled features `[N, 1280]`.
-pub async fn features(g: &mut Graph, trunk: &str, model: &Lite0, top: Option<&Top>, from: usize) -> Result<String, Error> {
+pub async fn features(g: &mut Graph, trunk: &str, model: &EfficientNet, top: Option<&Top>, from: usize) -> Result<String, Error> {
     let (blocks, head) = match top {
         Some(top) => (top.blocks.iter().collect::<Vec<_>>(), &top.head),
         None => (model.blocks[from..].iter().collect(), &model.head),
@@ -83,7 +83,7 @@ pub async fn features(g: &mut Graph, trunk: &str, model: &Lite0, top: Option<&To
 }
 
 /// The ImageNet classifier's probabilities `[N, 1000]` from the original network's features.
-pub async fn imagenet(g: &mut Graph, features: &str, model: &Lite0) -> Result<String, Error> {
+pub async fn imagenet(g: &mut Graph, features: &str, model: &EfficientNet) -> Result<String, Error> {
     let weight = model.classifier.weight.val();
     let dims = weight.dims();
     let w = g.floats("imagenet_w", &dims, read_floats(weight).await?);

@@ -7,7 +7,7 @@ use serde::Serialize;
 use burn::prelude::Tensor;
 
 use crate::backbone::top::Top;
-use crate::backbone::{Backbone, FEATURE_DIM, HeatMap, IMAGENET_CLASSES, Lite0, imagenet};
+use crate::backbone::{Backbone, EfficientNet, FEATURE_DIM, HeatMap, IMAGENET_CLASSES, imagenet};
 use crate::clock::now_ms;
 use crate::device::Backend;
 use crate::device::read_floats;
@@ -15,7 +15,7 @@ use crate::learn::examples::store::ClassId;
 use crate::learn::heads::on_device::DeviceHead;
 use crate::learn::settings::Task;
 use crate::learn::tasks::anomaly::AnomalyScore;
-use crate::learn::tasks::counting::cells::{CUT_BLOCK, CellNet, Cells};
+use crate::learn::tasks::counting::cells::{CellNet, Cells, cut_block};
 use crate::learn::tasks::counting::grid::decode;
 use crate::learn::tasks::explain::Explainer;
 use crate::learn::tasks::zero_shot::{ZeroShot, mix};
@@ -245,25 +245,25 @@ impl Predictor {
             return Err(Error::NotTrained);
         }
         let (head_map, _) = self.unadapted_maps(backbone, frames)?;
-        read_floats(Lite0::pool(head_map)).await
+        read_floats(EfficientNet::pool(head_map)).await
     }
 
     async fn score(&self, backbone: &Backbone, maps: &(Tensor<4>, Option<Tensor<4>>), frames: usize) -> Result<Scored, Error> {
         let (head_map, original) = maps;
         if let Some(head) = self.head() {
-            if let Some(detected) = head.detect(Lite0::pool(head_map.clone()), self.false_alarm_rate).await? {
+            if let Some(detected) = head.detect(EfficientNet::pool(head_map.clone()), self.false_alarm_rate).await? {
                 let rows = detected.iter().map(|(_, normality)| (vec![*normality], None, Vec::new())).collect();
                 return Ok(Scored { rows, anomalies: detected.into_iter().map(|(score, _)| Some(score)).collect() });
             }
         }
         let trained = match (self.head(), self.trained()) {
-            (Some(head), t) => head.probabilities(Lite0::pool(head_map.clone())).await?.chunks(t).map(<[f32]>::to_vec).collect(),
+            (Some(head), t) => head.probabilities(EfficientNet::pool(head_map.clone())).await?.chunks(t).map(<[f32]>::to_vec).collect(),
             (None, t) => vec![vec![1.0; t]; frames],
         };
         let imagenet: Vec<Vec<f32>> = match self.zero_shot.is_empty() {
             true => vec![Vec::new(); frames],
             false => {
-                let features = Lite0::pool(original.as_ref().unwrap_or(head_map).clone());
+                let features = EfficientNet::pool(original.as_ref().unwrap_or(head_map).clone());
                 read_floats(backbone.model().classify(features)).await?.chunks(IMAGENET_CLASSES).map(imagenet::probabilities).collect()
             }
         };
@@ -328,7 +328,7 @@ impl Predictor {
     /// object's centre, over the whole frame).
     async fn count(&self, net: &CellNet, backbone: &Backbone, frames: &[Frame<'_>]) -> Result<Vec<(Prediction, HeatMap)>, Error> {
         let start = now_ms();
-        let maps = backbone.trunk_of(frames, CUT_BLOCK, View::Whole)?;
+        let maps = backbone.trunk_of(frames, cut_block(backbone.network()), View::Whole)?;
         let side = maps.dims()[2];
         let probabilities = net.probabilities(maps).await?;
         let ms = (now_ms() - start) / frames.len() as f64;

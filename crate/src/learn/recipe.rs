@@ -6,7 +6,7 @@
 use burn::prelude::Device;
 
 use crate::Error;
-use crate::backbone::Lite0;
+use crate::backbone::EfficientNet;
 use crate::learn::examples::dataset::Dataset;
 use crate::learn::examples::store::ClassId;
 use crate::learn::heads::auto;
@@ -34,7 +34,13 @@ pub enum Lessons {
 /// Trains what `settings` ask for on `lessons`, on `device`; `model` is the backbone
 /// fine-tuning retrains the top of. Takes the lessons: a classifier centres their features in
 /// place (a copy would double a fine-tuning's cached activations).
-pub async fn train(mut lessons: Lessons, settings: &Settings, model: &Lite0, device: &Device, run: &mut Run<'_, impl Progress>) -> Result<Trained, Error> {
+pub async fn train(
+    mut lessons: Lessons,
+    settings: &Settings,
+    model: &EfficientNet,
+    device: &Device,
+    run: &mut Run<'_, impl Progress>,
+) -> Result<Trained, Error> {
     settings.check()?;
     let (data, baselines) = match (&mut lessons, settings.task) {
         (Lessons::Scenes { frames, classes }, Task::Count) => return count(frames, classes, settings, device, run).await,
@@ -98,7 +104,7 @@ pub async fn train(mut lessons: Lessons, settings: &Settings, model: &Lite0, dev
 
 async fn count(frames: &Frames, classes: &[ClassId], settings: &Settings, device: &Device, run: &mut Run<'_, impl Progress>) -> Result<Trained, Error> {
     let counted = cells::train(frames, classes, settings, cells::RECIPE, device, run).await?;
-    let head = Head { classes: classes.to_vec(), dim: cells::map_shape()[0] as u32, weights: HeadWeights::Cells(counted.cells) };
+    let head = Head { classes: classes.to_vec(), dim: frames.shape[0] as u32, weights: HeadWeights::Cells(counted.cells) };
     let fitted = Fitted { head, history: counted.history, stop: counted.stop, best_epoch: counted.best_epoch, evaluation: None };
     Ok(Trained {
         fitted,

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::backbone::top;
+use crate::backbone::{Network, top};
 use crate::learn::examples::store::ClassId;
 use crate::learn::heads::auto::AutoChoice;
 use crate::learn::heads::fine_tune::{FineTuned, TuneCheck};
@@ -63,7 +63,7 @@ impl Trained {
     }
 
     /// The outcome without the head's weights, which a page has no use for.
-    pub fn summary(&self, false_alarm_rate: f32) -> TrainingSummary {
+    pub fn summary(&self, network: &Network, false_alarm_rate: f32) -> TrainingSummary {
         let fitted = &self.fitted;
         let summary = TrainingSummary {
             task: fitted.head.weights.task(),
@@ -77,7 +77,7 @@ impl Trained {
                 depth: f.depth,
                 first_epoch: f.first_epoch,
                 kept: f.top.is_some(),
-                layers: top::describe(f.depth),
+                layers: top::describe(network, f.depth),
                 check: self.tuning,
             }),
             transfer: self.transfer.map(|t| TransferSummary { accuracy: t, negative: t.negative(), intermediate_better: t.intermediate_better() }),

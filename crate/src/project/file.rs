@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 
 use super::Project;
 use super::older::{ProjectV1, ProjectV2, ProjectV3, ProjectV4, ProjectV5, ProjectV6, ProjectV7};
+use crate::backbone::Network;
 pub use crate::error::ProjectError;
 use crate::preprocess::Preprocess;
 
@@ -57,8 +58,8 @@ pub struct BackboneId {
 }
 
 impl BackboneId {
-    pub fn lite0() -> Self {
-        Self { name: "efficientnet-lite0".into(), weights_sha256: crate::backbone::weights::WEIGHTS_SHA256.into() }
+    pub fn of(network: &Network) -> Self {
+        Self { name: network.name.into(), weights_sha256: network.weights_sha256_line.into() }
     }
 }
 
@@ -85,14 +86,14 @@ fn decode<'a, P: Deserialize<'a>>(body: &'a [u8]) -> Result<Body<P>, ProjectErro
 
 impl Project {
     /// The whole project.
-    pub fn to_bytes(&self, backbone: &BackboneId, preprocess: &Preprocess) -> Vec<u8> {
+    pub fn to_bytes(&self, network: &Network) -> Vec<u8> {
         let mut project = self.clone();
         project.forget_deleted();
-        encode(Kind::Project, backbone, preprocess, &project)
+        encode(Kind::Project, network, &project)
     }
 
     /// Classes, settings and head, without examples or thumbnails.
-    pub fn model_bytes(&self, backbone: &BackboneId, preprocess: &Preprocess) -> Vec<u8> {
+    pub fn model_bytes(&self, network: &Network) -> Vec<u8> {
         let model = Project {
             examples: self.examples.without_examples(),
             activations: Default::default(),
@@ -100,11 +101,11 @@ impl Project {
             points: Default::default(),
             ..self.clone()
         };
-        encode(Kind::ModelOnly, backbone, preprocess, &model)
+        encode(Kind::ModelOnly, network, &model)
     }
 
     /// Reads and checks a file written by [`Project::to_bytes`] or [`Project::model_bytes`].
-    pub fn from_bytes(bytes: &[u8], backbone: &BackboneId, preprocess: &Preprocess) -> Result<(Kind, Self), ProjectError> {
+    pub fn from_bytes(bytes: &[u8], network: &'static Network) -> Result<(Kind, Self), ProjectError> {
         let (kind, version, body) = open(bytes)?;
         if kind == Kind::Skeleton {
             return Err(ProjectError::Skeleton);
@@ -119,29 +120,39 @@ impl Project {
             7 => decode::<ProjectV7>(body)?.map(Project::from),
             _ => decode(body)?,
         };
-        let project = body.made_for(backbone, preprocess)?;
-        project.validate().map_err(|e| ProjectError::Inconsistent(e.to_string()))?;
+        let project = body.made_for(network)?;
+        project.validate(network).map_err(|e| ProjectError::Inconsistent(e.to_string()))?;
         Ok((kind, project))
     }
 }
 
 impl Body<Project> {
-    /// The project, if it was made with this backbone and preprocessing.
-    fn made_for(self, backbone: &BackboneId, preprocess: &Preprocess) -> Result<Project, ProjectError> {
+    /// The project, if it was made with this network, its weights and its preprocessing.
+    fn made_for(self, network: &Network) -> Result<Project, ProjectError> {
+        let backbone = &BackboneId::of(network);
         if &self.backbone != backbone {
             let describe = |b: &BackboneId| format!("{}, weights {}…", b.name, b.weights_sha256.get(..12).unwrap_or(&b.weights_sha256));
             return Err(ProjectError::WrongBackbone { found: describe(&self.backbone), expected: describe(backbone) });
         }
-        if &self.preprocess != preprocess {
+        if self.preprocess != network.preprocess() {
             return Err(ProjectError::WrongPreprocessing);
         }
         Ok(self.project)
     }
 }
 
+/// The network a project, model or skeleton file was made with, read before opening it so that
+/// the right one can be loaded.
+pub fn network_of(bytes: &[u8]) -> Result<&'static Network, ProjectError> {
+    let (_, _, body) = open(bytes)?;
+    // Every format's body starts with the backbone's id.
+    let (backbone, _): (BackboneId, _) = postcard::take_from_bytes(body).map_err(|e| ProjectError::Undecodable(e.to_string()))?;
+    Network::find(&backbone.name).map_err(|e| ProjectError::Inconsistent(format!("made with a network this build does not have: {e}")))
+}
+
 /// A skeleton written by [`encode`] with [`Kind::Skeleton`], decoded but not yet validated
 /// (its examples are empty until their records fill them).
-pub(super) fn skeleton_from_bytes(bytes: &[u8], backbone: &BackboneId, preprocess: &Preprocess) -> Result<Project, ProjectError> {
+pub(super) fn skeleton_from_bytes(bytes: &[u8], network: &Network) -> Result<Project, ProjectError> {
     let (kind, version, body) = open(bytes)?;
     if kind != Kind::Skeleton {
         return Err(ProjectError::Inconsistent("the stored skeleton is a whole file".into()));
@@ -155,11 +166,11 @@ pub(super) fn skeleton_from_bytes(bytes: &[u8], backbone: &BackboneId, preproces
         5 => decode::<ProjectV5>(body)?.map(Project::from),
         _ => return Err(ProjectError::Inconsistent(format!("stored in format {version}, which this build does not convert"))),
     };
-    body.made_for(backbone, preprocess)
+    body.made_for(network)
 }
 
-pub(super) fn encode(kind: Kind, backbone: &BackboneId, preprocess: &Preprocess, project: &Project) -> Vec<u8> {
-    let body = Body::<&Project> { backbone: backbone.clone(), preprocess: preprocess.clone(), project };
+pub(super) fn encode(kind: Kind, network: &Network, project: &Project) -> Vec<u8> {
+    let body = Body::<&Project> { backbone: BackboneId::of(network), preprocess: network.preprocess(), project };
     let body = postcard::to_allocvec(&body).expect("serialising to memory cannot fail");
     let mut out = Vec::with_capacity(HEADER_LEN + body.len());
     out.extend_from_slice(MAGIC);

@@ -8,7 +8,7 @@ mod stored;
 
 #[cfg(all(test, not(target_family = "wasm")))]
 pub use file::ProjectError;
-pub use file::{BackboneId, FORMAT_VERSION, HEADER_LEN, Kind, MAGIC, check_header};
+pub use file::{FORMAT_VERSION, HEADER_LEN, Kind, MAGIC, check_header, network_of};
 
 use std::collections::BTreeMap;
 
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::backbone::concepts::{Meaning, Sense, meaning};
-use crate::backbone::{FEATURE_DIM, PREPROCESS};
+use crate::backbone::{FEATURE_DIM, Network};
 use crate::learn::examples::dataset::Dataset;
 use crate::learn::examples::store::{Activation, Captured, Class, ClassId, Example, ExampleId, Examples};
 use crate::learn::heads::stored::HeadWeights;
@@ -165,7 +165,7 @@ impl Project {
     }
 
     /// The examples of the classes that have some; the others must be zero-shot.
-    pub fn dataset(&self) -> Result<Dataset, Error> {
+    pub fn dataset(&self, network: &Network) -> Result<Dataset, Error> {
         if self.task() == Task::SpotAnomalies {
             return match self.with_examples().as_slice() {
                 [normal] => Dataset::normal(normal),
@@ -183,20 +183,20 @@ impl Project {
         let data = Dataset::of(&trained)?;
         match self.settings.fine_tune {
             0 => Ok(data),
-            depth => data.with_activations(depth, |id| self.activations.get(&id).cloned()),
+            depth => data.with_activations(network, depth, |id| self.activations.get(&id).cloned()),
         }
     }
 
     /// `data` (from [`Project::dataset`]) as the transfer check's baselines see it: its examples'
     /// thumbnails' pixels, and their intermediate layer's activations (see `learn::transfer`).
     /// `None` where the check does not run: for a detector, and without held-out examples.
-    pub fn baselines(&self, data: &Dataset) -> Option<Baselines> {
+    pub fn baselines(&self, data: &Dataset, network: &Network) -> Option<Baselines> {
         if self.task() != Task::Classify || self.settings.validation_fraction == 0.0 {
             return None;
         }
         Some(Baselines {
             pixels: pixel_dataset(data, &self.with_examples()),
-            intermediate: intermediate_dataset(data, |id| self.activations.get(&id).cloned()),
+            intermediate: intermediate_dataset(network, data, |id| self.activations.get(&id).cloned()),
         })
     }
 
@@ -353,24 +353,24 @@ impl Project {
     }
 
     /// What training on the project as it is learns from, for its task.
-    pub fn lessons(&self) -> Result<Lessons, Error> {
+    pub fn lessons(&self, network: &Network) -> Result<Lessons, Error> {
         if self.task() == Task::Count {
-            let (frames, classes) = self.count_frames()?;
+            let (frames, classes) = self.count_frames(network)?;
             return Ok(Lessons::Scenes { frames, classes });
         }
-        let data = self.dataset()?;
-        let baselines = self.baselines(&data);
+        let data = self.dataset(network)?;
+        let baselines = self.baselines(&data, network);
         Ok(Lessons::Examples { data, baselines })
     }
 
     /// The frames captured for counting, with their points, and the classes they count (every
     /// class, in display order). Refuses a project with no point placed yet.
-    pub fn count_frames(&self) -> Result<(Frames, Vec<ClassId>), Error> {
+    pub fn count_frames(&self, network: &Network) -> Result<(Frames, Vec<ClassId>), Error> {
         let classes: Vec<ClassId> = self.examples.classes().iter().map(|c| c.id).collect();
         if classes.is_empty() {
             return Err(Error::NoClasses);
         }
-        let mut frames = Frames { shape: map_shape(), maps: Vec::new(), points: Vec::new(), ids: Vec::new(), captures: Vec::new() };
+        let mut frames = Frames { shape: map_shape(network), maps: Vec::new(), points: Vec::new(), ids: Vec::new(), captures: Vec::new() };
         for e in self.examples.classes().iter().flat_map(|c| &c.examples) {
             if let Some(scene) = self.scenes.get(&e.id) {
                 frames.maps.extend(scene.map.floats());
@@ -408,34 +408,19 @@ impl Project {
         Ok(())
     }
 
-    /// The whole project as a `.glimpse` file for this build's backbone.
-    pub fn save(&self) -> Vec<u8> {
-        self.to_bytes(&BackboneId::lite0(), &PREPROCESS)
-    }
-
-    /// The skeleton the page stores beside one record per example (see `stored`).
-    pub fn save_skeleton(&self) -> Vec<u8> {
-        self.skeleton_bytes(&BackboneId::lite0(), &PREPROCESS)
-    }
-
-    /// Joins a stored skeleton and its examples' records (see `stored`).
-    pub fn open_stored(skeleton: &[u8], records: &[impl AsRef<[u8]>]) -> Result<Project, Error> {
-        Ok(Project::from_stored(skeleton, records, &BackboneId::lite0(), &PREPROCESS)?)
-    }
-
     /// Classes, settings and head without examples: a few KB to classify with elsewhere.
-    pub fn export_model(&self) -> Result<Vec<u8>, Error> {
+    pub fn export_model(&self, network: &Network) -> Result<Vec<u8>, Error> {
         if self.trained.is_none() {
             return Err(Error::NotTrained);
         }
-        Ok(self.model_bytes(&BackboneId::lite0(), &PREPROCESS))
+        Ok(self.model_bytes(network))
     }
 
     /// Reads a project or model file. A whole project comes back as it is. A model-only file
     /// gets the examples this project has for the classes it names (matched by name), so that a
     /// model exported earlier can be re-imported and trained further.
-    pub fn open(&self, bytes: &[u8]) -> Result<(Kind, Project), Error> {
-        let (kind, mut opened) = Project::from_bytes(bytes, &BackboneId::lite0(), &PREPROCESS)?;
+    pub fn open(&self, bytes: &[u8], network: &'static Network) -> Result<(Kind, Project), Error> {
+        let (kind, mut opened) = Project::from_bytes(bytes, network)?;
         if kind == Kind::ModelOnly {
             let mut merged = opened.examples.clone();
             // This project's class ids as the opened file numbers the same names.
@@ -476,19 +461,19 @@ impl Project {
     }
 
     /// What a decoder cannot check: ids, shapes, and a head that fits the classes.
-    pub fn validate(&self) -> Result<(), Error> {
+    pub fn validate(&self, network: &Network) -> Result<(), Error> {
         self.examples.validate()?;
         self.settings.check()?;
         for (id, activation) in &self.activations {
             self.examples.example(*id)?;
-            activation.check()?;
+            activation.check(network)?;
         }
         if let Some(adaptation) = &self.adaptation {
             adaptation.check()?;
         }
         for (id, scene) in &self.scenes {
             self.examples.example(*id)?;
-            scene.check()?;
+            scene.check(network)?;
         }
         for (id, points) in &self.points {
             if !self.scenes.contains_key(id) {
@@ -512,10 +497,16 @@ impl Project {
                 return Err(Error::Inconsistent("the transfer check holds accuracies outside 0–1".into()));
             }
             if let Some(top) = trained.fine_tuned.as_ref().and_then(|f| f.top.as_ref()) {
-                top.check()?;
+                top.check(network)?;
             }
             // A counter reads the map at the cut, every other head the pooled features.
-            let dim = if head.weights.task() == Task::Count { map_shape()[0] } else { FEATURE_DIM };
+            let [channels, side, _] = map_shape(network);
+            let dim = if head.weights.task() == Task::Count { channels } else { FEATURE_DIM };
+            if let HeadWeights::Cells(cells) = &head.weights {
+                if cells.side as usize != side {
+                    return Err(Error::Inconsistent(format!("the counter reads a {0}×{0} grid, the backbone gives {side}×{side}", cells.side)));
+                }
+            }
             if head.dim as usize != dim {
                 return Err(Error::Inconsistent(format!("the head reads {} features, the backbone gives {dim}", head.dim)));
             }

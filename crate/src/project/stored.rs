@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::Project;
-use super::file::{BackboneId, Kind, ProjectError, encode, skeleton_from_bytes};
+use super::file::{Kind, ProjectError, encode, skeleton_from_bytes};
 use crate::Error;
+use crate::backbone::Network;
 use crate::learn::examples::store::{Activation, Example, ExampleId};
 use crate::learn::tasks::counting::Scene;
-use crate::preprocess::Preprocess;
 
 /// One example's contents, what the frozen layers computed for it (fine-tuning's cache), and
 /// for a frame captured for counting its scene (since format 7; its points change, and stay in
@@ -55,7 +55,7 @@ impl Record {
 impl Project {
     /// Everything but the examples' features, thumbnails and activations: their ids and
     /// captures stay, in order, so that the records fill them back in.
-    pub fn skeleton_bytes(&self, backbone: &BackboneId, preprocess: &Preprocess) -> Vec<u8> {
+    pub fn skeleton_bytes(&self, network: &Network) -> Vec<u8> {
         let skeleton = Project {
             examples: self.examples.hollow(),
             settings: self.settings.clone(),
@@ -66,7 +66,7 @@ impl Project {
             scenes: Default::default(),
             points: self.points.clone(),
         };
-        encode(Kind::Skeleton, backbone, preprocess, &skeleton)
+        encode(Kind::Skeleton, network, &skeleton)
     }
 
     /// One example's record. Examples never change once made (moving one to another class is a
@@ -78,8 +78,8 @@ impl Project {
 
     /// Joins a skeleton and its records (in any order; records of examples it no longer holds
     /// are ignored) and checks the result as a file is checked.
-    pub fn from_stored(skeleton: &[u8], records: &[impl AsRef<[u8]>], backbone: &BackboneId, preprocess: &Preprocess) -> Result<Self, ProjectError> {
-        let mut project = skeleton_from_bytes(skeleton, backbone, preprocess)?;
+    pub fn from_stored(skeleton: &[u8], records: &[impl AsRef<[u8]>], network: &'static Network) -> Result<Self, ProjectError> {
+        let mut project = skeleton_from_bytes(skeleton, network)?;
         let mut contents = HashMap::with_capacity(records.len());
         for bytes in records {
             let record = Record::decode(bytes.as_ref())?;
@@ -94,7 +94,7 @@ impl Project {
         project.examples.fill(contents).map_err(|e| ProjectError::Inconsistent(e.to_string()))?;
         project.activations.retain(|id, _| project.examples.example(*id).is_ok());
         project.scenes.retain(|id, _| project.examples.example(*id).is_ok());
-        project.validate().map_err(|e| ProjectError::Inconsistent(e.to_string()))?;
+        project.validate(network).map_err(|e| ProjectError::Inconsistent(e.to_string()))?;
         Ok(project)
     }
 }

@@ -5,7 +5,8 @@ use super::common;
 
 use std::rc::Rc;
 
-use crate::backbone::Lite0;
+use crate::backbone::EfficientNet;
+use crate::backbone::LITE0;
 use crate::backbone::top::{self, Top, TopWeights};
 use crate::device::read_floats;
 use crate::learn::examples::store::Activation;
@@ -28,10 +29,10 @@ fn loss_of(top: &Top, x: Tensor<4>, r: &Tensor<2>) -> Tensor<1> {
 #[test]
 fn gradients_of_the_trainable_layers_match_finite_differences() {
     let device = Device::flex();
-    let model = Lite0::new(&device);
+    let model = EfficientNet::new(&LITE0, &device);
     let depth = 2; // block 16 (1×1 expansion, 3×3 depthwise, 1×1 projection) and the head conv
     let base = pollster::block_on(Top::of(&model, depth).unwrap().weights()).unwrap();
-    let [c, h, w] = top::boundary_shape(top::first_block(depth));
+    let [c, h, w] = top::boundary_shape(&LITE0, top::first_block(&LITE0, depth));
     let x = Tensor::<4>::random([2, c, h, w], burn::tensor::Distribution::Uniform(0.0, 1.0), &device);
     let r = Tensor::<2>::random([2, 1280], burn::tensor::Distribution::Uniform(-1.0, 1.0), &device);
 
@@ -132,7 +133,7 @@ fn fine_tuning_changes_only_the_top_and_the_project_keeps_it() {
     let mut without = project.clone();
     without.trained.as_mut().unwrap().fine_tuned = None;
     let plain = Session::new(Rc::new(common::backbone(&ComputeDevice::cpu())));
-    plain.open(&without.save()).unwrap();
+    plain.open(&without.to_bytes(&LITE0)).unwrap();
     let differs = pollster::block_on(plain.predict(&frames)).unwrap();
     assert!(differs.iter().zip(&before).any(|(a, b)| max_abs_diff(
         &a.classes.iter().map(|c| c.probability).collect::<Vec<_>>(),
@@ -150,14 +151,14 @@ fn fine_tuning_changes_only_the_top_and_the_project_keeps_it() {
     ] {
         let mut bad = project.clone();
         damage(bad.trained.as_mut().unwrap().fine_tuned.as_mut().unwrap().top.as_mut().unwrap());
-        let error = reopened.open(&bad.save()).unwrap_err().to_string();
+        let error = reopened.open(&bad.to_bytes(&LITE0)).unwrap_err().to_string();
         assert!(error.contains("fine-tuned layers' weights"), "{error}");
     }
     assert_eq!(reopened.save(), bytes, "a refused file changed the open project");
 
     // The model-only export carries the layers, not the cached activations.
     let model_only = session.export_model().unwrap();
-    let (_, opened) = Project::default().open(&model_only).unwrap();
+    let (_, opened) = Project::default().open(&model_only, &LITE0).unwrap();
     assert!(opened.activations.is_empty());
     assert_eq!(opened.trained.unwrap().fine_tuned.unwrap().top.unwrap(), tuned);
 }
@@ -180,7 +181,7 @@ fn fine_tuning_works_on_every_example_captured_since_format_3_and_names_those_it
     let mut older = session.project().clone();
     older.activations.clear();
     older.settings.fine_tune = 2;
-    session.open(&older.save()).unwrap();
+    session.open(&older.to_bytes(&LITE0)).unwrap();
     let error = pollster::block_on(session.train(&mut Quiet)).unwrap_err();
     assert!(matches!(error, Error::NotCached { missing: 16, total: 16, depth: 2, .. }), "{error}");
     assert!(session.project().trained.as_ref().unwrap().fine_tuned.as_ref().unwrap().depth == 1, "a refused training keeps the last one");
@@ -201,13 +202,13 @@ fn f16_activations_give_the_features_of_f32_ones() {
     let frames: Vec<_> = PHOTOS.iter().map(|p| photo(p)).collect();
     let frames: Vec<_> = frames.iter().map(|i| i.frame()).collect();
     for depth in [1, 6] {
-        let block = top::cached_block(depth);
+        let block = top::cached_block(&LITE0, depth);
         let trunk = floats(backbone.trunk(&frames, block).unwrap());
-        let [c, h, w] = top::boundary_shape(block);
+        let [c, h, w] = top::boundary_shape(&LITE0, block);
         let rounded: Vec<f32> = trunk.chunks(c * h * w).flat_map(|a| Activation::of(block, a).floats()).collect();
         let features = |values: Vec<f32>| {
             let x = Tensor::<4>::from_data(TensorData::new(values, [frames.len(), c, h, w]), backbone.device());
-            let x = backbone.model().blocks_between(x, block, top::first_block(depth));
+            let x = backbone.model().blocks_between(x, block, top::first_block(&LITE0, depth));
             let top = Top::of(backbone.model(), depth).unwrap();
             pollster::block_on(read_floats(top.features(x))).unwrap()
         };

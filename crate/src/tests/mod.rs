@@ -14,7 +14,7 @@ use crate::{ComputeDevice, Error};
 
 /// Trains `project` as a session does, on the CPU.
 fn train(project: &Project) -> Result<Trained, Error> {
-    let lessons = project.lessons()?;
+    let lessons = project.lessons(&crate::backbone::LITE0)?;
     let backbone = common::backbone(&ComputeDevice::cpu());
     let interrupter = Interrupter::default();
     let mut quiet = Quiet;

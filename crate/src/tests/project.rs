@@ -2,7 +2,7 @@
 //! its own error, and random bytes that must never make the loader panic.
 
 use super::common;
-use crate::backbone::FEATURE_DIM;
+use crate::backbone::{FEATURE_DIM, LITE0, LITE2, Network};
 use crate::learn::examples::store::{Captured, THUMBNAIL_SIZE, Thumbnail};
 use crate::learn::rng::Rng;
 
@@ -11,8 +11,8 @@ use std::rc::Rc;
 use super::train;
 use crate::learn::heads::stored::HeadWeights;
 use crate::learn::progress::{Interrupter, Run};
-use crate::project::{BackboneId, FORMAT_VERSION, HEADER_LEN, HeadState, Kind, Project, ProjectError};
-use crate::{ComputeDevice, Error, Preprocess, Session};
+use crate::project::{FORMAT_VERSION, HEADER_LEN, HeadState, Kind, Project, ProjectError};
+use crate::{ComputeDevice, Error, Session};
 use crate::{HeadChoice, HeadKind, Quiet, Settings, Task};
 use sha2::{Digest, Sha256};
 
@@ -42,28 +42,25 @@ fn trained_project(head: HeadKind) -> Project {
     project
 }
 
-/// The torchvision ImageNet statistics that the PyTorch port's demo uses: another preprocessing.
-const IMAGENET: Preprocess = Preprocess { size: 224, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-
-fn lite0() -> (BackboneId, Preprocess) {
-    (BackboneId::lite0(), crate::backbone::PREPROCESS)
-}
+/// Lite0 with other weights: features that mean nothing to Lite0's heads.
+static OTHER_WEIGHTS: Network = Network { weights_sha256_line: "0000000000000000000000000000000000000000000000000000000000000000  other.bpk\n", ..LITE0 };
+/// Lite0's name and weights with another input size: another preprocessing.
+static OTHER_INPUT: Network = Network { input: 300, ..LITE0 };
 
 fn load(bytes: &[u8]) -> Result<(Kind, Project), ProjectError> {
-    let (id, pre) = lite0();
-    Project::from_bytes(bytes, &id, &pre)
+    Project::from_bytes(bytes, &LITE0)
 }
 
 #[test]
 fn projects_round_trip_losslessly() {
     for head in [HeadKind::Softmax, HeadKind::Prototype, HeadKind::Knn] {
         let original = trained_project(head);
-        let bytes = original.save();
+        let bytes = original.to_bytes(&LITE0);
         let (kind, project) = load(&bytes).unwrap();
         assert_eq!(kind, Kind::Project);
         assert_eq!(project, original, "{head:?}");
-        let (_, reopened) = Project::default().open(&bytes).unwrap();
-        assert_eq!(reopened.save(), bytes, "saving what was opened gives the same bytes");
+        let (_, reopened) = Project::default().open(&bytes, &LITE0).unwrap();
+        assert_eq!(reopened.to_bytes(&LITE0), bytes, "saving what was opened gives the same bytes");
         assert_eq!(reopened.head_state(), HeadState::Current);
     }
 }
@@ -71,29 +68,34 @@ fn projects_round_trip_losslessly() {
 #[test]
 fn a_model_only_file_classifies_and_re_imports_without_losing_examples() {
     let original = trained_project(HeadKind::Softmax);
-    let model = original.export_model().unwrap();
+    let model = original.export_model(&LITE0).unwrap();
     // The head (2 × 1280 weights), the trained features' mean and the head's centre (1280 each)
     // are most of it.
-    assert!(model.len() < 22_000 && model.len() * 6 < original.save().len(), "model {} bytes vs project {}", model.len(), original.save().len());
+    assert!(
+        model.len() < 22_000 && model.len() * 6 < original.to_bytes(&LITE0).len(),
+        "model {} bytes vs project {}",
+        model.len(),
+        original.to_bytes(&LITE0).len()
+    );
     let (kind, project) = load(&model).unwrap();
     assert_eq!(kind, Kind::ModelOnly);
     assert_eq!(project.examples.example_count(), 0);
     assert_eq!(project.trained, original.trained);
 
     // A fresh page: classes and head, no examples, and the head is usable.
-    let (kind, elsewhere) = Project::default().open(&model).unwrap();
+    let (kind, elsewhere) = Project::default().open(&model, &LITE0).unwrap();
     assert_eq!(kind, Kind::ModelOnly);
     assert_eq!(elsewhere.head_state(), HeadState::Current);
-    assert!(matches!(elsewhere.dataset(), Err(Error::EmptyClass(_))));
+    assert!(matches!(elsewhere.dataset(&LITE0), Err(Error::EmptyClass(_))));
 
     // The app that still has its examples re-imports the model and keeps them.
     let app = trained_project(HeadKind::Prototype);
     let before = app.examples.example_count();
-    let (_, app) = app.open(&model).unwrap();
+    let (_, app) = app.open(&model, &LITE0).unwrap();
     assert_eq!(app.examples.example_count(), before);
     assert_eq!(app.head_state(), HeadState::Current);
     assert_eq!(app.trained, original.trained);
-    assert!(app.dataset().is_ok(), "training can go on");
+    assert!(app.dataset(&LITE0).is_ok(), "training can go on");
 }
 
 fn with_checksum(mut file: Vec<u8>) -> Vec<u8> {
@@ -105,11 +107,8 @@ fn with_checksum(mut file: Vec<u8>) -> Vec<u8> {
 #[test]
 fn every_bad_file_gets_its_own_error_and_changes_nothing() {
     let original = trained_project(HeadKind::Softmax);
-    let good = original.save();
+    let good = original.to_bytes(&LITE0);
     let len = good.len();
-    let (id, pre) = lite0();
-    let mut other_id = id.clone();
-    other_id.weights_sha256 = "0".repeat(64);
     let mut bad_head = original.clone();
     bad_head.trained.as_mut().unwrap().fitted.head.classes.push(999);
 
@@ -118,9 +117,10 @@ fn every_bad_file_gets_its_own_error_and_changes_nothing() {
         ("random bytes", (0..500u32).map(|i| (i * 7919 % 251) as u8).collect(), |e| matches!(e, ProjectError::Foreign(w) if w == "unknown header")),
         ("a PNG", b"\x89PNG\r\n\x1a\n....".to_vec(), |e| matches!(e, ProjectError::Foreign(w) if w.contains("PNG"))),
         ("the weights file", b"NRUB\x01\x00".to_vec(), |e| matches!(e, ProjectError::Foreign(w) if w.contains("weights"))),
-        ("other backbone", bad_head_bytes(&original, &other_id, &pre), |e| matches!(e, ProjectError::WrongBackbone { .. })),
-        ("other preprocessing", bad_head_bytes(&original, &id, &IMAGENET), |e| matches!(e, ProjectError::WrongPreprocessing)),
-        ("head for missing classes", bad_head.to_bytes(&id, &pre), |e| matches!(e, ProjectError::Inconsistent(_))),
+        ("other weights", original.to_bytes(&OTHER_WEIGHTS), |e| matches!(e, ProjectError::WrongBackbone { .. })),
+        ("another network", original.to_bytes(&LITE2), |e| matches!(e, ProjectError::WrongBackbone { found, .. } if found.starts_with("efficientnet-lite2"))),
+        ("other preprocessing", original.to_bytes(&OTHER_INPUT), |e| matches!(e, ProjectError::WrongPreprocessing)),
+        ("head for missing classes", bad_head.to_bytes(&LITE0), |e| matches!(e, ProjectError::Inconsistent(_))),
     ];
     for cut in [3, 8, 20, 51] {
         catalogue.push(("cut in the header", good[..cut].to_vec(), |e| matches!(e, ProjectError::ShortHeader { .. })));
@@ -155,7 +155,7 @@ fn every_bad_file_gets_its_own_error_and_changes_nothing() {
 
     // The app's open project, which no failed open may touch.
     let app = Session::new(Rc::new(common::backbone(&ComputeDevice::cpu())));
-    app.open(&trained_project(HeadKind::Prototype).save()).unwrap();
+    app.open(&trained_project(HeadKind::Prototype).to_bytes(&LITE0)).unwrap();
     let saved = app.save();
     for (name, bytes, expected) in catalogue {
         let err = load(&bytes).expect_err(name);
@@ -167,13 +167,9 @@ fn every_bad_file_gets_its_own_error_and_changes_nothing() {
     }
 }
 
-fn bad_head_bytes(project: &Project, id: &BackboneId, pre: &Preprocess) -> Vec<u8> {
-    project.to_bytes(id, pre)
-}
-
 #[test]
 fn random_and_mutated_bytes_never_panic_the_loader() {
-    let good = trained_project(HeadKind::Knn).save();
+    let good = trained_project(HeadKind::Knn).to_bytes(&LITE0);
     let mut rng = Rng::new(2024);
     // Accepted files per kind of damage; a valid checksum over a mutated body may well be a valid
     // project (a changed feature value), so only the first two kinds must always be refused.
@@ -382,7 +378,7 @@ fn format_5_fields_round_trip_and_bad_values_are_refused() {
     let detector = detector_project();
     let mut auto = trained_project(HeadKind::Softmax);
     auto.settings.head = HeadChoice::Auto;
-    let data = auto.dataset().unwrap();
+    let data = auto.dataset(&LITE0).unwrap();
     let device = ComputeDevice::cpu().device;
     let choice =
         pollster::block_on(crate::learn::heads::auto::choose(&data, &auto.settings, &device, &mut Run::new(&mut Quiet, &Interrupter::default()))).unwrap();
@@ -390,14 +386,13 @@ fn format_5_fields_round_trip_and_bad_values_are_refused() {
     trained.auto = Some(choice);
     trained.transfer = Some(crate::learn::tasks::negative_transfer::Transfer { features: 0.9, pixels: 0.5, intermediate: Some(0.95) });
     for original in [&detector, &auto] {
-        let (_, project) = load(&original.save()).unwrap();
+        let (_, project) = load(&original.to_bytes(&LITE0)).unwrap();
         assert_eq!(&project, original);
     }
-    assert!(auto.trained.as_ref().unwrap().summary(0.05).transfer.unwrap().intermediate_better);
+    assert!(auto.trained.as_ref().unwrap().summary(&LITE0, 0.05).transfer.unwrap().intermediate_better);
 
-    let (id, pre) = lite0();
     let refused = |project: &Project, what: &str| {
-        let err = load(&project.to_bytes(&id, &pre)).unwrap_err();
+        let err = load(&project.to_bytes(&LITE0)).unwrap_err();
         assert!(matches!(&err, ProjectError::Inconsistent(m) if m.contains(what)), "{what}: {err}");
     };
     let mut rate = detector.clone();
@@ -441,32 +436,32 @@ fn the_stored_form_joins_back_exactly_and_refuses_what_is_missing() {
     assert!(!fine_tuned.activations.is_empty(), "the fixture has fine-tuning's cached activations");
     for original in [trained_project(HeadKind::Softmax), detector_project(), fine_tuned] {
         let stored = records(&original);
-        let joined = Project::open_stored(&original.save_skeleton(), &bytes_of(&stored)).unwrap();
+        let joined = Project::from_stored(&original.skeleton_bytes(&LITE0), &bytes_of(&stored), &LITE0).unwrap();
         assert_eq!(joined, original);
     }
 
     // One example more costs the skeleton a few bytes; the record carries the rest.
     let mut project = trained_project(HeadKind::Softmax);
-    let before = project.save_skeleton();
+    let before = project.skeleton_bytes(&LITE0);
     let class = project.examples.classes()[1].id;
     let new = project.examples.add(class, vec![captured(&mut Rng::new(3), 0.0)]).unwrap()[0];
-    let after = project.save_skeleton();
+    let after = project.skeleton_bytes(&LITE0);
     assert!(after.len() - before.len() <= 8, "the skeleton grew by {} bytes", after.len() - before.len());
     assert!(project.record_bytes(new).unwrap().len() > FEATURE_DIM * 4, "the record holds the feature");
-    assert!(after.len() * 4 < project.save().len(), "the skeleton leaves the examples out");
+    assert!(after.len() * 4 < project.to_bytes(&LITE0).len(), "the skeleton leaves the examples out");
 
     // Moving an example to another class changes the skeleton only: its old record still fits.
     let stored = records(&project);
     let moved = project.examples.classes()[0].examples[0].id;
     project.examples.move_example(moved, class).unwrap();
-    assert_eq!(Project::open_stored(&project.save_skeleton(), &bytes_of(&stored)).unwrap(), project);
+    assert_eq!(Project::from_stored(&project.skeleton_bytes(&LITE0), &bytes_of(&stored), &LITE0).unwrap(), project);
 
     // A deleted example's record left behind is ignored.
     project.examples.delete_example(moved).unwrap();
-    assert_eq!(Project::open_stored(&project.save_skeleton(), &bytes_of(&stored)).unwrap(), project);
+    assert_eq!(Project::from_stored(&project.skeleton_bytes(&LITE0), &bytes_of(&stored), &LITE0).unwrap(), project);
 
-    let skeleton = project.save_skeleton();
-    let refused = |records: &[Vec<u8>], skeleton: &[u8]| Project::open_stored(skeleton, records).unwrap_err().to_string();
+    let skeleton = project.skeleton_bytes(&LITE0);
+    let refused = |records: &[Vec<u8>], skeleton: &[u8]| Project::from_stored(skeleton, records, &LITE0).unwrap_err().to_string();
     let mut missing = bytes_of(&stored);
     let gone = stored.iter().position(|(id, _)| *id == new).unwrap();
     missing.remove(gone);
@@ -482,7 +477,7 @@ fn the_stored_form_joins_back_exactly_and_refuses_what_is_missing() {
     let last = damaged.len() - 1;
     damaged[last] ^= 1;
     assert!(refused(&bytes_of(&stored), &damaged).contains("checksum"));
-    assert!(refused(&bytes_of(&stored), &project.save()).contains("whole file"), "a project file is not a skeleton");
+    assert!(refused(&bytes_of(&stored), &project.to_bytes(&LITE0)).contains("whole file"), "a project file is not a skeleton");
 
     // A skeleton is never a file to open: importing one says what it is.
     assert_eq!(load(&skeleton).unwrap_err(), ProjectError::Skeleton);
@@ -494,7 +489,7 @@ fn the_stored_form_joins_back_exactly_and_refuses_what_is_missing() {
 #[test]
 fn a_classifier_reads_features_centred_on_its_examples_mean() {
     let project = trained_project(HeadKind::Prototype);
-    let crate::learn::recipe::Lessons::Examples { mut data, .. } = project.lessons().unwrap() else { unreachable!("a classifier's lessons") };
+    let crate::learn::recipe::Lessons::Examples { mut data, .. } = project.lessons(&LITE0).unwrap() else { unreachable!("a classifier's lessons") };
     let mean = data.mean();
     let trained = project.trained.as_ref().unwrap();
     let centre = trained.centre.as_ref().expect("a classifier's head is centred");

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::to_js;
-use crate::{Backbone, DeviceChoice, Frame, WEIGHTS_FILE};
+use crate::{Backbone, DeviceChoice, Frame, NETWORKS, Network};
 
 /// The pretrained backbone, loaded on one device. Methods return Promises.
 #[wasm_bindgen]
@@ -17,12 +17,33 @@ pub struct GlimpseBackbone {
 
 #[wasm_bindgen]
 impl GlimpseBackbone {
-    /// Loads the Lite0 weights (the bytes of `efficientnet-lite0.bpk`) on `backend`: `"webgpu"`,
-    /// `"cpu"`, or `"auto"` (WebGPU on a hardware adapter, else the CPU, which is far faster than
-    /// a software adapter).
-    pub async fn load(weights: Vec<u8>, backend: String) -> Result<GlimpseBackbone, JsValue> {
-        let backbone = Backbone::load_on(DeviceChoice::parse(&backend)?, &weights, WEIGHTS_FILE).await?;
+    /// Loads `network` (an id of [`GlimpseBackbone::networks`]) from its weights file's bytes on
+    /// `backend`: `"webgpu"`, `"cpu"`, or `"auto"` (WebGPU on a hardware adapter, else the CPU,
+    /// which is far faster than a software adapter).
+    pub async fn load(weights: Vec<u8>, backend: String, network: String) -> Result<GlimpseBackbone, JsValue> {
+        let network = Network::find(&network)?;
+        let backbone = Backbone::load_on(DeviceChoice::parse(&backend)?, network, &weights, network.weights_file).await?;
         Ok(Self { inner: Rc::new(backbone) })
+    }
+
+    /// The networks this build runs, the default first: `[{id, name, title, input,
+    /// imagenetTop1, weightsFile, weightsBytes, weightsSha256}]`.
+    #[wasm_bindgen(getter)]
+    pub fn networks() -> Result<JsValue, JsValue> {
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Described {
+            #[serde(flatten)]
+            network: &'static Network,
+            weights_sha256: &'static str,
+        }
+        to_js(&NETWORKS.map(|network| Described { network, weights_sha256: network.weights_sha256() }))
+    }
+
+    /// The id of the network loaded (`"lite0"`).
+    #[wasm_bindgen(getter)]
+    pub fn network(&self) -> String {
+        self.inner.network().id.to_string()
     }
 
     /// The threads the CPU path uses now, as measured while classifying: `{threads, pooledMs,
@@ -32,12 +53,6 @@ impl GlimpseBackbone {
     #[wasm_bindgen(getter)]
     pub fn threads(&self) -> Result<JsValue, JsValue> {
         Ok(to_js(&self.inner.threads())?)
-    }
-
-    /// The SHA-256 of the weights this build loads: a key for keeping them between visits.
-    #[wasm_bindgen(js_name = weightsSha256, getter)]
-    pub fn weights_sha256() -> String {
-        crate::backbone::weights::expected_sha256().to_string()
     }
 
     /// Why the CPU runs the model rather than WebGPU; `undefined` on WebGPU.

@@ -10,10 +10,9 @@ use wasm_bindgen_futures::future_to_promise;
 use super::backbone::GlimpseBackbone;
 use super::{Images, to_js};
 use crate::backbone::CpuKernels;
-use crate::backbone::weights::WEIGHTS_FILE;
 use crate::bench::backbone::time_features;
 use crate::bench::learning::time_learning;
-use crate::{Backbone, DeviceChoice, Frame};
+use crate::{Backbone, DeviceChoice, Frame, Network};
 
 #[wasm_bindgen]
 pub struct GlimpseBench {}
@@ -23,14 +22,15 @@ impl GlimpseBench {
     /// `GlimpseBackbone.load`, plus two "befores" of the CPU kernels: the backend
     /// `"cpu-burn-pointwise"` (Burn's 1×1 convs, the fused depthwise kernel) and
     /// `"cpu-burn-depthwise"` (Burn's ops everywhere).
-    pub async fn backbone(weights: Vec<u8>, backend: String) -> Result<GlimpseBackbone, JsValue> {
+    pub async fn backbone(weights: Vec<u8>, backend: String, network: String) -> Result<GlimpseBackbone, JsValue> {
+        let network = Network::find(&network)?;
         let before = match backend.as_str() {
             "cpu-burn-pointwise" => Some(CpuKernels::Depthwise),
             "cpu-burn-depthwise" => Some(CpuKernels::None),
             _ => None,
         };
         let choice = if before.is_some() { DeviceChoice::Cpu } else { DeviceChoice::parse(&backend)? };
-        let mut backbone = Backbone::load_on(choice, &weights, WEIGHTS_FILE).await?;
+        let mut backbone = Backbone::load_on(choice, network, &weights, network.weights_file).await?;
         if let Some(kernels) = before {
             backbone.use_cpu_kernels(kernels)?;
         }

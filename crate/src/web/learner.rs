@@ -86,6 +86,20 @@ impl GlimpseLearner {
         Self { session: Rc::new(Session::new(backbone.inner.clone())) }
     }
 
+    /// This project on `backbone` (another network): see [`Session::moved_to`]. Refused while
+    /// it has examples.
+    #[wasm_bindgen(js_name = movedTo)]
+    pub fn moved_to(&self, backbone: &GlimpseBackbone) -> Result<GlimpseLearner, JsValue> {
+        Ok(Self { session: Rc::new(self.session.moved_to(backbone.inner.clone())?) })
+    }
+
+    /// The id of the network a project, model or stored skeleton was made with, read before
+    /// opening it: what to load for it.
+    #[wasm_bindgen(js_name = networkOf)]
+    pub fn network_of(bytes: &[u8]) -> Result<String, JsValue> {
+        Ok(crate::network_of(bytes).map_err(Error::from)?.id.to_string())
+    }
+
     /// Side of the square thumbnails.
     #[wasm_bindgen(js_name = thumbnailSize, getter)]
     pub fn thumbnail_size() -> u32 {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use glimpse::{Backbone, ComputeDevice};
+use glimpse::{Backbone, ComputeDevice, Network};
 
 pub mod digits;
 pub mod quadrant;
@@ -24,13 +24,18 @@ pub fn fixture(name: &str) -> PathBuf {
     path
 }
 
-pub fn weights_path() -> PathBuf {
-    workspace().join("models").join(glimpse::WEIGHTS_FILE)
+pub fn weights_path(network: &Network) -> PathBuf {
+    workspace().join("models").join(network.weights_file)
 }
 
+/// Lite0, the default network, on `device`.
 pub fn backbone(device: &ComputeDevice) -> Backbone {
-    let path = weights_path();
-    Backbone::load(&std::fs::read(&path).unwrap(), &path.display().to_string(), device).unwrap()
+    network_backbone(&glimpse::LITE0, device)
+}
+
+pub fn network_backbone(network: &'static Network, device: &ComputeDevice) -> Backbone {
+    let path = weights_path(network);
+    Backbone::load(network, &std::fs::read(&path).unwrap(), &path.display().to_string(), device).unwrap()
 }
 
 /// An RGBA8 image and its size.

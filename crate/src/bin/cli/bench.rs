@@ -8,7 +8,7 @@ use std::rc::Rc;
 use glimpse::bench::backbone::{Timing, time_features};
 use glimpse::bench::counting::{Candidate, Labelled, Outcome, choices};
 use glimpse::bench::learning::{time_capture, time_learning};
-use glimpse::bench::{CUT_BLOCK, CpuKernels, RECIPE, Recipe, textured_frame};
+use glimpse::bench::{CpuKernels, RECIPE, Recipe, cut_block, textured_frame};
 use glimpse::{Backbone, Frame, Point, Settings};
 
 use super::files::{decode, frame};
@@ -122,7 +122,8 @@ pub fn counting(model: &Model, train: &Path, test: &Path) -> Result<(), String> 
     let candidates: Vec<Candidate> =
         changes.iter().flat_map(|(_, c)| SEEDS.map(|seed| Candidate { settings: Settings { seed, ..c.settings.clone() }, ..c.clone() })).collect();
     let thresholds = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
-    let outcomes = pollster::block_on(choices(&backbone, (&train, &test), classes, (&[CUT_BLOCK, 5], &candidates, &thresholds))).map_err(|e| e.to_string())?;
+    let outcomes = pollster::block_on(choices(&backbone, (&train, &test), classes, (&[cut_block(backbone.network()), 5], &candidates, &thresholds)))
+        .map_err(|e| e.to_string())?;
     println!("{} frames to train on, {} to score on; the learner's threshold is {}; means of seeds {SEEDS:?}", train.len(), test.len(), learner.threshold);
     println!("cut\tmap\tchange\tbest epochs\tthreshold\tF1\tprecision\trecall\texact counts\ttrunk ms/frame\thead ms/frame");
     let reference = outcomes[0].trunk_ms + outcomes[0].head_ms;

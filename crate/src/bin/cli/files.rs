@@ -11,7 +11,7 @@ use image::{ImageReader, Limits, RgbaImage};
 /// The most pixels an image may have: a 50 MP camera's. A small file can claim far more (a
 /// 514 KB PNG of 23000² took 8.4 GB to decode), so the size is checked before decoding.
 pub const MAX_PIXELS: u64 = 50_000_000;
-/// The most bytes a weights file may have (Lite0's are 18.5 MB).
+/// The most bytes a weights file may have (Lite0's are 18.5 MB, Lite2's 24.3 MB).
 pub const WEIGHTS_LIMIT: u64 = 512 << 20;
 
 fn is_hidden(path: &Path) -> bool {

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use glimpse::{Backbone, DeviceChoice, HeadChoice, Session, Settings, Task};
+use glimpse::{Backbone, DeviceChoice, HeadChoice, NETWORKS, Network, Session, Settings, Task};
 
 /// In-browser transfer learning, on folders of images: the same core and project file as the page.
 #[derive(Parser)]
@@ -150,9 +150,13 @@ enum Command {
 #[derive(Args, Clone)]
 #[command(next_help_heading = "Model")]
 struct Model {
-    /// The Lite0 weights
-    #[arg(long, value_name = "FILE", default_value_os_t = default_weights(), global = true)]
-    weights: PathBuf,
+    /// lite0 (the default: faster) or lite2 (more accurate, about 2.4× the compute per image).
+    /// Commands that open a project use the one it was made with
+    #[arg(long, value_name = "NET", value_parser = network, global = true)]
+    backbone: Option<&'static Network>,
+    /// The network's weights [default: models/efficientnet-NET.bpk of this build]
+    #[arg(long, value_name = "FILE", global = true)]
+    weights: Option<PathBuf>,
     /// cpu, wgpu (needs a build with `--features gpu`), or auto (wgpu on a hardware GPU, else the CPU)
     #[arg(long, value_name = "B", default_value = "cpu", global = true)]
     backend: String,
@@ -258,8 +262,8 @@ fn names(text: &str) -> Result<Names, String> {
     if names.is_empty() { Err("needs comma-separated class names".into()) } else { Ok(Names(names)) }
 }
 
-fn default_weights() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(glimpse::WEIGHTS_FILE)
+fn network(id: &str) -> Result<&'static Network, String> {
+    Network::find(id).map_err(|e| e.to_string())
 }
 
 impl Augmenting {
@@ -299,7 +303,8 @@ impl Learning {
 }
 
 pub fn main() -> i32 {
-    let version = format!("{} (project format {}, backbone efficientnet-lite0)", env!("CARGO_PKG_VERSION"), glimpse::FORMAT_VERSION);
+    let networks: Vec<_> = NETWORKS.iter().map(|n| n.name).collect();
+    let version = format!("{} (project format {}, backbones {})", env!("CARGO_PKG_VERSION"), glimpse::FORMAT_VERSION, networks.join(", "));
     let command = Cli::command().version(version);
     let cli = match command.try_get_matches_from(std::env::args_os()).and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(cli) => cli,
@@ -353,11 +358,16 @@ fn run(command: Command, model: &Model) -> Result<i32, String> {
     }
 }
 
-/// The weights loaded on the device `--backend` names.
+/// `--backbone`'s network (the default one without it), loaded on the device `--backend` names.
 fn load_backbone(model: &Model) -> Result<Backbone, String> {
+    load_network(model, model.backbone.unwrap_or(Network::default_network()))
+}
+
+fn load_network(model: &Model, network: &'static Network) -> Result<Backbone, String> {
     let choice = DeviceChoice::parse(&model.backend).map_err(|e| e.to_string())?;
-    let bytes = files::read_bounded(&model.weights, files::WEIGHTS_LIMIT).map_err(|e| format!("weights file {e}"))?;
-    pollster::block_on(Backbone::load_on(choice, &bytes, &model.weights.display().to_string())).map_err(|e| e.to_string())
+    let weights = model.weights.clone().unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(network.weights_file));
+    let bytes = files::read_bounded(&weights, files::WEIGHTS_LIMIT).map_err(|e| format!("weights file {e}"))?;
+    pollster::block_on(Backbone::load_on(choice, network, &bytes, &weights.display().to_string())).map_err(|e| e.to_string())
 }
 
 /// An empty project on the backbone.
@@ -365,10 +375,14 @@ fn session(model: &Model) -> Result<Session, String> {
     Ok(Session::new(Rc::new(load_backbone(model)?)))
 }
 
-/// The project file at `path`, open on the backbone.
+/// The project file at `path`, open on the network it was made with.
 fn open_project(model: &Model, path: &Path) -> Result<Session, String> {
     let bytes = files::read_project(path)?;
-    let session = session(model)?;
+    let network = glimpse::network_of(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Some(asked) = model.backbone.filter(|&asked| asked != network) {
+        return Err(format!("{}: made with {}, so --backbone {} cannot read it (leave --backbone out)", path.display(), network.id, asked.id));
+    }
+    let session = Session::new(Rc::new(load_network(model, network)?));
     session.open(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     if let Some(a) = session.adaptation() {
         let note = if a.applies { "" } else { " (not applied: the head was retrained through other fine-tuned layers since; adapt again)" };

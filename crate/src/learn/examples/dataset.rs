@@ -5,7 +5,7 @@ use burn::prelude::*;
 
 use crate::Error;
 use crate::backbone::FEATURE_DIM;
-use crate::backbone::top;
+use crate::backbone::{Network, top};
 use crate::learn::examples::store::{Activation, Class, ClassId, ExampleId};
 use crate::learn::metrics::{Evaluation, evaluate};
 use crate::learn::vectors::mean;
@@ -78,8 +78,8 @@ impl Dataset {
 
     /// Attaches each row's activation from `cached`; fails, saying how many are missing, when a
     /// row has none deep enough for fine-tuning `depth` layers.
-    pub fn with_activations(mut self, depth: u32, cached: impl Fn(ExampleId) -> Option<Activation>) -> Result<Self, Error> {
-        let needed = top::first_block(depth);
+    pub fn with_activations(mut self, network: &Network, depth: u32, cached: impl Fn(ExampleId) -> Option<Activation>) -> Result<Self, Error> {
+        let needed = top::first_block(network, depth);
         let found: Vec<Activation> = self.ids.iter().filter_map(|&id| cached(id).filter(|a| a.block as usize <= needed)).collect();
         if found.len() < self.len() {
             return Err(Error::NotCached { missing: self.len() - found.len(), total: self.len(), depth, deepest: depth == top::MAX_DEPTH });

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use image::{RgbaImage, imageops};
 use serde::{Deserialize, Serialize};
 
-use crate::backbone::{FEATURE_DIM, top};
+use crate::backbone::{FEATURE_DIM, Network, top};
 use crate::{Error, Frame};
 
 pub type ClassId = u32;
@@ -85,9 +85,9 @@ impl Activation {
     }
 
     /// Refuses a block fine-tuning never caches at or values of the wrong count.
-    pub fn check(&self) -> Result<(), Error> {
-        let cached = [top::cached_block(1), top::cached_block(top::MAX_DEPTH)];
-        let ok = cached.contains(&(self.block as usize)) && self.values.len() == top::boundary_shape(self.block as usize).iter().product::<usize>();
+    pub fn check(&self, network: &Network) -> Result<(), Error> {
+        let cached = [top::cached_block(network, 1), top::cached_block(network, top::MAX_DEPTH)];
+        let ok = cached.contains(&(self.block as usize)) && self.values.len() == top::boundary_shape(network, self.block as usize).iter().product::<usize>();
         if ok { Ok(()) } else { Err(Error::Inconsistent(format!("a cached activation (block {}) is misshapen", self.block))) }
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::backbone::top::{Top, TopWeights, boundary_shape, describe};
-use crate::backbone::{FEATURE_DIM, Lite0};
+use crate::backbone::{EfficientNet, FEATURE_DIM};
 use crate::clock::now_ms;
 use crate::device::read_floats;
 use crate::learn::examples::dataset::Dataset;
@@ -115,7 +115,7 @@ pub async fn fine_tune(
     fitted: Fitted,
     data: &Dataset,
     centre: &[f32],
-    model: &Lite0,
+    model: &EfficientNet,
     settings: &Settings,
     device: &Device,
     run: &mut Run<'_, impl Progress>,
@@ -127,7 +127,7 @@ pub async fn fine_tune(
     // The same split as the head's: the held-out examples never trained either.
     let split = stratified(&data.labels, &data.captures, settings.validation_fraction, settings.seed);
     let first_epoch = fitted.history.len() as u32 + 1;
-    run.fine_tuning(&describe(depth));
+    run.fine_tuning(&describe(model.network(), depth));
     let start = Start { epoch: first_epoch, learning_rate: settings.learning_rate * RATE_FACTOR };
     let fit = train_top(top, head, centre, &boundary, data, &split, start, settings, device, run).await?;
 
@@ -167,7 +167,7 @@ pub async fn retune(
     head: &HeadWeights,
     again: &Retune,
     data: &Dataset,
-    model: &Lite0,
+    model: &EfficientNet,
     settings: &Settings,
     device: &Device,
     run: &mut Run<'_, impl Progress>,
@@ -224,9 +224,9 @@ struct Boundary {
 }
 
 impl Boundary {
-    async fn of(data: &Dataset, model: &Lite0, block: usize, device: &Device) -> Result<Self, Error> {
+    async fn of(data: &Dataset, model: &EfficientNet, block: usize, device: &Device) -> Result<Self, Error> {
         const CHUNK: usize = 32;
-        let dims = boundary_shape(block);
+        let dims = boundary_shape(model.network(), block);
         let mut values = Vec::with_capacity(data.len() * dims.iter().product::<usize>());
         let mut rows = data.activations.iter().peekable();
         while let Some(first) = rows.next() {
@@ -236,7 +236,7 @@ impl Boundary {
                 run.push(rows.next().expect("peeked"));
             }
             let from = first.block as usize;
-            let [c, h, w] = boundary_shape(from);
+            let [c, h, w] = boundary_shape(model.network(), from);
             let floats: Vec<f32> = run.iter().flat_map(|a| a.floats()).collect();
             let x = Tensor::<4>::from_data(TensorData::new(floats, [run.len(), c, h, w]), device);
             values.extend(read_floats(model.blocks_between(x, from, block)).await?);
@@ -272,10 +272,10 @@ impl Boundary {
 /// Milliseconds per example of a training step (forward, backward, update) of `depth` layers,
 /// timed on a batch of random activations at their boundary (the second of two steps: the
 /// first pays for allocation and kernel set-up).
-pub async fn probe(model: &Lite0, depth: u32, device: &Device) -> Result<f64, Error> {
+pub async fn probe(model: &EfficientNet, depth: u32, device: &Device) -> Result<f64, Error> {
     const BATCH: usize = 8;
     let top = Top::of(model, depth)?;
-    let [c, h, w] = boundary_shape(top.first_block());
+    let [c, h, w] = boundary_shape(model.network(), top.first_block());
     let autodiff = device.clone().autodiff();
     let head = Dense { inputs: 1280, outputs: 2, weight: vec![0.01; 2560], bias: vec![0.0; 2] };
     let mut net = Tuned::new(top.trainable_on(&autodiff), SoftmaxNet::from_dense(None, &head, 0.0, &autodiff), &[0.0; FEATURE_DIM], &autodiff);

@@ -7,7 +7,7 @@
 use burn::prelude::Device;
 
 use crate::Error;
-use crate::backbone::Lite0;
+use crate::backbone::EfficientNet;
 use crate::learn::examples::dataset::Dataset;
 use crate::learn::examples::split::Split;
 use crate::learn::heads::fine_tune::{Retune, retune};
@@ -25,7 +25,7 @@ pub async fn refit(
     head_epochs: u32,
     tuned: Option<&Retune>,
     data: &Dataset,
-    model: &Lite0,
+    model: &EfficientNet,
     settings: &Settings,
     device: &Device,
     run: &mut Run<'_, impl Progress>,

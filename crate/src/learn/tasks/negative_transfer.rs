@@ -10,7 +10,7 @@ use burn::prelude::Device;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::backbone::top;
+use crate::backbone::{Network, top};
 use crate::learn::examples::dataset::Dataset;
 use crate::learn::examples::store::{Activation, Class, ExampleId, THUMBNAIL_SIZE};
 use crate::learn::heads::fit::fit;
@@ -43,8 +43,11 @@ impl Transfer {
     }
 }
 
-/// The block whose input is the intermediate layer the check compares.
-pub const INTERMEDIATE_BLOCK: u32 = 12;
+/// The block whose input is the intermediate layer the check compares: the output of the last
+/// stride-2 block, which fine-tuning caches anyway (Lite0: block 12, 192×7×7).
+pub fn intermediate_block(network: &Network) -> usize {
+    top::cached_block(network, 1)
+}
 
 /// `data` (the examples of `classes`, as `Dataset::of` lays them out) with their thumbnails'
 /// pixels (0..1, centred on their mean, so that a cosine head compares how images differ rather
@@ -66,11 +69,12 @@ pub fn pixel_dataset(data: &Dataset, classes: &[&Class]) -> Dataset {
 
 /// `data` with each example's intermediate activation, averaged over its 7×7 positions, for
 /// features; `None` when an example has none at that layer.
-pub fn intermediate_dataset(data: &Dataset, cached: impl Fn(ExampleId) -> Option<Activation>) -> Option<Dataset> {
-    let [channels, side, _] = top::boundary_shape(INTERMEDIATE_BLOCK as usize);
+pub fn intermediate_dataset(network: &Network, data: &Dataset, cached: impl Fn(ExampleId) -> Option<Activation>) -> Option<Dataset> {
+    let block = intermediate_block(network);
+    let [channels, side, _] = top::boundary_shape(network, block);
     let mut rows = Vec::with_capacity(data.len() * channels);
     for &id in &data.ids {
-        let activation = cached(id).filter(|a| a.block == INTERMEDIATE_BLOCK)?;
+        let activation = cached(id).filter(|a| a.block as usize == block)?;
         rows.extend(activation.floats().chunks(side * side).map(|plane| plane.iter().sum::<f32>() / plane.len() as f32));
     }
     Some(data.with_features(rows, channels))

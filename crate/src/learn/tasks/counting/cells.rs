@@ -12,7 +12,8 @@ use super::Point;
 use super::grid::{Found, decode, mirrored, targets};
 use super::score::{CountEvaluation, evaluate};
 use crate::Error;
-use crate::backbone::top::boundary_shape;
+use crate::backbone::Network;
+use crate::backbone::top::{boundary_shape, last_stride_block};
 use crate::device::read_floats;
 use crate::learn::examples::split::stratified;
 use crate::learn::examples::store::{ClassId, ExampleId};
@@ -21,9 +22,12 @@ use crate::learn::progress::{EpochStats, Progress, Run};
 use crate::learn::settings::Settings;
 use crate::learn::train::{Objective, Start, Stop, fit};
 
-/// Where the backbone is cut: the input of block 11, 112 channels at 1/16 of the input (a 14×14
-/// grid at 224). Chosen by measurement over the 1/8 map (docs/benchmarks.md, "Counting").
-pub const CUT_BLOCK: usize = 11;
+/// Where the backbone is cut: the input of its last stride-2 block, the deepest map at 1/16 of
+/// the input (Lite0: block 11, 112 channels, 14×14 at 224; Lite2: block 15, 120 channels, 17×17
+/// at 260). Chosen by measurement over the 1/8 map (docs/benchmarks.md, "Counting").
+pub fn cut_block(network: &Network) -> usize {
+    last_stride_block(network)
+}
 /// Channels of the head's hidden layer.
 pub const HIDDEN: usize = 32;
 
@@ -40,8 +44,8 @@ pub struct Recipe {
 pub const RECIPE: Recipe = Recipe { object_weight: 30.0, mirror: true };
 
 /// `[channels, side, side]` of the map the head reads.
-pub fn map_shape() -> [usize; 3] {
-    boundary_shape(CUT_BLOCK)
+pub fn map_shape(network: &Network) -> [usize; 3] {
+    boundary_shape(network, cut_block(network))
 }
 
 /// The head as the project keeps it; its classes are the `Head`'s, in order.
@@ -54,12 +58,12 @@ pub struct Cells {
 }
 
 impl Cells {
-    /// Whether its layers fit `channels` in and `classes` (plus background) out.
+    /// Whether its layers fit `channels` in and `classes` (plus background) out. (Whether
+    /// `channels` and its side are the network's, the project checks.)
     pub fn fits(&self, channels: usize, classes: usize) -> bool {
-        let [c, side, _] = map_shape();
+        let c = channels;
         let finite = self.hidden.weight.iter().chain(&self.output.weight).chain(&self.hidden.bias).chain(&self.output.bias).all(|v| v.is_finite());
-        channels == c
-            && self.side as usize == side
+        self.side > 0
             && self.hidden.inputs as usize == c
             && self.hidden.weight.len() == c * self.hidden.outputs as usize
             && self.hidden.bias.len() == self.hidden.outputs as usize

@@ -12,7 +12,7 @@ pub mod score;
 
 use serde::{Deserialize, Serialize};
 
-use crate::backbone::Backbone;
+use crate::backbone::{Backbone, Network};
 use crate::device::read_floats;
 use crate::learn::examples::store::{Activation, ClassId};
 use crate::preprocess::View;
@@ -81,13 +81,14 @@ pub struct Scene {
 impl Scene {
     /// What a frame captured for counting keeps: the frozen layers run once, on the whole frame.
     pub async fn of(backbone: &Backbone, frame: Frame<'_>) -> Result<Self, Error> {
-        let map = read_floats(backbone.trunk_of(&[frame], cells::CUT_BLOCK, View::Whole)?).await?;
-        Ok(Self { picture: Picture::of(frame), map: Activation::of(cells::CUT_BLOCK, &map) })
+        let cut = cells::cut_block(backbone.network());
+        let map = read_floats(backbone.trunk_of(&[frame], cut, View::Whole)?).await?;
+        Ok(Self { picture: Picture::of(frame), map: Activation::of(cut, &map) })
     }
 
-    pub fn check(&self) -> Result<(), Error> {
-        let [c, h, w] = cells::map_shape();
-        if self.map.block as usize != cells::CUT_BLOCK || self.map.values.len() != c * h * w || !self.picture.fits() {
+    pub fn check(&self, network: &Network) -> Result<(), Error> {
+        let [c, h, w] = cells::map_shape(network);
+        if self.map.block as usize != cells::cut_block(network) || self.map.values.len() != c * h * w || !self.picture.fits() {
             return Err(Error::Inconsistent("a frame labelled for counting is misshapen".into()));
         }
         Ok(())

@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
-"""An independent forward pass of EfficientNet-Lite0, to check Glimpse's Burn port against.
+"""An independent forward pass of EfficientNet-Lite0 and -Lite2, to check Glimpse's Burn port against.
 
 It shares no code and no converted file with the Rust side: it parses the original PyTorch
 checkpoint itself (legacy pickle format, strides applied with NumPy), keeps every BatchNorm as
 its own node instead of folding it, builds an ONNX graph with the `onnx` package and runs it
 with onnxruntime on the CPU.
 
-    lite0_reference.py onnx CHECKPOINT OUT.onnx
-    lite0_reference.py run CHECKPOINT OUT.onnx INPUTS.f32 N FEATURES.f32 LOGITS.f32
+    lite_reference.py onnx CHECKPOINT OUT.onnx
+    lite_reference.py run CHECKPOINT OUT.onnx INPUTS.f32 N FEATURES.f32 LOGITS.f32
 
-INPUTS.f32 holds N preprocessed images, float32 little-endian, N x 3 x 224 x 224. The outputs
-are N x 1280 pooled features and N x 1000 ImageNet logits in the same encoding.
+The network (Lite0 or Lite2) is told by the checkpoint's block count. INPUTS.f32 holds N
+preprocessed images, float32 little-endian, N x 3 x S x S (S: 224 for Lite0, 260 for Lite2).
+The outputs are N x 1280 pooled features and N x 1000 ImageNet logits in the same encoding.
 """
 import collections
 import math
@@ -20,10 +21,9 @@ import sys
 
 import numpy as np
 
-INPUT_SIZE = 224
 BN_EPS = 1e-3
 # (repeats, kernel, stride, expand, in, out), from efficientnet_lite_builder.py: r1_k3_s11_e1_i32_o16 ...
-STAGES = [
+BASE_STAGES = [
     (1, 3, 1, 1, 32, 16),
     (2, 3, 2, 6, 16, 24),
     (2, 5, 2, 6, 24, 40),
@@ -32,6 +32,37 @@ STAGES = [
     (4, 5, 2, 6, 112, 192),
     (1, 3, 1, 6, 192, 320),
 ]
+# efficientnet_lite_builder.py's (width, depth, resolution) per model.
+SCALING = {"lite0": (1.0, 1.0, 224), "lite2": (1.1, 1.2, 260)}
+
+
+def round_filters(filters, width):
+    """efficientnet_model.round_filters with depth_divisor 8."""
+    if width == 1.0:
+        return filters
+    filters *= width
+    new = max(8, int(filters + 4) // 8 * 8)
+    return new + 8 if new < 0.9 * filters else new
+
+
+def stages(name):
+    """The block table of `name`: Lite keeps the first and last stages' repeats and the stem's
+    width (fix_head_stem), scales the rest."""
+    width, depth, size = SCALING[name]
+    out = []
+    for i, (repeats, kernel, stride, expand, cin, cout) in enumerate(BASE_STAGES):
+        if 0 < i < len(BASE_STAGES) - 1:
+            repeats = int(math.ceil(depth * repeats))
+        out.append((repeats, kernel, stride, expand, cin if i == 0 else round_filters(cin, width), round_filters(cout, width)))
+    return out, size
+
+
+def network_of(weights):
+    blocks = 1 + max(int(k.split(".")[1]) for k in weights if k.startswith("_blocks."))
+    for name in SCALING:
+        if sum(r for r, *_ in stages(name)[0]) == blocks:
+            return name
+    raise ValueError(f"a checkpoint of {blocks} blocks is neither Lite0 nor Lite2")
 STORAGE_DTYPES = {"FloatStorage": np.float32, "LongStorage": np.int64}
 
 
@@ -119,9 +150,10 @@ def build_onnx(weights):
             z = r
         return z, out
 
-    x, size = conv_bn("input", INPUT_SIZE, "_conv_stem", "_bn0", 2, 1, True)
+    table, input_size = stages(network_of(weights))
+    x, size = conv_bn("input", input_size, "_conv_stem", "_bn0", 2, 1, True)
     block = 0
-    for repeats, kernel, stride, expand, cin, cout in STAGES:
+    for repeats, kernel, stride, expand, cin, cout in table:
         for r in range(repeats):
             inp, s, c = x, (stride if r == 0 else 1), (cin if r == 0 else cout)
             p = f"_blocks.{block}"
@@ -143,14 +175,14 @@ def build_onnx(weights):
         "Gemm", ["features", init("_fc.weight", weights["_fc.weight"]), init("_fc.bias", weights["_fc.bias"])],
         ["logits"], transB=1))
     graph = helper.make_graph(
-        nodes, "efficientnet_lite0",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 3, INPUT_SIZE, INPUT_SIZE])],
+        nodes, f"efficientnet_{network_of(weights)}",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 3, input_size, input_size])],
         [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", 1280]),
          helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 1000])],
         inits)
     used = {i.name for i in inits}
     unused = [k for k in weights if k not in used and not k.endswith("num_batches_tracked")]
-    if unused or block != 16:
+    if unused or block != sum(r for r, *_ in table):
         raise ValueError(f"graph does not use the whole checkpoint: {unused}, {block} blocks")
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="glimpse", ir_version=8)
 
@@ -167,7 +199,8 @@ def main(argv):
         model = build_onnx(read_checkpoint(checkpoint))
         onnx.checker.check_model(model)
         onnx.save(model, model_path)
-        x = np.fromfile(inputs, "<f4").reshape(int(n), 3, INPUT_SIZE, INPUT_SIZE)
+        side = model.graph.input[0].type.tensor_type.shape.dim[2].dim_value
+        x = np.fromfile(inputs, "<f4").reshape(int(n), 3, side, side)
         session = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
         features, logits = session.run(["features", "logits"], {"input": x})
         features.astype("<f4").tofile(features_out)
