@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::rc::Rc;
 
-use glimpse::{ComputeDevice, Error, Frame, HeadChoice, HeadKind, Prediction, Quiet, Session, Settings, Task, View};
+use glimpse::{ComputeDevice, Error, Frame, HeadChoice, HeadKind, Network, Prediction, Quiet, Session, Settings, Task, View};
 
 const PYTHON_SAYS: &str = "set GLIMPSE_PYTHON to the test command's .venv/bin/python (numpy, onnx, onnxruntime)";
 
@@ -25,7 +25,11 @@ fn dir() -> PathBuf {
 }
 
 fn new_session() -> Session {
-    Session::new(Rc::new(common::backbone(&ComputeDevice::cpu())))
+    on(&glimpse::LITE0)
+}
+
+fn on(network: &'static Network) -> Session {
+    Session::new(Rc::new(common::network_backbone(network, &ComputeDevice::cpu())))
 }
 
 /// Captures views of each photo into a class named after its object.
@@ -115,12 +119,13 @@ fn every_head_exports_and_onnxruntime_agrees_with_predict() {
         ("prototype", Settings { head: HeadChoice::Fixed(HeadKind::Prototype), ..Settings::default() }),
         ("knn", Settings { head: HeadChoice::Fixed(HeadKind::Knn), k: 3, ..Settings::default() }),
         ("fine-tuned", Settings { fine_tune: 2, epochs: 4, validation_fraction: 0.0, ..Settings::default() }),
+        ("lite2-fine-tuned", Settings { fine_tune: 2, epochs: 4, validation_fraction: 0.0, ..Settings::default() }),
     ];
     for (name, settings) in cases {
-        let session = new_session();
+        let session = if name.starts_with("lite2") { on(&glimpse::LITE2) } else { new_session() };
         capture(&session, &objects, 4);
         train(&session, settings);
-        if name == "fine-tuned" {
+        if name.ends_with("fine-tuned") {
             assert!(session.last_training().unwrap().fine_tuned.unwrap().kept, "the fine-tuned layers were kept");
         }
         let run = run_onnx(&session, name, &images);
@@ -193,9 +198,16 @@ fn a_detector_exports_its_score_and_threshold() {
 
 /// A counter's file gives its per-cell probabilities of the whole frame: the map `explain` shows
 /// (each cell's probability of holding an object's centre) is one minus its background channel.
+/// On each network: Lite0 cuts at a 14×14 map, Lite2 at 17×17.
 #[test]
 fn a_counter_exports_its_cell_map() {
-    let session = new_session();
+    for (network, side) in [(&glimpse::LITE0, 14), (&glimpse::LITE2, 17)] {
+        counter_exports_its_cell_map(network, side);
+    }
+}
+
+fn counter_exports_its_cell_map(network: &'static Network, side: usize) {
+    let session = on(network);
     let train_scenes = common::scenes::scenes(16, 4);
     let ids: Vec<_> = common::scenes::OBJECTS.iter().map(|(name, _, _)| session.add_class(Some(name)).unwrap()).collect();
     session.set_settings(Settings { task: Task::Count, epochs: 10, ..Settings::default() }).unwrap();
@@ -219,12 +231,12 @@ fn a_counter_exports_its_cell_map() {
         assert_eq!(channels.len(), 1 + ids.len());
         let background: Vec<f32> =
             channels[0].as_array().unwrap().iter().flat_map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32)).collect();
-        assert_eq!(background.len(), e.map.side * e.map.side);
+        assert_eq!((background.len(), e.map.side), (side * side, side));
         for (b, v) in background.iter().zip(&e.map.values) {
             worst = worst.max((1.0 - b - v).abs());
         }
     }
-    println!("counter: onnxruntime's cells against explain's map: worst {worst:.2e}");
+    println!("{} counter: onnxruntime's cells against explain's map: worst {worst:.2e}", network.id);
     assert!(worst <= 1e-4, "{worst}");
 }
 

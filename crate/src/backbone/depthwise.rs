@@ -1,4 +1,4 @@
-//! Lite0's depthwise stage on the CPU as one kernel: ReLU6 of the input, the k×k depthwise
+//! The depthwise stage on the CPU as one kernel: ReLU6 of the input, the k×k depthwise
 //! convolution with TensorFlow "same" padding, the folded BatchNorm's bias, ReLU6.
 //!
 //! Why: Burn's CPU backend spends ~1 ns per element natively (~5 in wasm) on each ReLU6 and

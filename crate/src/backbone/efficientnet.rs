@@ -1,6 +1,6 @@
-//! EfficientNet-Lite0 with its BatchNorms folded into the convolutions.
+//! EfficientNet-Lite (Lite0, Lite2: see `network`) with its BatchNorms folded into the convolutions.
 //!
-//! Lite0 is EfficientNet-B0 made quantisation-friendly: ReLU6 instead of swish, no
+//! Lite is EfficientNet made quantisation-friendly: ReLU6 instead of swish, no
 //! squeeze-excite, and a stem and head that are not scaled. The padding is TensorFlow's
 //! "same" (asymmetric on stride-2 layers), which Burn's `PaddingConfig2d::Same` reproduces,
 //! because the weights were trained in TensorFlow.

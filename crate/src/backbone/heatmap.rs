@@ -1,7 +1,7 @@
 //! Heat maps: where in a frame the evidence for a class lies.
 //!
 //! Every head reads the backbone's last feature map (1280 channels on a square grid over the
-//! centre square of the frame: 7×7 for EfficientNet, 9×9 for Lite2) after global average pooling. For
+//! centre square of the frame: 7×7 for Lite0, 9×9 for Lite2) after global average pooling. For
 //! a head that is linear in the pooled feature, the class's logit is therefore the mean over the
 //! cells of the same linear
 //! map applied to each cell: a class activation map (Zhou et al. 2016), exact and without a

@@ -1,4 +1,4 @@
-//! Lite0's 1×1 convolutions on the CPU: one matrix product per image, cut into blocks for the
+//! The 1×1 convolutions on the CPU: one matrix product per image, cut into blocks for the
 //! threads, each block with the folded BatchNorm's bias written into it first and accumulated
 //! onto, and an optional ReLU6 on the way out.
 //!

@@ -1,4 +1,4 @@
-//! Lite0's stem on the CPU as one kernel: the dense 3×3 stride-2 convolution of the RGB input
+//! The stem on the CPU as one kernel: the dense 3×3 stride-2 convolution of the RGB input
 //! with TensorFlow "same" padding, the folded BatchNorm's bias, ReLU6; on the depthwise stages'
 //! plan (each input plane split into its stride's phases once, read by every output channel).
 //!

@@ -23,7 +23,7 @@ async fn conv(g: &mut Graph, x: &str, conv: &Conv2d, stride: usize, groups: usiz
     let weight = conv.weight.val();
     let dims = weight.dims();
     let w = g.floats("w", &dims, read_floats(weight).await?);
-    let bias = conv.bias.as_ref().expect("Lite0's convs carry the folded BatchNorm's bias");
+    let bias = conv.bias.as_ref().expect("the convs carry the folded BatchNorm's bias");
     let b = g.floats("b", &[dims[0]], read_floats(bias.val()).await?);
     let attributes = vec![
         Attr::Ints("kernel_shape", vec![dims[2] as i64, dims[3] as i64]),

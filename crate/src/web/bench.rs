@@ -71,7 +71,7 @@ impl GlimpseBackbone {
         })
     }
 
-    /// The normalised `3 × 224 × 224` input the network sees for one RGBA frame (channel-major),
+    /// The normalised `3 × S × S` input the network sees for one RGBA frame (channel-major),
     /// so that another engine can be given exactly the same input.
     pub fn preprocess(&self, rgba: Vec<u8>, width: u32, height: u32) -> Result<Float32Array, JsValue> {
         Ok(Float32Array::from(self.inner.preprocess().apply(Frame::new(&rgba, width, height)?).as_slice()))

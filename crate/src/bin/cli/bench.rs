@@ -12,7 +12,7 @@ use glimpse::bench::{CpuKernels, RECIPE, Recipe, cut_block, textured_frame};
 use glimpse::{Backbone, Frame, Point, Settings};
 
 use super::files::{decode, frame};
-use super::{Model, load_backbone, yolo};
+use super::{Model, load_backbone, load_network, yolo};
 
 /// Runs `body` on the CPU and on native wgpu with the backbone loaded there; a backend this
 /// machine lacks gets a line saying so and is skipped.
@@ -57,6 +57,25 @@ pub fn run(model: &Model, learner: bool, iterations: usize) -> Result<(), String
         let mut before = load_backbone(&Model { backend: "cpu".into(), ..model.clone() })?;
         before.use_cpu_kernels(kernels).map_err(|e| e.to_string())?;
         rows(label, before)?;
+    }
+    Ok(())
+}
+
+/// Each network's features on the CPU, batch 1 and 8, as ratios to the default network's at
+/// batch 1 in the same process.
+pub fn networks(model: &Model, iterations: usize) -> Result<(), String> {
+    let (width, height) = (640, 480);
+    let pixels: Vec<Vec<u8>> = (0..8).map(|seed| textured_frame(seed, width, height)).collect();
+    let frames: Vec<Frame> = pixels.iter().map(|p| Frame::new(p, width, height).unwrap()).collect();
+    println!("network	batch	cold ms/frame	warm ms/frame	ratio to {} batch 1", glimpse::NETWORKS[0].id);
+    let mut reference: Option<f64> = None;
+    for network in glimpse::NETWORKS {
+        let backbone = load_network(model, network)?;
+        for batch in [1, 8] {
+            let t = pollster::block_on(time_features(&backbone, &frames[..batch], iterations)).map_err(|e| e.to_string())?;
+            let ratio = t.warm_ms_per_frame / *reference.get_or_insert(t.warm_ms_per_frame);
+            println!("{}	{batch}	{:.1}	{:.1}	{ratio:.2}x", network.id, t.cold_ms_per_frame, t.warm_ms_per_frame);
+        }
     }
     Ok(())
 }

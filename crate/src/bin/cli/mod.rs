@@ -137,7 +137,7 @@ enum Command {
     /// TRAIN TEST` measures the counter's choices on two YOLO folders
     #[cfg(feature = "bench")]
     Bench {
-        /// `learn` times the learner; `counting` measures the counter's choices
+        /// `learn` times the learner; `networks` each network on the CPU; `counting` measures the counter's choices
         what: Option<String>,
         /// With `counting`: the YOLO folders to train on and to score on
         folders: Vec<PathBuf>,
@@ -353,6 +353,7 @@ fn run(command: Command, model: &Model) -> Result<i32, String> {
         Command::Bench { what, folders, iterations } => match (what.as_deref(), &folders[..]) {
             (Some("counting"), [train, test]) => bench::counting(model, train, test).map(|_| 0),
             (Some("counting"), _) => Err("bench counting needs two YOLO folders: the one to train on and the one to score on".into()),
+            (Some("networks"), _) => bench::networks(model, iterations).map(|_| 0),
             (what, _) => bench::run(model, what == Some("learn"), iterations).map(|_| 0),
         },
     }

@@ -67,7 +67,7 @@ pub fn pixel_dataset(data: &Dataset, classes: &[&Class]) -> Dataset {
     data.with_features(rows, dim)
 }
 
-/// `data` with each example's intermediate activation, averaged over its 7×7 positions, for
+/// `data` with each example's intermediate activation, averaged over its positions, for
 /// features; `None` when an example has none at that layer.
 pub fn intermediate_dataset(network: &Network, data: &Dataset, cached: impl Fn(ExampleId) -> Option<Activation>) -> Option<Dataset> {
     let block = intermediate_block(network);
