@@ -42,7 +42,7 @@ pub struct Network {
     /// Side of the square input image.
     pub input: usize,
     /// ImageNet top-1 accuracy as published, in percent: what the larger network buys.
-    pub imagenet_top1: f32,
+    pub imagenet_top1: f64,
     #[serde(skip)]
     pub stages: &'static [Stage],
     /// File name of the converted weights under `models/`.
