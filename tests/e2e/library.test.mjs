@@ -60,6 +60,8 @@ test('the library, packed with npm, classifies a photo and webcam frames in a fo
     for (const f of ['page.html', 'page.js']) copyFileSync(path.join(root, 'tests/library', f), path.join(site, f));
     writeFileSync(path.join(site, 'model.glimpse'), model);
     writeFileSync(path.join(site, 'model.onnx'), onnx);
+    // A project the CLI made with Lite2 (crate/tests/cli.rs): the library loads that network for it.
+    copyFileSync(path.join(fixtures, 'lite2/lite2.glimpse'), path.join(site, 'lite2.glimpse'));
     copyFileSync(path.join(fixtures, 'chelsea.png'), path.join(site, 'photo.png'));
     copyFileSync(path.join(fixtures, 'onnx/photos.f32'), path.join(site, 'photos.f32'));
     symlinkSync(path.join(root, 'node_modules/onnxruntime-web/dist'), path.join(site, 'ort'));
@@ -86,6 +88,12 @@ test('the library, packed with npm, classifies a photo and webcam frames in a fo
     const frames = await other.evaluate(() => window.webcamFrames);
     const seen = new Set(frames.filter((f) => f.probability > 0.5).map((f) => f.className));
     assert.ok([...seen].every((c) => ['cat', 'coffee'].includes(c)) && seen.size >= 1, JSON.stringify(frames.slice(-10)));
+
+    const weights = [];
+    context.on('request', (r) => { if (r.url().endsWith('.bpk')) weights.push(path.basename(new URL(r.url()).pathname)); });
+    const byLite2 = await other.evaluate(() => window.topClassBy('./lite2.glimpse'));
+    assert.equal(byLite2.className, 'cat', JSON.stringify(byLite2));
+    assert.deepEqual(weights, ['efficientnet-lite2.bpk'], 'a Lite2 model loads Lite2');
 
     // The ONNX file: onnxruntime-web in this page, Python's onnxruntime, and the CLI agree.
     const web = await other.evaluate(() => window.runOnnx('./model.onnx', './photos.f32', 4, 224));

@@ -34,6 +34,14 @@ window.webcamFrames = [];
   }
 })();
 
+// Another model, the photo's most probable class by it, and the model freed.
+window.topClassBy = async (url) => {
+  const other = await glimpse.load(url);
+  const [best] = await other.predictTopK(photo, 1);
+  other.dispose();
+  return best;
+};
+
 // onnxruntime-web on the ONNX export, on inputs prepared by the native test.
 window.runOnnx = async (modelUrl, inputUrl, n, side) => {
   const ort = await import('./ort/ort.all.min.mjs');
