@@ -21,7 +21,7 @@ import threading
 PORT = int(next((a for a in sys.argv[1:] if a.isdigit()), 8080))
 ROOT = os.path.realpath(sys.argv[sys.argv.index("--dir") + 1] if "--dir" in sys.argv else os.path.join(os.path.dirname(__file__), ".."))
 # What the page needs from the repository; everything in --dir otherwise.
-PAGE = ["index.html", "isolation-sw.js", "www/", "models/efficientnet-lite0.bpk", "models/efficientnet-lite2.bpk", "models/LICENSE-", "models/NOTICE"]
+PAGE = ["index.html", "isolation-sw.js", "www/", "models/efficientnet-lite", "models/LICENSE-", "models/NOTICE"]
 ALLOWED = None if "--dir" in sys.argv else PAGE + [sys.argv[i + 1] for i, a in enumerate(sys.argv) if a == "--allow"]
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))  # preferred first
 HOSTS = {f"127.0.0.1:{PORT}", f"localhost:{PORT}", f"[::1]:{PORT}", "127.0.0.1", "localhost"}

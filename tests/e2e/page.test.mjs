@@ -385,6 +385,12 @@ test('the larger network: chosen in Settings, downloaded once with a byte count,
     assert.equal(await page.locator('#network').inputValue(), 'lite2');
     assert.deepEqual(await classState(page), [['cat', '1 example'], ['coffee', '0 examples']]);
     assert.deepEqual(weights, ['efficientnet-lite2.bpk'], 'nothing downloaded again');
+
+    // A file made with Lite0 (by the CLI) opens on Lite0.
+    await page.setInputFiles('#import', path.join(fixtures, 'cli-project.glimpse'));
+    await page.waitForFunction(() => /^Opened/.test(document.getElementById('project-status').textContent), null, { timeout: 60_000 });
+    assert.equal(await page.locator('#network').inputValue(), 'lite0');
+    assert.deepEqual((await classState(page)).map(([name]) => name), ['cat', 'coffee', 'rocket']);
     assert.deepEqual(foreign, []);
     assert.deepEqual(problems, []);
     await context.close();
