@@ -129,9 +129,17 @@ function timeFrame(ms) {
 async function useNetwork(id, move) {
   if (id === backbone.network) return move(learner);
   const next = await network(id);
-  const moved = move(learner, next);
-  backbone = next;
-  learner = moved;
+  let moved;
+  try {
+    moved = move(learner, next);
+  } catch (e) {
+    next.free();
+    throw e;
+  }
+  // The old network's weights go with its last handles (a prediction still running keeps its own).
+  const old = [learner, backbone];
+  [learner, backbone] = [moved, next];
+  old.forEach((handle) => handle.free());
   storage.replaced();
   showNetwork();
 }
@@ -196,8 +204,17 @@ const ops = {
     const file = new Uint8Array(bytes);
     let kind;
     await useNetwork(core.GlimpseLearner.networkOf(file), (current, next) => {
-      const into = next ? new core.GlimpseLearner(next) : current;
-      kind = into.open(file);
+      if (!next) {
+        kind = current.open(file);
+        return current;
+      }
+      const into = new core.GlimpseLearner(next);
+      try {
+        kind = into.open(file);
+      } catch (e) {
+        into.free();
+        throw e;
+      }
       return into;
     });
     storage.replaced();

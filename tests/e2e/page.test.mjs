@@ -52,6 +52,24 @@ async function recordGpuDevices(page) {
   }).catch(() => {}));
 }
 
+/**
+ * Samples the live class for 20 s, `settleMs` after each change of object on screen: how many
+ * samples showed `expected[object]`.
+ */
+async function followsVideo(page, expected, settleMs) {
+  let right = 0, total = 0, lastChange = Date.now(), shown = await onScreen(page);
+  for (const started = Date.now(); Date.now() - started < 20_000;) {
+    const now = await onScreen(page);
+    if (now !== shown) { shown = now; lastChange = Date.now(); }
+    if (Date.now() - lastChange > settleMs) {
+      total++;
+      if ((await page.getAttribute('#live-state', 'data-class')) === expected[now]) right++;
+    }
+    await page.waitForTimeout(200);
+  }
+  return { right, total };
+}
+
 async function train(page) {
   const status = await trainAndWait(page);
   assert.match(status, /^Trained/, status);
@@ -298,16 +316,7 @@ test('typed names only: the page shows what each name covers, picks a sense, and
     // Live: the named classes follow the video (cat, then coffee), with no example and no training.
     const expected = { cat: 'cat', cup: 'coffee' };
     await page.waitForFunction(() => document.getElementById('live-state').dataset.class, null, { timeout: 60_000 });
-    let right = 0, total = 0, lastChange = Date.now(), shown = await onScreen(page);
-    for (const started = Date.now(); Date.now() - started < 20_000;) {
-      const now = await onScreen(page);
-      if (now !== shown) { shown = now; lastChange = Date.now(); }
-      if (Date.now() - lastChange > 1500) {
-        total++;
-        if ((await page.getAttribute('#live-state', 'data-class')) === expected[now]) right++;
-      }
-      await page.waitForTimeout(200);
-    }
+    const { right, total } = await followsVideo(page, expected, 1500);
     assert.ok(total > 20 && right / total > 0.8, `named classes matched the video in ${right} of ${total} samples`);
     assert.equal(await page.getAttribute('body', 'data-head'), 'none', 'no training happened');
     await page.screenshot({ path: path.join(artifacts, 'zero-shot.png'), fullPage: true });
@@ -357,16 +366,7 @@ test('the larger network: chosen in Settings, downloaded once with a byte count,
     await rename(page, 1, 'coffee');
     const expected = { cat: 'cat', cup: 'coffee' };
     await page.waitForFunction(() => document.getElementById('live-state').dataset.class, null, { timeout: 60_000 });
-    let right = 0, total = 0, lastChange = Date.now(), shown = await onScreen(page);
-    for (const started = Date.now(); Date.now() - started < 20_000;) {
-      const now = await onScreen(page);
-      if (now !== shown) { shown = now; lastChange = Date.now(); }
-      if (Date.now() - lastChange > 2000) {
-        total++;
-        if ((await page.getAttribute('#live-state', 'data-class')) === expected[now]) right++;
-      }
-      await page.waitForTimeout(200);
-    }
+    const { right, total } = await followsVideo(page, expected, 2000);
     assert.ok(total > 15 && right / total > 0.8, `Lite2's named classes matched the video in ${right} of ${total} samples`);
     await page.waitForFunction(() => /EfficientNet-Lite2 \d+ ms per live frame/.test(document.getElementById('network-help').textContent), null, { timeout: 60_000 });
 

@@ -49,7 +49,9 @@ pub struct Network {
     pub weights_file: &'static str,
     /// Its size in bytes: the page says what a first use downloads.
     pub weights_bytes: u64,
-    /// `sha256sum`'s line for the weights: the core refuses other weights, and projects record it.
+    /// The weights' SHA-256, in hex: the core refuses other weights.
+    pub weights_sha256: &'static str,
+    /// `sha256sum`'s line for the weights, which projects record whole.
     #[serde(skip)]
     pub weights_sha256_line: &'static str,
 }
@@ -57,6 +59,11 @@ pub struct Network {
 /// What EfficientNet-Lite was trained with in TensorFlow: `(x - 127) / 128` on 0..255.
 const MEAN: [f32; 3] = [127.0 / 255.0; 3];
 const STD: [f32; 3] = [128.0 / 255.0; 3];
+
+/// The hex digest that starts a `sha256sum` line.
+const fn digest(line: &'static str) -> &'static str {
+    line.split_at(64).0
+}
 
 const fn stage(repeats: usize, kernel: usize, stride: usize, expand: usize, input: usize, output: usize) -> Stage {
     Stage { repeats, kernel, stride, expand, input, output }
@@ -80,6 +87,7 @@ pub const LITE0: Network = Network {
     ],
     weights_file: "efficientnet-lite0.bpk",
     weights_bytes: 18_537_600,
+    weights_sha256: digest(include_str!("../../../models/efficientnet-lite0.bpk.sha256")),
     weights_sha256_line: include_str!("../../../models/efficientnet-lite0.bpk.sha256"),
 };
 
@@ -102,6 +110,7 @@ pub const LITE2: Network = Network {
     ],
     weights_file: "efficientnet-lite2.bpk",
     weights_bytes: 24_274_560,
+    weights_sha256: digest(include_str!("../../../models/efficientnet-lite2.bpk.sha256")),
     weights_sha256_line: include_str!("../../../models/efficientnet-lite2.bpk.sha256"),
 };
 
@@ -130,11 +139,6 @@ impl Network {
     /// The preprocessing the network was trained with, at its input size.
     pub fn preprocess(&self) -> Preprocess {
         Preprocess { size: self.input as u32, mean: MEAN, std: STD }
-    }
-
-    /// The hex SHA-256 of the weights this build ships for it.
-    pub fn weights_sha256(&self) -> &'static str {
-        self.weights_sha256_line.split_whitespace().next().unwrap_or_default()
     }
 
     /// Every block, in order, with its shape.
@@ -189,8 +193,8 @@ mod tests {
         assert_eq!(LITE2.map_side(), 9, "260 → 130 → 65 → 33 → 17 → 9");
         for network in NETWORKS {
             assert_eq!(network.blocks()[0].input, STEM_CHANNELS);
-            assert_eq!(network.weights_sha256().len(), 64, "{}", network.id);
-            assert!(network.weights_sha256_line.ends_with(&format!("  {}\n", network.weights_file)));
+            assert!(network.weights_sha256.bytes().all(|b| b.is_ascii_hexdigit()), "{}", network.id);
+            assert_eq!(network.weights_sha256_line, format!("{}  {}\n", network.weights_sha256, network.weights_file));
         }
     }
 

@@ -38,11 +38,10 @@ pub fn load(bytes: &[u8], source: &str, network: &'static Network, device: &Devi
         return Err(weights_error(format!("not {} weights: missing {:?}, unexpected {:?}", network.title, result.missing, result.unused)));
     }
     let actual = sha256_hex(bytes);
-    if actual != network.weights_sha256() {
+    if actual != network.weights_sha256 {
         return Err(weights_error(format!(
             "the {} weights differ from the ones this build ships (sha256 {actual}, expected {})",
-            network.title,
-            network.weights_sha256()
+            network.title, network.weights_sha256
         )));
     }
     Ok(model)

@@ -54,7 +54,7 @@ pub async fn onnx(project: &Project, backbone: &Backbone) -> Result<Exported, Er
     let Sources { trained, zero_shot, threshold, false_alarm_rate } = sources;
     let mut metadata = vec![
         ("backbone".to_string(), backbone.network().name.to_string()),
-        ("weights_sha256".to_string(), backbone.network().weights_sha256().to_string()),
+        ("weights_sha256".to_string(), backbone.network().weights_sha256.to_string()),
         ("input_size".to_string(), side.to_string()),
     ];
     if let TrainedSource::Cells { cells, classes } = trained {

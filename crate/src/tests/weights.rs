@@ -22,7 +22,7 @@ fn committed_weights_load_and_match_their_digest() {
         let backbone = Backbone::load(network, &bytes, "ok.bpk", &ComputeDevice::cpu()).unwrap();
         assert_eq!(backbone.network(), network);
         assert_eq!(backbone.preprocess().size as usize, network.input);
-        assert_eq!(crate::backbone::weights::sha256_hex(&bytes), network.weights_sha256());
+        assert_eq!(crate::backbone::weights::sha256_hex(&bytes), network.weights_sha256);
     }
 }
 

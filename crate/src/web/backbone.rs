@@ -30,14 +30,7 @@ impl GlimpseBackbone {
     /// imagenetTop1, weightsFile, weightsBytes, weightsSha256}]`.
     #[wasm_bindgen(getter)]
     pub fn networks() -> Result<JsValue, JsValue> {
-        #[derive(serde::Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Described {
-            #[serde(flatten)]
-            network: &'static Network,
-            weights_sha256: &'static str,
-        }
-        to_js(&NETWORKS.map(|network| Described { network, weights_sha256: network.weights_sha256() }))
+        to_js(&NETWORKS)
     }
 
     /// The id of the network loaded (`"lite0"`).
