@@ -73,16 +73,18 @@ on('ready', ({ backend, adapter, reason, threads, notice, thumbnailSize, adaptMi
 });
 
 // The network the project reads images with, and what each costs here. Changing it is the core's
-// call (refused while the project has examples); a first use downloads the weights.
+// call (refused, in its words, while the project has examples); a first use downloads the weights.
 let currentNetwork;
+const titles = {};
 on('network', ({ network, networks, frameMs }) => {
   currentNetwork = network;
+  for (const n of networks) titles[n.id] = n.title;
   const select = $('network');
   const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
   select.replaceChildren(...networks.map((n) => new Option(`${n.title}: ${n.imagenetTop1} % on ImageNet, ${n.input}×${n.input} input, ${mb(n.weightsBytes)}`, n.id)));
   select.value = network;
   const cost = networks.map((n) => `${n.title} ${frameMs[n.id] ? `${Math.round(frameMs[n.id])} ms per live frame` : 'not timed yet'}`);
-  $('network-help').textContent = `Measured on this device: ${cost.join('; ')}. The larger network sees more and takes longer per frame. A project keeps the network its examples were captured with: choose before capturing, or start a new project.`;
+  $('network-help').textContent = `Measured on this device: ${cost.join('; ')}.`;
 });
 $('network').addEventListener('change', async (e) => {
   const select = e.target;
@@ -90,7 +92,7 @@ $('network').addEventListener('change', async (e) => {
   $('progress').hidden = false;
   try {
     await call('useNetwork', { id: select.value });
-    report(`Now reading images with ${select.selectedOptions[0].text.split(':')[0]}.`);
+    report(`Now reading images with ${titles[select.value]}.`);
   } catch (err) {
     select.value = currentNetwork;
     report(err.message, true);

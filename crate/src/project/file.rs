@@ -59,7 +59,7 @@ pub struct BackboneId {
 
 impl BackboneId {
     pub fn of(network: &Network) -> Self {
-        Self { name: network.name.into(), weights_sha256: network.weights_sha256_line.into() }
+        Self { name: network.name.into(), weights_sha256: network.weights_sha256_line() }
     }
 }
 
@@ -105,7 +105,7 @@ impl Project {
     }
 
     /// Reads and checks a file written by [`Project::to_bytes`] or [`Project::model_bytes`].
-    pub fn from_bytes(bytes: &[u8], network: &'static Network) -> Result<(Kind, Self), ProjectError> {
+    pub fn from_bytes(bytes: &[u8], network: &Network) -> Result<(Kind, Self), ProjectError> {
         let (kind, version, body) = open(bytes)?;
         if kind == Kind::Skeleton {
             return Err(ProjectError::Skeleton);

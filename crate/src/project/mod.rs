@@ -419,7 +419,7 @@ impl Project {
     /// Reads a project or model file. A whole project comes back as it is. A model-only file
     /// gets the examples this project has for the classes it names (matched by name), so that a
     /// model exported earlier can be re-imported and trained further.
-    pub fn open(&self, bytes: &[u8], network: &'static Network) -> Result<(Kind, Project), Error> {
+    pub fn open(&self, bytes: &[u8], network: &Network) -> Result<(Kind, Project), Error> {
         let (kind, mut opened) = Project::from_bytes(bytes, network)?;
         if kind == Kind::ModelOnly {
             let mut merged = opened.examples.clone();

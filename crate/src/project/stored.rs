@@ -78,7 +78,7 @@ impl Project {
 
     /// Joins a skeleton and its records (in any order; records of examples it no longer holds
     /// are ignored) and checks the result as a file is checked.
-    pub fn from_stored(skeleton: &[u8], records: &[impl AsRef<[u8]>], network: &'static Network) -> Result<Self, ProjectError> {
+    pub fn from_stored(skeleton: &[u8], records: &[impl AsRef<[u8]>], network: &Network) -> Result<Self, ProjectError> {
         let mut project = skeleton_from_bytes(skeleton, network)?;
         let mut contents = HashMap::with_capacity(records.len());
         for bytes in records {

@@ -43,7 +43,7 @@ fn trained_project(head: HeadKind) -> Project {
 }
 
 /// Lite0 with other weights: features that mean nothing to Lite0's heads.
-static OTHER_WEIGHTS: Network = Network { weights_sha256_line: "0000000000000000000000000000000000000000000000000000000000000000  other.bpk\n", ..LITE0 };
+static OTHER_WEIGHTS: Network = Network { weights_sha256: "0000000000000000000000000000000000000000000000000000000000000000", ..LITE0 };
 /// Lite0's name and weights with another input size: another preprocessing.
 static OTHER_INPUT: Network = Network { input: 300, ..LITE0 };
 

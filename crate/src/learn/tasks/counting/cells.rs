@@ -61,11 +61,10 @@ impl Cells {
     /// Whether its layers fit `channels` in and `classes` (plus background) out. (Whether
     /// `channels` and its side are the network's, the project checks.)
     pub fn fits(&self, channels: usize, classes: usize) -> bool {
-        let c = channels;
         let finite = self.hidden.weight.iter().chain(&self.output.weight).chain(&self.hidden.bias).chain(&self.output.bias).all(|v| v.is_finite());
         self.side > 0
-            && self.hidden.inputs as usize == c
-            && self.hidden.weight.len() == c * self.hidden.outputs as usize
+            && self.hidden.inputs as usize == channels
+            && self.hidden.weight.len() == channels * self.hidden.outputs as usize
             && self.hidden.bias.len() == self.hidden.outputs as usize
             && self.output.inputs == self.hidden.outputs
             && self.output.outputs as usize == classes + 1
